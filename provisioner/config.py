@@ -1,0 +1,137 @@
+"""Settings from the environment (PROVISIONER_*) or a `.env`-style config file.
+
+Built by `get_settings()`, never at import time, so tests and the CLI can point a
+process at another data directory before anything reads it.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Secrets that must never be used outside the lab/development environment.
+PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", ""}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PROVISIONER_",
+        env_file=os.environ.get("PROVISIONER_CONFIG", "provisioner.env"),
+        extra="ignore",
+    )
+
+    environment: str = Field("lab", description="lab | development | production")
+    data_dir: Path = Field(PROJECT_ROOT / "var", description="store, letters, job runs, lab state")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite in data_dir")
+
+    # --- DNS -------------------------------------------------------------------------
+    zone: str = "demokab.go.id"
+    dns_primary: str = Field("127.0.2.53", description="address that accepts RFC 2136 updates")
+    tsig_key_file: Path | None = Field(None, description="JSON {name, algorithm, secret}")
+    dev_subzone: str = Field("dev", description="dev name is <label>.<dev_subzone>.<zone>")
+    dns_ttl: int = 300
+    dns_timeout: float = 2.0
+    dns_verify_timeout: float = 20.0
+
+    # --- hosts -----------------------------------------------------------------------
+    inventory: Path = PROJECT_ROOT / "inventories" / "lab" / "hosts.yml"
+    playbooks_dir: Path = PROJECT_ROOT / "playbooks"
+    ssh_private_key: Path | None = None
+    ssh_known_hosts: Path | None = None
+    web_dev_host: str = "web-dev"
+    web_dev_address: str = "127.0.2.11"
+    web_prod_host: str = "web-prod"
+    web_prod_address: str = "127.0.2.12"
+    db_host: str = "db"
+    db_address: str = "127.0.2.30"
+    git_base_url: str = Field("ssh://root@127.0.2.40/srv/git", description="repository server")
+    keep_releases: int = 3
+    allowed_target_networks: list[str] = Field(
+        default_factory=lambda: ["127.0.0.0/8"],
+        description="networks a no-hosting request may point its record at",
+    )
+
+    # --- letters ---------------------------------------------------------------------
+    agency_name: str = "Dinas Komunikasi dan Informatika Kabupaten Demo"
+    agency_short: str = "DISKOMINFO"
+    agency_address: str = "Jl. Pemuda No. 1, Demo, Kalimantan Selatan 71111"
+    letter_place: str = "Demo"
+    letter_number_pattern: str = "{klasifikasi}/{nomor:03d}/{unit}/{bulan_romawi}/{tahun}"
+    letter_classification: str = "000.8.3.3"
+    signer_name: str = "Ir. Budi Santoso, M.T."
+    signer_position: str = "Kepala Dinas Komunikasi dan Informatika"
+    signer_rank: str = "Pembina Utama Muda (IV/c)"
+    signer_nip: str = "197001011995031001"
+    timezone: str = "Asia/Makassar"
+
+    # --- service ---------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = "http://127.0.0.1:8080"
+    secret_key: str = Field("lab-only-secret", description="signs letters and sessions")
+    worker_enabled: bool = True
+    worker_poll_seconds: float = 0.5
+    scheduler_enabled: bool = True
+
+    @field_validator("data_dir", "inventory", "playbooks_dir", mode="after")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        if self.environment == "production" and (
+            self.secret_key in PLACEHOLDER_SECRETS or self.secret_key.startswith("lab-")
+        ):
+            raise ValueError("PROVISIONER_SECRET_KEY must be set to a real secret in production")
+        return self
+
+    # Derived paths: one place that knows where things live under data_dir.
+    @property
+    def lab_dir(self) -> Path:
+        return self.data_dir / "lab"
+
+    @property
+    def secrets_dir(self) -> Path:
+        return self.lab_dir / "secrets"
+
+    @property
+    def letters_dir(self) -> Path:
+        return self.data_dir / "letters"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.data_dir / "runs"
+
+    @property
+    def store_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'provisioner.db'}"
+
+    @property
+    def tsig_key_path(self) -> Path:
+        return self.tsig_key_file or self.secrets_dir / "tsig.json"
+
+    @property
+    def ssh_key_path(self) -> Path:
+        return self.ssh_private_key or self.secrets_dir / "id_ed25519"
+
+    @property
+    def known_hosts_path(self) -> Path:
+        return self.ssh_known_hosts or self.secrets_dir / "known_hosts"
+
+    def prod_fqdn(self, label: str) -> str:
+        return f"{label}.{self.zone}"
+
+    def dev_fqdn(self, label: str) -> str:
+        return f"{label}.{self.dev_subzone}.{self.zone}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,54 @@
+"""One exception root with a shallow tree. Every error carries a message fit for a user.
+
+`message` is Bahasa Indonesia first with the English after " / ", so API answers and
+job records read the same in both languages.
+"""
+
+from __future__ import annotations
+
+
+class ProvisionerError(Exception):
+    """Root of every error this project raises on purpose."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(ProvisionerError):
+    """Bad input: maps to HTTP 422 with the field and the reason."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class NotFound(ProvisionerError):
+    """The thing asked for does not exist (HTTP 404)."""
+
+
+class Conflict(ProvisionerError):
+    """The action clashes with the current state: name taken, wrong request state,
+    site busy with another job (HTTP 409)."""
+
+
+class Forbidden(ProvisionerError):
+    """The actor's role may not do this (HTTP 403)."""
+
+
+class UnsafeChange(ProvisionerError):
+    """A planned hardware change crosses a safety limit (apex, NS/SOA, not ours)."""
+
+
+class StepFailed(ProvisionerError):
+    """A hardware step failed on a named server; the job records step, server and reason."""
+
+    def __init__(self, step: str, server: str, reason: str) -> None:
+        super().__init__(f"{step} @ {server}: {reason}")
+        self.step = step
+        self.server = server
+        self.reason = reason
+
+
+class ServerUnreachable(StepFailed):
+    """A server did not answer at all (worth retrying later)."""

@@ -1,0 +1,171 @@
+"""Validation of a submitted request and the identifiers derived from it (pure logic)."""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import re
+from dataclasses import dataclass, replace
+from datetime import date
+
+from provisioner.domain.errors import InvalidInput
+
+_REPO_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
+_BRANCH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$")
+_EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class RequestDraft:
+    """What an OPD submits. `repo` is a repository name on Diskominfo's git server or a
+    URL under it; nothing else may be cloned onto our servers."""
+
+    label: str
+    agency: str
+    purpose: str
+    contact_name: str
+    contact_email: str
+    letter_number: str
+    letter_date: date
+    hosting: bool
+    contact_phone: str = ""
+    repo: str | None = None
+    branch: str | None = None
+    target_address: str | None = None
+
+
+def _text(field: str, value: str, *, max_len: int, multiline: bool = False) -> str:
+    value = value.strip()
+    if not value:
+        raise InvalidInput(field, "Wajib diisi / Required")
+    if len(value) > max_len:
+        raise InvalidInput(
+            field, f"Paling banyak {max_len} karakter / At most {max_len} characters"
+        )
+    check = value.replace("\n", "").replace("\r", "").replace("\t", "") if multiline else value
+    if _CONTROL.search(check):
+        raise InvalidInput(
+            field, "Mengandung karakter kendali / Contains control characters"
+        )
+    return value
+
+
+def repo_url_for(repo: str, git_base_url: str) -> str:
+    """Expand a repository name to its URL; refuse anything outside Diskominfo's server."""
+    repo = repo.strip()
+    base = git_base_url.rstrip("/") + "/"
+    if repo.startswith(base):
+        name = repo[len(base) :]
+    elif "/" not in repo and ":" not in repo:
+        name = repo
+    else:
+        raise InvalidInput(
+            "repo",
+            f"Repositori harus berada di server kode Diskominfo ({base}) / "
+            f"The repository must be on Diskominfo's code server ({base})",
+        )
+    name = name.removesuffix(".git")
+    if not _REPO_NAME.match(name):
+        raise InvalidInput(
+            "repo",
+            "Nama repositori hanya boleh huruf kecil, angka, titik, garis bawah dan tanda "
+            "hubung / A repository name may only hold lower-case letters, digits, dots, "
+            "underscores and hyphens",
+        )
+    return f"{base}{name}.git"
+
+
+def validate_branch(branch: str) -> str:
+    branch = branch.strip()
+    if not _BRANCH.match(branch) or ".." in branch or branch.endswith((".lock", "/", ".")):
+        raise InvalidInput(
+            "branch",
+            "Nama cabang (branch) tidak sah; gunakan huruf, angka, '.', '_', '-' atau '/' / "
+            "Invalid branch name; use letters, digits, '.', '_', '-' or '/'",
+        )
+    return branch
+
+
+def validate_target(address: str, allowed_networks: list[str]) -> str:
+    try:
+        ip = ipaddress.IPv4Address(address.strip())
+    except ValueError:
+        raise InvalidInput(
+            "target_address", "Bukan alamat IPv4 yang sah / Not a valid IPv4 address"
+        ) from None
+    if not any(ip in ipaddress.IPv4Network(net) for net in allowed_networks):
+        nets = ", ".join(allowed_networks)
+        raise InvalidInput(
+            "target_address",
+            f"Alamat harus di jaringan yang diizinkan ({nets}) / "
+            f"The address must be in an allowed network ({nets})",
+        )
+    return str(ip)
+
+
+def normalise_draft(
+    draft: RequestDraft,
+    *,
+    git_base_url: str,
+    allowed_networks: list[str],
+    today: date,
+) -> RequestDraft:
+    """Check every field except the label (the naming policy owns that) and return the
+    draft with trimmed text and a full repository URL."""
+    if not _EMAIL.match(draft.contact_email.strip()):
+        raise InvalidInput(
+            "contact_email", "Alamat e-mail tidak sah / Not a valid e-mail address"
+        )
+    if draft.letter_date > today:
+        raise InvalidInput(
+            "letter_date",
+            "Tanggal surat tidak boleh di masa depan / The letter date cannot be in the future",
+        )
+    phone = draft.contact_phone.strip()
+    if phone and not re.fullmatch(r"\+?[0-9 ()-]{6,20}", phone):
+        raise InvalidInput("contact_phone", "Nomor telepon tidak sah / Not a valid phone number")
+    repo = branch = target = None
+    if draft.hosting:
+        if not draft.repo:
+            raise InvalidInput(
+                "repo", "Wajib diisi bila meminta hosting / Required when hosting is wanted"
+            )
+        repo = repo_url_for(draft.repo, git_base_url)
+        branch = validate_branch(draft.branch or "main")
+    else:
+        if not draft.target_address:
+            raise InvalidInput(
+                "target_address",
+                "Wajib diisi bila tanpa hosting: alamat IP server situs / "
+                "Required without hosting: the site server's IP address",
+            )
+        target = validate_target(draft.target_address, allowed_networks)
+    return replace(
+        draft,
+        agency=_text("agency", draft.agency, max_len=200),
+        purpose=_text("purpose", draft.purpose, max_len=2000, multiline=True),
+        contact_name=_text("contact_name", draft.contact_name, max_len=200),
+        contact_email=draft.contact_email.strip(),
+        contact_phone=phone,
+        letter_number=_text("letter_number", draft.letter_number, max_len=100),
+        repo=repo,
+        branch=branch,
+        target_address=target,
+    )
+
+
+def format_ticket(day: date, serial: int) -> str:
+    return f"SUB-{day:%Y%m%d}-{serial:04d}"
+
+
+def db_identifiers(label: str) -> tuple[str, str]:
+    """Database and user names for a site. MariaDB users are capped at 32 characters here
+    (portable to older servers); a hash suffix keeps truncated names distinct."""
+    base = label.replace("-", "_")
+    db_name = f"site_{base}"[:64]
+    user = f"u_{base}"
+    if len(user) > 32:
+        digest = hashlib.sha256(label.encode()).hexdigest()[:6]
+        user = f"{user[:25]}_{digest}"
+    return db_name, user

@@ -1,0 +1,79 @@
+"""Request states and the only transitions allowed between them (pure logic).
+
+Names are Bahasa Indonesia first, as the SOPs and the agencies' portals call them.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from provisioner.domain.errors import Conflict
+
+
+class RequestState(StrEnum):
+    SUBMITTED = "submitted"
+    VERIFIED = "verified"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    PROVISIONING = "provisioning"
+    TESTING_DEV = "testing_dev"
+    PRODUCTION = "production"
+    LIVE = "live"
+    LETTER_ISSUED = "letter_issued"
+    FAILED = "failed"
+    RETIRED = "retired"
+
+    @property
+    def label_id(self) -> str:
+        return _LABELS[self][0]
+
+    @property
+    def label_en(self) -> str:
+        return _LABELS[self][1]
+
+
+_LABELS: dict[RequestState, tuple[str, str]] = {
+    RequestState.SUBMITTED: ("Diajukan", "Submitted"),
+    RequestState.VERIFIED: ("Diverifikasi", "Verified"),
+    RequestState.APPROVED: ("Disetujui", "Approved"),
+    RequestState.REJECTED: ("Ditolak", "Rejected"),
+    RequestState.PROVISIONING: ("Diproses", "Provisioning"),
+    RequestState.TESTING_DEV: ("Uji dev", "Testing on dev"),
+    RequestState.PRODUCTION: ("Produksi", "In production"),
+    RequestState.LIVE: ("Aktif", "Live"),
+    RequestState.LETTER_ISSUED: ("Surat terbit", "Letter issued"),
+    RequestState.FAILED: ("Gagal", "Failed"),
+    RequestState.RETIRED: ("Dinonaktifkan", "Retired"),
+}
+
+S = RequestState
+TRANSITIONS: dict[RequestState, frozenset[RequestState]] = {
+    S.SUBMITTED: frozenset({S.VERIFIED, S.APPROVED, S.REJECTED}),
+    S.VERIFIED: frozenset({S.APPROVED, S.REJECTED}),
+    S.APPROVED: frozenset({S.PROVISIONING}),
+    S.PROVISIONING: frozenset({S.TESTING_DEV, S.LIVE, S.FAILED}),
+    S.TESTING_DEV: frozenset({S.PRODUCTION, S.FAILED}),
+    S.PRODUCTION: frozenset({S.LIVE, S.FAILED}),
+    S.LIVE: frozenset({S.LETTER_ISSUED, S.FAILED, S.RETIRED}),
+    S.LETTER_ISSUED: frozenset({S.RETIRED}),
+    # A failed job is retried from its failed step (back to provisioning) or retired.
+    S.FAILED: frozenset({S.PROVISIONING, S.TESTING_DEV, S.PRODUCTION, S.LIVE, S.RETIRED}),
+    S.REJECTED: frozenset(),
+    S.RETIRED: frozenset(),
+}
+
+# States in which the request still holds its name in the registry.
+HOLDS_NAME = frozenset(set(RequestState) - {S.REJECTED, S.RETIRED})
+
+
+def can_transition(current: RequestState, target: RequestState) -> bool:
+    return current == target or target in TRANSITIONS[current]
+
+
+def ensure_transition(current: RequestState, target: RequestState) -> None:
+    """Raise Conflict unless `current -> target` is a legal move (staying put is allowed)."""
+    if not can_transition(current, target):
+        raise Conflict(
+            f"Permohonan berstatus {current.label_id} tidak dapat menjadi {target.label_id} / "
+            f"A request that is {current.label_en.lower()} cannot become {target.label_en.lower()}"
+        )
