@@ -1,0 +1,172 @@
+"""Each host's configuration, rendered from templates/ into the host's own /etc copy."""
+
+from __future__ import annotations
+
+import pwd
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from provisioner.lab.files import ensure_symlink, write_file
+from provisioner.lab.hosts import (
+    LAB_HOSTS,
+    LAB_ZONE,
+    LabHost,
+    Role,
+    host_by_name,
+    hosts_with_role,
+    initial_serial,
+    mounts_for,
+)
+from provisioner.lab.keys import LabKeys, public_key_path
+from provisioner.lab.layout import HostPaths
+
+TEMPLATES = Path(__file__).parent / "templates"
+APACHE_MODULES = ("proxy", "proxy_fcgi", "setenvif", "rewrite", "headers")
+
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    undefined=StrictUndefined,
+    keep_trailing_newline=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def render(template: str, **values: object) -> str:
+    """Render one template from templates/ (unknown variables are an error)."""
+    return _env.get_template(template).render(**values)
+
+
+@dataclass(frozen=True)
+class HostConfig:
+    """What a host's config depends on besides its own name and address."""
+
+    keys: LabKeys
+    php_version: str
+    today: date
+
+
+def _owner(user: str) -> tuple[int, int]:
+    entry = pwd.getpwnam(user)
+    return entry.pw_uid, entry.pw_gid
+
+
+def write_host_config(host: LabHost, paths: HostPaths, config: HostConfig) -> None:
+    """Write every config file `host` needs into its private tree."""
+    _common(host, paths, config)
+    if host.role in (Role.DNS_PRIMARY, Role.DNS_SECONDARY):
+        _nameserver(host, paths, config)
+    elif host.role is Role.WEB:
+        _web(host, paths, config)
+    elif host.role is Role.DB:
+        _db(host, paths)
+
+
+def _common(host: LabHost, paths: HostPaths, config: HostConfig) -> None:
+    values = {"host": host, "role": host.role.value, "php": config.php_version}
+    etc = paths.inside("/etc")
+    write_file(etc / "ssh" / "sshd_config", render("sshd_config.j2", **values))
+    # The machine's own host keys came with the /etc copy; each host has its own instead.
+    for stale in (etc / "ssh").glob("ssh_host_*"):
+        stale.unlink()
+    host_key = config.keys.host_keys[host.name]
+    write_file(etc / "ssh" / "ssh_host_ed25519_key", host_key.read_bytes(), mode=0o600)
+    write_file(etc / "ssh" / "ssh_host_ed25519_key.pub", public_key_path(host_key).read_bytes())
+    write_file(etc / "hosts", render("hosts.j2", host=host, hosts=LAB_HOSTS))
+    write_file(etc / "hostname", f"{host.name}\n")
+    primary = hosts_with_role(Role.DNS_PRIMARY)[0]
+    write_file(
+        etc / "resolv.conf", render("resolv.conf.j2", nameserver=primary.address, zone=LAB_ZONE)
+    )
+    scripts = etc / "provisioner-lab"
+    write_file(scripts / "services.sh", render("services.sh.j2", **values), mode=0o755)
+    write_file(
+        paths.init_script,
+        render(
+            "init.sh.j2", host=host, host_dir=str(paths.root), mounts=mounts_for(host)
+        ),
+        mode=0o755,
+    )
+    ssh_dir = paths.inside("/root/.ssh")
+    ssh_dir.mkdir(mode=0o700, exist_ok=True)
+    write_file(ssh_dir / "authorized_keys", config.keys.ssh_public + "\n", mode=0o600)
+    write_file(ssh_dir / "known_hosts", config.keys.known_hosts, mode=0o600)
+
+
+def _nameserver(host: LabHost, paths: HostPaths, config: HostConfig) -> None:
+    bind_owner = (0, _owner("bind")[1])
+    etc_bind = paths.inside("/etc/bind")
+    tsig = config.keys.tsig
+    write_file(
+        etc_bind / f"{tsig.name}.key", tsig.bind_config(), mode=0o640, owner=bind_owner
+    )
+    primary = hosts_with_role(Role.DNS_PRIMARY)[0]
+    if host.role is Role.DNS_PRIMARY:
+        conf = render(
+            "named-primary.conf.j2",
+            host=host,
+            zone=LAB_ZONE,
+            tsig=tsig,
+            secondaries=[ns.address for ns in hosts_with_role(Role.DNS_SECONDARY)],
+        )
+        zone_file = paths.inside(f"/var/lib/bind/db.{LAB_ZONE}")
+        # Written once: afterwards named owns the zone (updates go to its journal).
+        if not zone_file.exists():
+            nameservers = [*hosts_with_role(Role.DNS_PRIMARY), *hosts_with_role(Role.DNS_SECONDARY)]
+            zone = render(
+                "zone.j2",
+                zone=LAB_ZONE,
+                serial=initial_serial(config.today),
+                primary_name=primary.name,
+                nameservers=nameservers,
+                web_prod=host_by_name("web-prod").address,
+            )
+            write_file(zone_file, zone, mode=0o644, owner=_owner("bind"))
+    else:
+        conf = render(
+            "named-secondary.conf.j2",
+            host=host,
+            zone=LAB_ZONE,
+            tsig=tsig,
+            primary=primary.address,
+        )
+    write_file(etc_bind / "named.conf", conf, mode=0o644, owner=bind_owner)
+
+
+def _web(host: LabHost, paths: HostPaths, config: HostConfig) -> None:
+    apache = paths.inside("/etc/apache2")
+    write_file(apache / "ports.conf", render("apache-ports.conf.j2", host=host))
+    write_file(
+        apache / "conf-available" / "lab-servername.conf",
+        render("apache-servername.conf.j2", host=host),
+    )
+    write_file(
+        apache / "sites-available" / "000-default.conf",
+        render("apache-default-site.conf.j2", host=host),
+    )
+    ensure_symlink(apache / "sites-enabled" / "000-default.conf",
+                   "../sites-available/000-default.conf")
+    # What a2enmod / a2enconf do, minus their state files, which nothing here reads.
+    for module in APACHE_MODULES:
+        for suffix in (".load", ".conf"):
+            if (apache / "mods-available" / f"{module}{suffix}").exists():
+                ensure_symlink(apache / "mods-enabled" / f"{module}{suffix}",
+                               f"../mods-available/{module}{suffix}")
+    for conf in ("lab-servername.conf", f"php{config.php_version}-fpm.conf"):
+        ensure_symlink(apache / "conf-enabled" / conf, f"../conf-available/{conf}")
+    www_html = paths.inside("/var/www/html")
+    www_html.mkdir(parents=True, exist_ok=True)
+    # The deploy role clones the app from the git host with this key.
+    ssh_dir = paths.inside("/root/.ssh")
+    write_file(ssh_dir / "id_ed25519", config.keys.ssh_key.read_bytes(), mode=0o600)
+    write_file(ssh_dir / "id_ed25519.pub", config.keys.ssh_public + "\n", mode=0o644)
+
+
+def _db(host: LabHost, paths: HostPaths) -> None:
+    mysql = paths.inside("/etc/mysql")
+    write_file(mysql / "my.cnf", render("my.cnf.j2", host=host))
+    (mysql / "conf.d").mkdir(exist_ok=True)
+    write_file(mysql / "mariadb.conf.d" / "99-lab.cnf", render("mariadb-lab.cnf.j2", host=host))

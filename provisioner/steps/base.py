@@ -1,0 +1,67 @@
+"""What every hardware step looks like to the job runner.
+
+A step is idempotent: `apply` may run again after a crash and must converge, and
+`verify` answers whether the step's effect is already in place (used when a job resumes
+with a step that was running when the process died).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class SiteSpec:
+    """The request as the steps see it: a snapshot, never a table row."""
+
+    request_id: int
+    ticket: str
+    label: str
+    zone: str
+    fqdn: str
+    dev_fqdn: str
+    agency: str
+    contact_name: str
+    letter_number: str
+    letter_date: date
+    hosting: bool
+    repo_url: str | None
+    branch: str | None
+    target_address: str | None
+    db_name: str | None
+    db_user: str | None
+    db_password: str | None = field(repr=False)
+    plan: dict[str, Any]
+    plan_checksum: str | None
+
+
+@dataclass
+class StepContext:
+    job_id: int
+    step: str
+    site: SiteSpec
+    # Outputs of the steps already done in this job, by step name.
+    outputs: dict[str, dict[str, Any]]
+    run_dir: Path
+    log: Callable[[str], None]
+    cancelled: Callable[[], bool] = lambda: False
+
+
+class Step(Protocol):
+    name: str
+
+    def apply(self, ctx: StepContext) -> dict[str, Any]:
+        """Make the change; return what later steps and the record need."""
+        ...
+
+    def verify(self, ctx: StepContext) -> dict[str, Any] | None:
+        """The step's outputs if its effect is already in place, else None."""
+        ...
+
+    def undo(self, ctx: StepContext) -> None:
+        """Remove the step's effect (used by rollback and retire)."""
+        ...

@@ -1,0 +1,265 @@
+"""Data access used by the workflow. Functions take a Session so the caller owns the
+transaction; nothing here decides what is allowed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from provisioner.domain.errors import Conflict, NotFound
+from provisioner.domain.jobs import JobState, StepStatus
+from provisioner.store.models import (
+    Counter,
+    Event,
+    Job,
+    JobStep,
+    Letter,
+    Lock,
+    NameClaim,
+    Request,
+    User,
+    utcnow,
+)
+
+# --- counters ------------------------------------------------------------------------
+
+
+def next_counter(session: Session, name: str) -> int:
+    """Take the next value of a gap-free sequence. The row update holds the row lock
+    (PostgreSQL) or the write lock (SQLite) until the caller's transaction ends, so a
+    value is consumed only if the caller commits — no gaps, no duplicates."""
+    for _ in range(3):
+        result = session.execute(
+            update(Counter).where(Counter.name == name).values(value=Counter.value + 1)
+        )
+        if result.rowcount:  # type: ignore[attr-defined]
+            return int(session.scalar(select(Counter.value).where(Counter.name == name)) or 0)
+        try:
+            with session.begin_nested():
+                session.add(Counter(name=name, value=1))
+            return 1
+        except IntegrityError:
+            continue  # someone created it concurrently: take the update path
+    raise Conflict(f"counter {name} is contended")
+
+
+# --- users ---------------------------------------------------------------------------
+
+
+def user_by_token(session: Session, token_sha256: str) -> User | None:
+    return session.scalar(select(User).where(User.token_sha256 == token_sha256))
+
+
+def user_by_name(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username))
+
+
+# --- names ---------------------------------------------------------------------------
+
+
+def name_is_claimed(session: Session, zone: str, label: str) -> bool:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(NameClaim)
+            .where(NameClaim.zone == zone, NameClaim.label == label, NameClaim.active)
+        )
+        or 0
+    ) > 0
+
+
+def claim_name(session: Session, zone: str, label: str, request_id: int) -> None:
+    """Hold a name for a request; the unique index refuses a second active holder."""
+    try:
+        with session.begin_nested():
+            session.add(NameClaim(zone=zone, label=label, request_id=request_id))
+    except IntegrityError:
+        raise Conflict(
+            f"Nama {label}.{zone} sudah diminta atau dipakai / "
+            f"The name {label}.{zone} is already requested or taken"
+        ) from None
+
+
+def release_name(session: Session, request_id: int) -> None:
+    session.execute(
+        update(NameClaim).where(NameClaim.request_id == request_id).values(active=False)
+    )
+
+
+# --- requests ------------------------------------------------------------------------
+
+
+def get_request(session: Session, request_id: int, *, lock: bool = False) -> Request:
+    stmt = select(Request).where(Request.id == request_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    req = session.scalar(stmt)
+    if req is None:
+        raise NotFound(f"Permohonan {request_id} tidak ada / Request {request_id} not found")
+    return req
+
+
+def get_request_by_ticket(session: Session, ticket: str) -> Request:
+    req = session.scalar(select(Request).where(Request.ticket == ticket))
+    if req is None:
+        raise NotFound(f"Tiket {ticket} tidak ada / Ticket {ticket} not found")
+    return req
+
+
+def latest_request_for_fqdn(session: Session, fqdn: str) -> Request | None:
+    return session.scalar(
+        select(Request).where(Request.fqdn == fqdn).order_by(Request.id.desc()).limit(1)
+    )
+
+
+def list_requests(
+    session: Session, *, agency: str | None = None, state: str | None = None, limit: int = 200
+) -> Sequence[Request]:
+    stmt = select(Request).order_by(Request.id.desc()).limit(limit)
+    if agency is not None:
+        stmt = stmt.where(Request.agency == agency)
+    if state is not None:
+        stmt = stmt.where(Request.state == state)
+    return session.scalars(stmt).all()
+
+
+# --- jobs ----------------------------------------------------------------------------
+
+
+def create_job(
+    session: Session, *, request_id: int, kind: str, lock_key: str, steps: Sequence[str], actor: str
+) -> Job:
+    job = Job(
+        request_id=request_id,
+        kind=kind,
+        state=JobState.QUEUED,
+        lock_key=lock_key,
+        created_by=actor,
+        steps=[
+            JobStep(position=i, name=name, status=StepStatus.PLANNED)
+            for i, name in enumerate(steps)
+        ],
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def get_job(session: Session, job_id: int) -> Job:
+    job = session.scalar(select(Job).where(Job.id == job_id).options(selectinload(Job.steps)))
+    if job is None:
+        raise NotFound(f"Pekerjaan {job_id} tidak ada / Job {job_id} not found")
+    return job
+
+
+def queued_job_ids(session: Session, limit: int = 10) -> list[int]:
+    return list(
+        session.scalars(
+            select(Job.id).where(Job.state == JobState.QUEUED).order_by(Job.id).limit(limit)
+        )
+    )
+
+
+def claim_job(session: Session, job_id: int, worker: str) -> bool:
+    """Compare-and-set queued -> running; exactly one worker wins."""
+    now = utcnow()
+    result = session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.state == JobState.QUEUED)
+        .values(state=JobState.RUNNING, claimed_by=worker, heartbeat_at=now, started_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def requeue_orphans(session: Session, *, worker: str | None, stale_after: timedelta) -> list[int]:
+    """Jobs left running by a process that died: ours (after a restart) or any whose
+    heartbeat is older than `stale_after`. They go back to the queue and resume."""
+    cutoff = utcnow() - stale_after
+    cond = Job.heartbeat_at < cutoff
+    if worker is not None:
+        cond = cond | (Job.claimed_by == worker)
+    ids = list(session.scalars(select(Job.id).where(Job.state == JobState.RUNNING, cond)))
+    if ids:
+        session.execute(
+            update(Job).where(Job.id.in_(ids)).values(state=JobState.QUEUED, claimed_by=None)
+        )
+    return ids
+
+
+def heartbeat(session: Session, job_id: int) -> None:
+    session.execute(update(Job).where(Job.id == job_id).values(heartbeat_at=utcnow()))
+
+
+# --- locks ---------------------------------------------------------------------------
+
+
+def acquire_lock(session: Session, key: str, job_id: int) -> bool:
+    """True if `job_id` holds `key` now (re-entrant for the same job)."""
+    holder = session.scalar(select(Lock.job_id).where(Lock.key == key))
+    if holder == job_id:
+        return True
+    if holder is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(Lock(key=key, job_id=job_id))
+        return True
+    except IntegrityError:
+        return False
+
+
+def lock_holder(session: Session, key: str) -> int | None:
+    return session.scalar(select(Lock.job_id).where(Lock.key == key))
+
+
+def release_locks(session: Session, job_id: int) -> None:
+    session.execute(delete(Lock).where(Lock.job_id == job_id))
+
+
+# --- letters -------------------------------------------------------------------------
+
+
+def letter_for_request(session: Session, request_id: int) -> Letter | None:
+    return session.scalar(
+        select(Letter).where(Letter.request_id == request_id).order_by(Letter.id.desc()).limit(1)
+    )
+
+
+def letter_by_code(session: Session, code: str) -> Letter | None:
+    return session.scalar(select(Letter).where(Letter.verification_code == code))
+
+
+# --- events --------------------------------------------------------------------------
+
+
+def record_event(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    request_id: int | None = None,
+    job_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> None:
+    session.add(
+        Event(
+            actor=actor,
+            action=action,
+            request_id=request_id,
+            job_id=job_id,
+            detail=detail,
+            at=at or utcnow(),
+        )
+    )
+
+
+def events_for_request(session: Session, request_id: int) -> Sequence[Event]:
+    return session.scalars(
+        select(Event).where(Event.request_id == request_id).order_by(Event.id)
+    ).all()

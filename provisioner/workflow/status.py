@@ -1,0 +1,107 @@
+"""Is a subdomain live? What an OPD asks today by phone: does it resolve on every
+authoritative name server, and does the site answer over HTTP."""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from provisioner.adapters.dns import DnsAdapter
+from provisioner.domain.errors import InvalidInput, ProvisionerError
+from provisioner.store import repositories as repo
+from provisioner.store.db import Store
+from provisioner.store.models import utcnow
+
+
+@dataclass
+class SiteStatus:
+    fqdn: str
+    live: bool
+    nameservers: dict[str, list[str] | str]
+    http: dict[str, Any]
+    request: dict[str, Any] | None
+    checked_at: datetime = field(default_factory=utcnow)
+
+
+class StatusService:
+    def __init__(
+        self,
+        store: Store,
+        dns: DnsAdapter,
+        *,
+        zone: str,
+        allowed_networks: list[str],
+        ns_cache_seconds: float = 60.0,
+    ) -> None:
+        self.store = store
+        self.dns = dns
+        self.zone = zone
+        self.networks = [ipaddress.ip_network(n) for n in allowed_networks]
+        self.ns_cache_seconds = ns_cache_seconds
+        self._ns: tuple[float, dict[str, str]] = (0.0, {})
+
+    def _nameservers(self) -> dict[str, str]:
+        # The NS set changes rarely; re-reading it for every status request would double
+        # the DNS traffic of the busiest endpoint.
+        at, servers = self._ns
+        if not servers or time.monotonic() - at > self.ns_cache_seconds:
+            servers = self.dns.nameservers()
+            self._ns = (time.monotonic(), servers)
+        return servers
+
+    def _validate(self, fqdn: str) -> str:
+        fqdn = fqdn.strip().lower().rstrip(".")
+        if not fqdn.endswith("." + self.zone) or len(fqdn) > 253:
+            raise InvalidInput(
+                "fqdn", f"Nama harus di bawah {self.zone} / The name must be under {self.zone}"
+            )
+        return fqdn
+
+    def _http(self, address: str, fqdn: str) -> dict[str, Any]:
+        if not any(ipaddress.ip_address(address) in net for net in self.networks):
+            return {
+                "ok": False,
+                "detail": f"{address} di luar jaringan yang dipantau / not monitored",
+            }
+        started = time.perf_counter()
+        try:
+            resp = httpx.get(f"http://{address}/", headers={"Host": fqdn}, timeout=3.0)
+        except httpx.HTTPError as exc:
+            return {"ok": False, "detail": f"{type(exc).__name__}: {exc}"}
+        return {
+            "ok": resp.status_code < 400,
+            "status": resp.status_code,
+            "ms": round((time.perf_counter() - started) * 1000, 1),
+        }
+
+    def status(self, fqdn: str) -> SiteStatus:
+        fqdn = self._validate(fqdn)
+        answers: dict[str, list[str] | str] = {}
+        for name, address in self._nameservers().items():
+            try:
+                answer = self.dns.lookup(fqdn, address)
+                answers[name] = sorted(answer.records.get("A", []))
+            except ProvisionerError as exc:
+                answers[name] = f"tidak menjawab / no answer: {exc.message}"
+        addresses = {tuple(a) for a in answers.values() if isinstance(a, list)}
+        resolved = len(addresses) == 1 and all(isinstance(a, list) for a in answers.values())
+        first = next(iter(addresses))[0] if resolved and next(iter(addresses)) else None
+        http = self._http(first, fqdn) if first else {"ok": False, "detail": "tidak resolve"}
+        with self.store.read() as s:
+            req = repo.latest_request_for_fqdn(s, fqdn)
+            info = (
+                {
+                    "ticket": req.ticket,
+                    "state": req.state,
+                    "agency": req.agency,
+                    "live_at": req.live_at.isoformat() if req.live_at else None,
+                }
+                if req
+                else None
+            )
+        return SiteStatus(fqdn, bool(first) and http["ok"], answers, http, info)
