@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     db_address: str = "127.0.2.30"
     git_base_url: str = Field("ssh://root@127.0.2.40/srv/git", description="repository server")
     keep_releases: int = 3
+    db_client_hosts: list[str] = Field(
+        default_factory=lambda: ["127.0.2.%"],
+        description="MariaDB host patterns the site user may connect from",
+    )
     allowed_target_networks: list[str] = Field(
         default_factory=lambda: ["127.0.0.0/8"],
         description="networks a no-hosting request may point its record at",
@@ -76,6 +80,8 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8080"
     secret_key: str = Field("lab-only-secret", description="signs letters and sessions")
     worker_enabled: bool = True
+    worker_id: str | None = Field(None, description="stable per node; default: host name")
+    worker_threads: int = 2
     worker_poll_seconds: float = 0.5
     scheduler_enabled: bool = True
 

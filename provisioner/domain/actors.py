@@ -57,6 +57,4 @@ def ensure_allowed(
             "Tidak boleh menyetujui permohonan sendiri / You cannot decide your own request"
         )
     if actor.role is Role.OPD and agency is not None and actor.agency != agency:
-        raise Forbidden(
-            "Permohonan ini milik OPD lain / This request belongs to another agency"
-        )
+        raise Forbidden("Permohonan ini milik OPD lain / This request belongs to another agency")

@@ -250,8 +250,7 @@ def guard_plan(plan: DnsPlan, *, owned: Callable[[str, str], bool]) -> None:
             )
         if not name.endswith("." + plan.zone):
             raise UnsafeChange(
-                f"{name} berada di luar zona {plan.zone} / {name} is outside the zone "
-                f"{plan.zone}"
+                f"{name} berada di luar zona {plan.zone} / {name} is outside the zone {plan.zone}"
             )
         types = seen.setdefault(name, set())
         if rtype in types or "CNAME" in types or (rtype == "CNAME" and types):

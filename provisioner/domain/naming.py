@@ -108,9 +108,10 @@ def _problems(
     label: str, policy: NamingPolicy, *, zone: str, agency: str | None
 ) -> Iterator[tuple[str, str]]:
     if not label:
-        yield "empty", (
+        yield _reason(
+            "empty",
             f"Label kosong; isi nama subdomain, {ALLOWED} / "
-            f"The label is empty; enter a subdomain name, {ALLOWED_EN}"
+            f"The label is empty; enter a subdomain name, {ALLOWED_EN}",
         )
         return
     yield from _character_problems(label)
@@ -120,36 +121,42 @@ def _problems(
 
 def _character_problems(label: str) -> Iterator[tuple[str, str]]:
     if any(unicodedata.category(c) == "Cc" for c in label):
-        yield "control", (
+        yield _reason(
+            "control",
             f"Label mengandung karakter kontrol (mis. baris baru atau tab); {ALLOWED} / "
-            f"The label contains a control character (e.g. a newline or tab); {ALLOWED_EN}"
+            f"The label contains a control character (e.g. a newline or tab); {ALLOWED_EN}",
         )
     if any(c.isspace() and unicodedata.category(c) != "Cc" for c in label):
-        yield "space", (
+        yield _reason(
+            "space",
             f"Label mengandung spasi; gunakan tanda hubung (-) sebagai pemisah, {ALLOWED} / "
-            f"The label contains a space; use a hyphen (-) as separator, {ALLOWED_EN}"
+            f"The label contains a space; use a hyphen (-) as separator, {ALLOWED_EN}",
         )
     if "." in label:
-        yield "dot", (
+        yield _reason(
+            "dot",
             "Label mengandung titik (.); masukkan satu label saja tanpa nama domain, "
             f"{ALLOWED} / The label contains a dot (.); enter a single label without the "
-            f"domain name, {ALLOWED_EN}"
+            f"domain name, {ALLOWED_EN}",
         )
     if "_" in label:
-        yield "underscore", (
+        yield _reason(
+            "underscore",
             f"Label mengandung garis bawah (_); {ALLOWED} / "
-            f"The label contains an underscore (_); {ALLOWED_EN}"
+            f"The label contains an underscore (_); {ALLOWED_EN}",
         )
     if "*" in label:
-        yield "wildcard", (
+        yield _reason(
+            "wildcard",
             f"Label mengandung tanda bintang (*); wildcard tidak diperbolehkan, {ALLOWED} / "
-            f"The label contains an asterisk (*); wildcards are not allowed, {ALLOWED_EN}"
+            f"The label contains an asterisk (*); wildcards are not allowed, {ALLOWED_EN}",
         )
     if any(ord(c) > 127 for c in label):
-        yield "unicode", (
+        yield _reason(
+            "unicode",
             "Label mengandung huruf di luar a–z (huruf beraksen atau non-Latin); "
             f"{ALLOWED} / The label contains characters outside a–z (accented or non-Latin "
-            f"letters); {ALLOWED_EN}"
+            f"letters); {ALLOWED_EN}",
         )
     others = sorted(
         {c for c in label if c.isascii() and c.isprintable() and not c.isspace()}
@@ -157,58 +164,66 @@ def _character_problems(label: str) -> Iterator[tuple[str, str]]:
     )
     if others:
         shown = " ".join(others)
-        yield "character", (
+        yield _reason(
+            "character",
             f"Label mengandung karakter yang tidak diperbolehkan: {shown}; {ALLOWED} / "
-            f"The label contains characters that are not allowed: {shown}; {ALLOWED_EN}"
+            f"The label contains characters that are not allowed: {shown}; {ALLOWED_EN}",
         )
 
 
 def _shape_problems(label: str, policy: NamingPolicy, *, zone: str) -> Iterator[tuple[str, str]]:
     if label.startswith("-") or label.endswith("-"):
-        yield "hyphen-edge", (
+        yield _reason(
+            "hyphen-edge",
             "Label diawali atau diakhiri tanda hubung (-); awali dan akhiri dengan huruf atau "
             "angka / The label starts or ends with a hyphen (-); start and end with a letter "
-            "or digit"
+            "or digit",
         )
     if len(label) < policy.min_length or len(label) > policy.max_length:
-        yield "length", (
+        yield _reason(
+            "length",
             f"Panjang label {len(label)} karakter; yang diperbolehkan "
             f"{policy.min_length}–{policy.max_length} karakter / The label is {len(label)} "
-            f"characters long; {policy.min_length}–{policy.max_length} characters are allowed"
+            f"characters long; {policy.min_length}–{policy.max_length} characters are allowed",
         )
     if label.isdigit() and label.isascii():
-        yield "digits-only", (
+        yield _reason(
+            "digits-only",
             "Label hanya berisi angka; sertakan paling sedikit satu huruf a–z / "
-            "The label is digits only; include at least one letter a–z"
+            "The label is digits only; include at least one letter a–z",
         )
     if label[2:4] == "--":
         yield from _punycode_problems(label, policy)
     fqdn = f"{label}.{zone}"
     if len(fqdn) > 253:
-        yield "fqdn-length", (
+        yield _reason(
+            "fqdn-length",
             f"Nama lengkap {len(fqdn)} karakter; paling panjang 253 karakter / "
-            f"The full name is {len(fqdn)} characters long; at most 253 are allowed"
+            f"The full name is {len(fqdn)} characters long; at most 253 are allowed",
         )
 
 
 def _punycode_problems(label: str, policy: NamingPolicy) -> Iterator[tuple[str, str]]:
     # Positions 3–4 "--" are reserved for IDNA (RFC 5891 §4.2.3.1); only "xn--" is defined.
     if not label.startswith("xn--"):
-        yield "hyphen-34", (
+        yield _reason(
+            "hyphen-34",
             "Label memiliki dua tanda hubung (--) pada posisi 3–4, yang dicadangkan untuk "
             "nama internasional; gunakan satu tanda hubung / The label has two hyphens (--) "
-            "in positions 3–4, reserved for internationalised names; use a single hyphen"
+            "in positions 3–4, reserved for internationalised names; use a single hyphen",
         )
     elif not policy.allow_punycode:
-        yield "punycode", (
+        yield _reason(
+            "punycode",
             "Label punycode (xn--) tidak diperbolehkan; gunakan huruf a–z, angka 0–9 dan "
             "tanda hubung / Punycode labels (xn--) are not allowed; use letters a–z, digits "
-            "0–9 and hyphens"
+            "0–9 and hyphens",
         )
     elif _LDH.fullmatch(label) and not _valid_punycode(label):
-        yield "punycode-invalid", (
+        yield _reason(
+            "punycode-invalid",
             "Label xn-- bukan punycode yang sah; periksa kembali penulisannya / "
-            "The xn-- label is not valid punycode; check its spelling"
+            "The xn-- label is not valid punycode; check its spelling",
         )
 
 
@@ -232,28 +247,36 @@ def _word_problems(
     label: str, policy: NamingPolicy, *, agency: str | None
 ) -> Iterator[tuple[str, str]]:
     if label in policy.reserved:
-        yield "reserved", (
+        yield _reason(
+            "reserved",
             f"Label '{_shown(label)}' dicadangkan untuk layanan infrastruktur; pilih nama "
             "lain, misalnya nama aplikasi atau singkatan perangkat daerah / The label "
             f"'{_shown(label)}' is reserved for infrastructure services; choose another "
-            "name, e.g. the application's name or the agency's abbreviation"
+            "name, e.g. the application's name or the agency's abbreviation",
         )
     owner = policy.restricted.get(label)
     if owner is not None and owner != agency:
-        yield "restricted", (
+        yield _reason(
+            "restricted",
             f"Label '{_shown(label)}' hanya dapat diberikan kepada {owner}; pilih nama lain "
-            f"/ The label '{_shown(label)}' may only be given to {owner}; choose another name"
+            f"/ The label '{_shown(label)}' may only be given to {owner}; choose another name",
         )
     # Hyphens removed too, so "ju-di" or "s-l-o-t" does not slip through.
     squeezed = label.replace("-", "")
     found = sorted(w for w in policy.forbidden_words if w in label or w in squeezed)
     if found:
         words = ", ".join(found)
-        yield "forbidden-word", (
+        yield _reason(
+            "forbidden-word",
             f"Label mengandung kata yang tidak pantas atau menyesatkan ({words}); pilih nama "
             f"yang mencerminkan layanan resmi / The label contains an offensive or misleading "
-            f"word ({words}); choose a name that reflects an official service"
+            f"word ({words}); choose a name that reflects an official service",
         )
+
+
+def _reason(code: str, message: str) -> tuple[str, str]:
+    """A refusal: its machine code and its message (Indonesian " / " English)."""
+    return code, message
 
 
 def _shown(label: str) -> str:

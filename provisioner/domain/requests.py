@@ -45,9 +45,7 @@ def _text(field: str, value: str, *, max_len: int, multiline: bool = False) -> s
         )
     check = value.replace("\n", "").replace("\r", "").replace("\t", "") if multiline else value
     if _CONTROL.search(check):
-        raise InvalidInput(
-            field, "Mengandung karakter kendali / Contains control characters"
-        )
+        raise InvalidInput(field, "Mengandung karakter kendali / Contains control characters")
     return value
 
 
@@ -114,9 +112,7 @@ def normalise_draft(
     """Check every field except the label (the naming policy owns that) and return the
     draft with trimmed text and a full repository URL."""
     if not _EMAIL.match(draft.contact_email.strip()):
-        raise InvalidInput(
-            "contact_email", "Alamat e-mail tidak sah / Not a valid e-mail address"
-        )
+        raise InvalidInput("contact_email", "Alamat e-mail tidak sah / Not a valid e-mail address")
     if draft.letter_date > today:
         raise InvalidInput(
             "letter_date",

@@ -85,9 +85,7 @@ def _common(host: LabHost, paths: HostPaths, config: HostConfig) -> None:
     write_file(scripts / "services.sh", render("services.sh.j2", **values), mode=0o755)
     write_file(
         paths.init_script,
-        render(
-            "init.sh.j2", host=host, host_dir=str(paths.root), mounts=mounts_for(host)
-        ),
+        render("init.sh.j2", host=host, host_dir=str(paths.root), mounts=mounts_for(host)),
         mode=0o755,
     )
     ssh_dir = paths.inside("/root/.ssh")
@@ -100,9 +98,7 @@ def _nameserver(host: LabHost, paths: HostPaths, config: HostConfig) -> None:
     bind_owner = (0, _owner("bind")[1])
     etc_bind = paths.inside("/etc/bind")
     tsig = config.keys.tsig
-    write_file(
-        etc_bind / f"{tsig.name}.key", tsig.bind_config(), mode=0o640, owner=bind_owner
-    )
+    write_file(etc_bind / f"{tsig.name}.key", tsig.bind_config(), mode=0o640, owner=bind_owner)
     primary = hosts_with_role(Role.DNS_PRIMARY)[0]
     if host.role is Role.DNS_PRIMARY:
         conf = render(
@@ -147,14 +143,17 @@ def _web(host: LabHost, paths: HostPaths, config: HostConfig) -> None:
         apache / "sites-available" / "000-default.conf",
         render("apache-default-site.conf.j2", host=host),
     )
-    ensure_symlink(apache / "sites-enabled" / "000-default.conf",
-                   "../sites-available/000-default.conf")
+    ensure_symlink(
+        apache / "sites-enabled" / "000-default.conf", "../sites-available/000-default.conf"
+    )
     # What a2enmod / a2enconf do, minus their state files, which nothing here reads.
     for module in APACHE_MODULES:
         for suffix in (".load", ".conf"):
             if (apache / "mods-available" / f"{module}{suffix}").exists():
-                ensure_symlink(apache / "mods-enabled" / f"{module}{suffix}",
-                               f"../mods-available/{module}{suffix}")
+                ensure_symlink(
+                    apache / "mods-enabled" / f"{module}{suffix}",
+                    f"../mods-available/{module}{suffix}",
+                )
     for conf in ("lab-servername.conf", f"php{config.php_version}-fpm.conf"):
         ensure_symlink(apache / "conf-enabled" / conf, f"../conf-available/{conf}")
     www_html = paths.inside("/var/www/html")

@@ -32,8 +32,7 @@ class TsigKey:
     def bind_config(self) -> str:
         """The `key` statement named includes."""
         return (
-            f'key "{self.name}" {{\n\talgorithm {self.algorithm};\n'
-            f'\tsecret "{self.secret}";\n}};\n'
+            f'key "{self.name}" {{\n\talgorithm {self.algorithm};\n\tsecret "{self.secret}";\n}};\n'
         )
 
 

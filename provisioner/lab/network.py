@@ -34,8 +34,22 @@ def add_address(address: str, present: set[str]) -> None:
         _ip("addr", "add", f"{address}/32", "dev", "lo")
     # `change` is idempotent and re-applies quickack even if someone reset the route.
     _ip(
-        "route", "change", "local", address, "dev", "lo", "table", "local",
-        "proto", "kernel", "scope", "host", "src", address, "quickack", "1",
+        "route",
+        "change",
+        "local",
+        address,
+        "dev",
+        "lo",
+        "table",
+        "local",
+        "proto",
+        "kernel",
+        "scope",
+        "host",
+        "src",
+        address,
+        "quickack",
+        "1",
     )
 
 

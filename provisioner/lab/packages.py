@@ -40,23 +40,17 @@ def missing_packages(packages: tuple[str, ...] = LAB_PACKAGES) -> list[str]:
         check=False,
     )
     installed = {
-        line.split()[0]
-        for line in result.stdout.splitlines()
-        if line.endswith(" installed")
+        line.split()[0] for line in result.stdout.splitlines() if line.endswith(" installed")
     }
     return [name for name in packages if name not in installed]
 
 
-def install_packages(
-    packages: list[str], progress: Callable[[str], None] = lambda m: None
-) -> None:
+def install_packages(packages: list[str], progress: Callable[[str], None] = lambda m: None) -> None:
     """`apt-get update` then install `packages` without recommends, non-interactively."""
     if not packages:
         return
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    progress(
-        f"memasang paket: {' '.join(packages)} / installing packages: {' '.join(packages)}"
-    )
+    progress(f"memasang paket: {' '.join(packages)} / installing packages: {' '.join(packages)}")
     for command in (
         ["apt-get", "update"],
         ["apt-get", "install", "-y", "--no-install-recommends", *packages],
@@ -64,17 +58,13 @@ def install_packages(
         result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
         if result.returncode != 0:
             tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
-            raise LabError(
-                f"{' '.join(command[:2])} gagal / failed: {' | '.join(tail)}"
-            )
+            raise LabError(f"{' '.join(command[:2])} gagal / failed: {' | '.join(tail)}")
 
 
 def php_fpm_version(sbin: Path = Path("/usr/sbin")) -> str:
     """The newest PHP-FPM version installed, e.g. "8.2" for /usr/sbin/php-fpm8.2."""
     versions = [
-        match.group(1)
-        for path in sbin.glob("php-fpm*")
-        if (match := _PHP_FPM.match(path.name))
+        match.group(1) for path in sbin.glob("php-fpm*") if (match := _PHP_FPM.match(path.name))
     ]
     if not versions:
         raise LabError("PHP-FPM tidak terpasang / PHP-FPM is not installed")

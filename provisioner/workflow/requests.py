@@ -277,3 +277,8 @@ class RequestService:
             req = repo.get_request(s, request_id)
             ensure_allowed(actor, Action.VIEW, agency=req.agency)
             return list(repo.events_for_request(s, request_id))
+
+    def verify_letter(self, code: str) -> Any:
+        """Public: the letter a verification code belongs to, or None."""
+        with self.store.read() as s:
+            return repo.letter_by_code(s, code.strip().upper()) or repo.letter_by_code(s, code)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -68,8 +69,13 @@ def test_names_and_values_are_normalised_on_construction() -> None:
         ({"previous": "127.0.2.11"}, "previous"),  # previous only belongs to an update
     ],
 )
-def test_malformed_changes_are_refused(kwargs: dict, field: str) -> None:
-    args = {"action": "create", "name": "sipd.demokab.go.id", "rtype": "A", "ttl": 300}
+def test_malformed_changes_are_refused(kwargs: dict[str, Any], field: str) -> None:
+    args: dict[str, Any] = {
+        "action": "create",
+        "name": "sipd.demokab.go.id",
+        "rtype": "A",
+        "ttl": 300,
+    }
     args["value"] = "127.0.2.12"
     args.update(kwargs)
     with pytest.raises(InvalidInput) as caught:
@@ -117,7 +123,7 @@ def test_checksum_changes_with_any_detail() -> None:
 
 
 def test_checksum_is_stable_across_spellings_of_the_same_plan() -> None:
-    one = DnsPlan(zone="DemoKab.go.id.", changes=[create_a("SIPD.demokab.go.id.")])
+    one = DnsPlan(zone="DemoKab.go.id.", changes=[create_a("SIPD.demokab.go.id.")])  # type: ignore[arg-type]
     two = DnsPlan(zone=ZONE, changes=(create_a(),))
     assert one.checksum() == two.checksum()
     assert len(one.checksum()) == 64

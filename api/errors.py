@@ -1,0 +1,33 @@
+"""Project errors → HTTP answers. A 422 names the field and the reason, like FastAPI's own."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from provisioner.domain.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    ProvisionerError,
+    UnsafeChange,
+)
+
+STATUS = {NotFound: 404, Conflict: 409, UnsafeChange: 409, Forbidden: 403}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(InvalidInput)
+    async def _invalid(_: Request, exc: InvalidInput) -> JSONResponse:
+        return JSONResponse(
+            status_code=422,
+            content={
+                "detail": [{"loc": ["body", exc.field], "msg": exc.message, "type": "value_error"}]
+            },
+        )
+
+    @app.exception_handler(ProvisionerError)
+    async def _domain(_: Request, exc: ProvisionerError) -> JSONResponse:
+        status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
+        return JSONResponse(status_code=status, content={"detail": exc.message})

@@ -1,0 +1,68 @@
+"""create_app(): the API, the web pages, and — in `serve` — the worker and scheduler."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from api.errors import install_error_handlers
+from api.routes import jobs, public, requests
+from api.web import pages
+from provisioner.config import Settings, get_settings
+from provisioner.wiring import Services, build_services
+from provisioner.workflow.scheduler import build_scheduler
+
+
+def create_app(
+    settings: Settings | None = None,
+    services: Services | None = None,
+    *,
+    run_worker: bool | None = None,
+    run_scheduler: bool | None = None,
+) -> FastAPI:
+    settings = settings or get_settings()
+    services = services or build_services(settings)
+    run_worker = settings.worker_enabled if run_worker is None else run_worker
+    run_scheduler = settings.scheduler_enabled if run_scheduler is None else run_scheduler
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        scheduler = None
+        if run_worker:
+            services.worker.start()
+        if run_scheduler:
+            scheduler = build_scheduler(
+                services.store, services.status, worker_id=services.runner.worker_id
+            )
+            scheduler.start()
+        try:
+            yield
+        finally:
+            if scheduler:
+                scheduler.shutdown(wait=False)
+            if run_worker:
+                services.worker.stop()
+
+    app = FastAPI(
+        title="provisioner",
+        summary="Subdomain dan hosting OPD dari permohonan sampai situs aktif / "
+        "Agency subdomains and hosting, from request to live site",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    install_error_handlers(app)
+    app.include_router(requests.router)
+    app.include_router(jobs.router)
+    app.include_router(public.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,39 @@
+"""Public answers: name availability and whether a subdomain is live."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import ServicesDep
+from api.schemas import AvailabilityOut, StatusOut
+
+router = APIRouter(prefix="/api/v1", tags=["public"])
+
+
+@router.get("/names/{label}/availability", response_model=AvailabilityOut)
+def availability(label: str, services: ServicesDep, agency: str | None = None) -> AvailabilityOut:
+    """Naming rules + registry + every authoritative name server, with suggestions."""
+    v = services.availability.check(label, agency=agency)
+    return AvailabilityOut(
+        label=v.label,
+        fqdn=v.fqdn,
+        valid=v.valid,
+        available=v.available,
+        reasons=v.reasons,
+        nameservers=v.nameservers,
+        suggestions=v.suggestions,
+    )
+
+
+@router.get("/status/{fqdn}", response_model=StatusOut)
+def site_status(fqdn: str, services: ServicesDep) -> StatusOut:
+    """Is this subdomain live: resolves on every authoritative name server, HTTP answers."""
+    s = services.status.status(fqdn)
+    return StatusOut(
+        fqdn=s.fqdn,
+        live=s.live,
+        nameservers=s.nameservers,
+        http=s.http,
+        request=s.request,
+        checked_at=s.checked_at,
+    )

@@ -1,0 +1,90 @@
+"""Requests: submit, read, approve, reject — OPD and network team."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, status
+from fastapi.responses import FileResponse
+
+from api.deps import CurrentActor, ServicesDep
+from api.schemas import ApproveIn, JobOut, LetterOut, PlanOut, RejectIn, RequestIn, RequestOut
+from api.views import job_out, request_out
+from provisioner.domain.errors import NotFound
+from provisioner.domain.provision_plan import plan_checksum, plan_summary
+from provisioner.domain.requests import RequestDraft
+
+router = APIRouter(prefix="/api/v1/requests", tags=["requests"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=RequestOut)
+def submit_request(body: RequestIn, services: ServicesDep, actor: CurrentActor) -> RequestOut:
+    """An OPD asks for a subdomain (and hosting). The name is checked for real first."""
+    req = services.requests.submit(RequestDraft(**body.model_dump()), actor)
+    return request_out(services.requests.get(req.id, actor))
+
+
+@router.get("", response_model=list[RequestOut])
+def list_requests(
+    services: ServicesDep, actor: CurrentActor, state: str | None = None
+) -> list[RequestOut]:
+    """Requests the caller may see (an OPD sees only its own agency's)."""
+    return [request_out(r) for r in services.requests.list(actor, state=state)]
+
+
+@router.get("/{request_id}", response_model=RequestOut)
+def get_request(request_id: int, services: ServicesDep, actor: CurrentActor) -> RequestOut:
+    """One request with its jobs and the state of every step."""
+    return request_out(services.requests.get(request_id, actor))
+
+
+@router.get("/{request_id}/plan", response_model=PlanOut)
+def get_plan(request_id: int, services: ServicesDep, actor: CurrentActor) -> PlanOut:
+    """The plan the network team approves: DNS records, vhosts, database, deploy."""
+    services.requests.get(request_id, actor)
+    plan = services.requests.preview_plan(request_id)
+    return PlanOut(summary=plan_summary(plan), checksum=plan_checksum(plan), plan=plan)
+
+
+@router.post("/{request_id}/approve", response_model=JobOut, status_code=status.HTTP_202_ACCEPTED)
+def approve_request(
+    request_id: int, services: ServicesDep, actor: CurrentActor, body: ApproveIn | None = None
+) -> JobOut:
+    """Approve the shown plan and queue the provisioning job (network team)."""
+    job = services.requests.approve(request_id, actor, checksum=body.checksum if body else None)
+    return job_out(services.requests.job(job.id, actor))
+
+
+@router.post("/{request_id}/reject", response_model=RequestOut)
+def reject_request(
+    request_id: int, body: RejectIn, services: ServicesDep, actor: CurrentActor
+) -> RequestOut:
+    """Reject with a reason; the name is released."""
+    services.requests.reject(request_id, actor, body.reason)
+    return request_out(services.requests.get(request_id, actor))
+
+
+@router.get("/{request_id}/letter", response_model=LetterOut)
+def get_letter(request_id: int, services: ServicesDep, actor: CurrentActor) -> LetterOut:
+    """The issued reply / recommendation letter."""
+    letter = services.requests.letter(request_id, actor)
+    if letter is None:
+        raise NotFound("Surat belum terbit / No letter issued yet")
+    return LetterOut(
+        number=letter.number,
+        issued_at=letter.issued_at,
+        sha256=letter.sha256,
+        verification_code=letter.verification_code,
+        download_url=f"/api/v1/requests/{request_id}/letter.pdf",
+    )
+
+
+@router.get("/{request_id}/letter.pdf", response_class=FileResponse)
+def download_letter(request_id: int, services: ServicesDep, actor: CurrentActor) -> FileResponse:
+    """The letter as PDF."""
+    letter = services.requests.letter(request_id, actor)
+    if letter is None:
+        raise NotFound("Surat belum terbit / No letter issued yet")
+    return FileResponse(
+        letter.pdf_path, media_type="application/pdf", filename=Path(letter.pdf_path).name
+    )

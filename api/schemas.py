@@ -1,0 +1,122 @@
+"""API shapes (never the store's tables)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class RequestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    label: str = Field(..., max_length=300, description="desired subdomain label, e.g. 'dinkes'")
+    agency: str = Field(..., max_length=300, description="the requesting OPD")
+    purpose: str = Field(..., max_length=4000)
+    contact_name: str = Field(..., max_length=300)
+    contact_email: str = Field(..., max_length=300)
+    contact_phone: str = Field("", max_length=40)
+    letter_number: str = Field(..., max_length=200, description="the OPD's request letter number")
+    letter_date: date
+    hosting: bool = Field(..., description="virtual host + database + deploy wanted")
+    repo: str | None = Field(None, max_length=500, description="repository on Diskominfo's server")
+    branch: str | None = Field("main", max_length=250)
+    target_address: str | None = Field(None, max_length=64, description="IPv4, without hosting")
+
+
+class StepOut(BaseModel):
+    name: str
+    status: str
+    server: str | None
+    error: str | None
+    attempts: int
+    started_at: datetime | None
+    finished_at: datetime | None
+    outputs: dict[str, Any] | None = None
+
+
+class JobOut(BaseModel):
+    id: int
+    request_id: int
+    kind: str
+    state: str
+    error: str | None
+    created_by: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    steps: list[StepOut]
+
+
+class RequestOut(BaseModel):
+    id: int
+    ticket: str
+    label: str
+    fqdn: str
+    agency: str
+    purpose: str
+    contact_name: str
+    contact_email: str
+    letter_number: str
+    letter_date: date
+    hosting: bool
+    repo_url: str | None
+    branch: str | None
+    target_address: str | None
+    state: str
+    state_label: str
+    created_by: str
+    created_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    rejection_reason: str | None
+    plan_summary: list[str] | None
+    plan_checksum: str | None
+    commit_sha: str | None
+    failure: dict[str, str | None] | None
+    live_at: datetime | None
+    jobs: list[JobOut] = []
+
+
+class PlanOut(BaseModel):
+    summary: list[str]
+    checksum: str
+    plan: dict[str, Any]
+
+
+class ApproveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    checksum: str | None = Field(None, description="checksum of the plan you reviewed")
+
+
+class RejectIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(..., max_length=2000)
+
+
+class AvailabilityOut(BaseModel):
+    label: str
+    fqdn: str
+    valid: bool
+    available: bool | None
+    reasons: list[str]
+    nameservers: dict[str, str]
+    suggestions: list[str]
+
+
+class StatusOut(BaseModel):
+    fqdn: str
+    live: bool
+    nameservers: dict[str, list[str] | str]
+    http: dict[str, Any]
+    request: dict[str, Any] | None
+    checked_at: datetime
+
+
+class LetterOut(BaseModel):
+    number: str
+    issued_at: datetime
+    sha256: str
+    verification_code: str
+    download_url: str

@@ -1,0 +1,229 @@
+"""`lab up`, `lab down`, `lab status`: the lab's whole life, one function each."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from provisioner.config import Settings
+from provisioner.domain.errors import ProvisionerError
+from provisioner.lab.configs import HostConfig, write_host_config
+from provisioner.lab.gitseed import seed_repository
+from provisioner.lab.hosts import GIT_REPO_NAME, LAB_HOSTS, LabHost, Role, hosts_with_role
+from provisioner.lab.keys import ensure_keys
+from provisioner.lab.layout import HostPaths, prepare_tree, reset_run_dir
+from provisioner.lab.network import add_address, addresses_on_lo, remove_address
+from provisioner.lab.packages import install_packages, missing_packages, php_fpm_version
+from provisioner.lab.probes import (
+    ProbeContext,
+    ProbeFailed,
+    probe_host,
+    send_notify,
+    ssh_banner,
+)
+from provisioner.lab.processes import (
+    HostProcess,
+    enter_host,
+    host_alive,
+    load_state,
+    save_state,
+    start_host,
+    stop_hosts,
+)
+
+Progress = Callable[[str], None]
+READY_TIMEOUT = 60.0  # a first start initialises MariaDB's datadir; later starts take ~1 s
+POLL_INTERVAL = 0.05
+SERVICES_SCRIPT = "/etc/provisioner-lab/services.sh"
+
+
+@dataclass(frozen=True)
+class HostReport:
+    """One line of `lab up` / `lab status`."""
+
+    name: str
+    address: str
+    state: str  # "running" | "started" | "stopped" | "failed"
+    detail: str
+
+
+def _state_path(settings: Settings) -> Path:
+    return settings.lab_dir / "state.json"
+
+
+def _probe_context(settings: Settings, php_version: str) -> ProbeContext:
+    return ProbeContext(
+        ssh_key=settings.ssh_key_path,
+        known_hosts=settings.known_hosts_path,
+        lab_dir=settings.lab_dir,
+        php_version=php_version,
+    )
+
+
+class _Up:
+    """One `lab up` run: brings every host up in its own thread and collects reports."""
+
+    def __init__(self, settings: Settings, progress: Progress, config: HostConfig) -> None:
+        self.settings = settings
+        self.progress = progress
+        self.config = config
+        self.ctx = _probe_context(settings, config.php_version)
+        self.processes = load_state(_state_path(settings))
+        self.lock = threading.Lock()
+        # The secondary starts once the primary answers, so its first transfer succeeds.
+        self.primary_ready = threading.Event()
+
+    def host(self, host: LabHost) -> HostReport:
+        began = time.monotonic()
+        try:
+            state, detail = self._bring_up(host)
+        except (ProvisionerError, ProbeFailed, OSError) as exc:
+            self.progress(f"{host.name}: gagal / failed: {exc}")
+            return HostReport(host.name, host.address, "failed", str(exc))
+        finally:
+            if host.role is Role.DNS_PRIMARY:
+                self.primary_ready.set()
+        elapsed = time.monotonic() - began
+        return HostReport(host.name, host.address, state, f"{detail} [{elapsed:.2f} s]")
+
+    def _bring_up(self, host: LabHost) -> tuple[str, str]:
+        process = self.processes.get(host.name)
+        if host_alive(process):
+            assert process is not None
+            try:
+                return "running", probe_host(host, self.ctx)
+            except ProbeFailed as exc:
+                self.progress(
+                    f"{host.name}: {exc}; menyalakan ulang layanan / restarting services"
+                )
+                enter_host(process, ["/bin/sh", SERVICES_SCRIPT])
+        else:
+            self._start(host)
+        return "started", self._wait_ready(host)
+
+    def _start(self, host: LabHost) -> None:
+        try:
+            banner = ssh_banner(host.address, 0.2)
+        except ProbeFailed:
+            banner = ""
+        if banner:
+            raise ProbeFailed(
+                f"{host.address}:22 sudah dipakai proses yang tidak tercatat di state.json / "
+                f"already in use by a process state.json does not name ({banner})"
+            )
+        self.progress(f"{host.name}: menyiapkan dan menyalakan / preparing and starting")
+        paths = HostPaths.of(self.settings.lab_dir, host)
+        prepare_tree(host, paths)
+        write_host_config(host, paths, self.config)
+        reset_run_dir(paths)
+        if host.role is Role.GIT and seed_repository(
+            paths.inside(f"/srv/git/{GIT_REPO_NAME}")
+        ):
+            self.progress(f"{host.name}: repositori contoh dibuat / sample repository seeded")
+        if host.role is Role.DNS_SECONDARY:
+            self.primary_ready.wait(timeout=15.0)
+        process = start_host(paths, host.address)
+        with self.lock:
+            self.processes[host.name] = process
+            save_state(_state_path(self.settings), self.processes)
+
+    def _wait_ready(self, host: LabHost) -> str:
+        deadline = time.monotonic() + READY_TIMEOUT
+        next_notify = time.monotonic() + 1.0
+        primary = hosts_with_role(Role.DNS_PRIMARY)[0]
+        while True:
+            try:
+                return probe_host(host, self.ctx, timeout=0.5)
+            except ProbeFailed as exc:
+                now = time.monotonic()
+                if now >= deadline:
+                    raise ProbeFailed(f"{exc} (setelah / after {READY_TIMEOUT:.0f} s)") from exc
+                if host.role is Role.DNS_SECONDARY and now >= next_notify:
+                    # A NOTIFY sent while this server was still starting was lost.
+                    send_notify(primary.address, host.address, 0.2)
+                    next_notify = now + 1.0
+            if host.role is Role.DB:
+                process = self.processes[host.name]
+                if not host_alive(process):
+                    raise ProbeFailed("namespace berhenti / namespace exited")
+            time.sleep(POLL_INTERVAL)
+
+
+def lab_up(settings: Settings, progress: Progress = lambda m: None) -> list[HostReport]:
+    """Bring every lab host up; hosts already running are only checked (idempotent).
+
+    Installs missing packages, puts the addresses on lo, creates missing secrets,
+    prepares and starts dead hosts, restarts dead daemons in live ones, and waits until
+    every service answers. One report per host, in LAB_HOSTS order.
+    """
+    missing = missing_packages()
+    if missing:
+        install_packages(missing, progress)
+    present = addresses_on_lo()
+    for host in LAB_HOSTS:
+        add_address(host.address, present)
+    config = HostConfig(ensure_keys(settings), php_fpm_version(), date.today())
+    run = _Up(settings, progress, config)
+    with ThreadPoolExecutor(max_workers=len(LAB_HOSTS)) as pool:
+        return list(pool.map(run.host, LAB_HOSTS))
+
+
+def lab_down(settings: Settings, progress: Progress = lambda m: None) -> list[HostReport]:
+    """Stop exactly the processes state.json names, then take the addresses off lo.
+
+    SIGTERM to each namespace's PID 1, SIGKILL after ~5 s; a zombie counts as gone.
+    state.json is removed only when nothing the lab started is left.
+    """
+    state_path = _state_path(settings)
+    processes = load_state(state_path)
+    running = {name: p for name, p in processes.items() if host_alive(p)}
+    if running:
+        progress(f"menghentikan / stopping: {', '.join(running)}")
+    gone = stop_hosts(processes)
+    reports = []
+    for host in LAB_HOSTS:
+        process = processes.get(host.name)
+        if process is None or gone.get(host.name, True):
+            reports.append(HostReport(host.name, host.address, "stopped", "berhenti / stopped"))
+        else:
+            reports.append(
+                HostReport(
+                    host.name,
+                    host.address,
+                    "failed",
+                    f"masih berjalan / still running (pid {process.pid1})",
+                )
+            )
+    if all(report.state == "stopped" for report in reports):
+        present = addresses_on_lo()
+        for host in LAB_HOSTS:
+            remove_address(host.address, present)
+        state_path.unlink(missing_ok=True)
+    return reports
+
+
+def lab_status(settings: Settings) -> list[HostReport]:
+    """Per host: is its PID 1 alive, and does each of its services answer."""
+    processes = load_state(_state_path(settings))
+    try:
+        php = php_fpm_version()
+    except ProvisionerError:
+        php = "0"
+    ctx = _probe_context(settings, php)
+
+    def one(host: LabHost) -> HostReport:
+        process: HostProcess | None = processes.get(host.name)
+        if not host_alive(process):
+            return HostReport(host.name, host.address, "stopped", "tidak berjalan / not running")
+        try:
+            return HostReport(host.name, host.address, "running", probe_host(host, ctx))
+        except ProbeFailed as exc:
+            return HostReport(host.name, host.address, "failed", str(exc))
+
+    with ThreadPoolExecutor(max_workers=len(LAB_HOSTS)) as pool:
+        return list(pool.map(one, LAB_HOSTS))

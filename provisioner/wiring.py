@@ -1,0 +1,116 @@
+"""The composition root: the one place that builds concrete adapters and hands them down
+(used by api/main.py, the CLI and the worker entry point)."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+
+from provisioner.adapters.ansible import AnsibleAdapter
+from provisioner.adapters.dns import DnsAdapter, TsigKey
+from provisioner.adapters.git import GitAdapter
+from provisioner.config import Settings
+from provisioner.domain.naming import NamingPolicy
+from provisioner.steps.base import Step
+from provisioner.steps.checks import ChecksStep
+from provisioner.steps.database import DatabaseStep
+from provisioner.steps.dns_records import DnsRecordsStep
+from provisioner.steps.letter import LetterSettings, LetterStep
+from provisioner.steps.site import SiteStep
+from provisioner.store.db import Store, migrate
+from provisioner.workflow.availability import AvailabilityService
+from provisioner.workflow.requests import RequestService
+from provisioner.workflow.runner import JobRunner
+from provisioner.workflow.status import StatusService
+from provisioner.workflow.worker import Worker
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    dns: DnsAdapter
+    availability: AvailabilityService
+    requests: RequestService
+    status: StatusService
+    runner: JobRunner
+    worker: Worker
+
+
+def build_steps(settings: Settings, store: Store, dns: DnsAdapter) -> dict[str, Step]:
+    ansible = AnsibleAdapter(settings)
+    git = GitAdapter(ssh_key=settings.ssh_key_path, known_hosts=settings.known_hosts_path)
+    st = settings
+    letter = LetterSettings(
+        pattern=st.letter_number_pattern,
+        classification=st.letter_classification,
+        unit=st.agency_short,
+        place=st.letter_place,
+        agency_name=st.agency_name,
+        agency_short=st.agency_short,
+        agency_address=st.agency_address,
+        signer_name=st.signer_name,
+        signer_position=st.signer_position,
+        signer_rank=st.signer_rank,
+        signer_nip=st.signer_nip,
+        timezone=st.timezone,
+        secret=st.secret_key,
+        public_url=st.public_url,
+        letters_dir=st.letters_dir,
+        prod_server=f"{st.web_prod_host} ({st.web_prod_address})",
+    )
+    steps: list[Step] = [
+        DnsRecordsStep(dns, verify_timeout=st.dns_verify_timeout),
+        DatabaseStep(ansible, db_host=st.db_host, client_hosts=st.db_client_hosts),
+        SiteStep(
+            ansible,
+            git,
+            environment="dev",
+            host=st.web_dev_host,
+            db_address=st.db_address,
+            keep_releases=st.keep_releases,
+        ),
+        ChecksStep(st, environment="dev", host=st.web_dev_host, address=st.web_dev_address),
+        SiteStep(
+            ansible,
+            git,
+            environment="prod",
+            host=st.web_prod_host,
+            db_address=st.db_address,
+            keep_releases=st.keep_releases,
+        ),
+        ChecksStep(st, environment="prod", host=st.web_prod_host, address=st.web_prod_address),
+        LetterStep(store, letter),
+    ]
+    return {step.name: step for step in steps}
+
+
+def build_services(settings: Settings, *, migrate_store: bool = True) -> Services:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if migrate_store:
+        migrate(settings.store_url)
+    store = Store(settings.store_url)
+    dns = DnsAdapter(
+        zone=settings.zone,
+        primary=settings.dns_primary,
+        key=TsigKey.load(settings.tsig_key_path),
+        timeout=settings.dns_timeout,
+    )
+    policy = NamingPolicy()
+    availability = AvailabilityService(store, dns, policy, settings.zone)
+    runner = JobRunner(
+        store,
+        build_steps(settings, store, dns),
+        settings,
+        worker_id=settings.worker_id or socket.gethostname(),
+    )
+    worker = Worker(
+        store, runner, threads=settings.worker_threads, poll_seconds=settings.worker_poll_seconds
+    )
+    requests = RequestService(
+        store, settings, availability, policy, on_job_queued=lambda _id: worker.wake()
+    )
+    status = StatusService(
+        store, dns, zone=settings.zone, allowed_networks=settings.allowed_target_networks
+    )
+    return Services(settings, store, dns, availability, requests, status, runner, worker)
