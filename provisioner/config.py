@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     environment: str = Field("lab", description="lab | development | production")
     data_dir: Path = Field(PROJECT_ROOT / "var", description="store, letters, job runs, lab state")
     database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite in data_dir")
+    lab_path: Path | None = Field(None, description="lab state and secrets; default data_dir/lab")
 
     # --- DNS -------------------------------------------------------------------------
     zone: str = "demokab.go.id"
@@ -62,6 +63,7 @@ class Settings(BaseSettings):
     )
 
     # --- letters ---------------------------------------------------------------------
+    government_name: str = "Pemerintah Kabupaten Demo"
     agency_name: str = "Dinas Komunikasi dan Informatika Kabupaten Demo"
     agency_short: str = "DISKOMINFO"
     agency_address: str = "Jl. Pemuda No. 1, Demo, Kalimantan Selatan 71111"
@@ -101,7 +103,7 @@ class Settings(BaseSettings):
     # Derived paths: one place that knows where things live under data_dir.
     @property
     def lab_dir(self) -> Path:
-        return self.data_dir / "lab"
+        return self.lab_path or self.data_dir / "lab"
 
     @property
     def secrets_dir(self) -> Path:

@@ -43,6 +43,7 @@ def build_steps(settings: Settings, store: Store, dns: DnsAdapter) -> dict[str, 
     st = settings
     letter = LetterSettings(
         pattern=st.letter_number_pattern,
+        government_name=st.government_name,
         classification=st.letter_classification,
         unit=st.agency_short,
         place=st.letter_place,

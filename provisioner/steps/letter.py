@@ -4,15 +4,19 @@ production checks passed, with their evidence kept beside it."""
 from __future__ import annotations
 
 import hashlib
-import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from provisioner.adapters.pdf import render_letter_pdf
-from provisioner.domain.letters import LetterContent, format_letter_number, verification_code
+from provisioner.domain.letters import (
+    LetterContent,
+    format_letter_number,
+    letter_digest,
+    verification_code,
+)
 from provisioner.steps.base import StepContext
 from provisioner.store import repositories as repo
 from provisioner.store.db import Store
@@ -22,6 +26,7 @@ from provisioner.store.models import Letter
 @dataclass(frozen=True)
 class LetterSettings:
     pattern: str
+    government_name: str
     classification: str
     unit: str
     place: str
@@ -113,10 +118,7 @@ class LetterStep:
                 verification_code="",
                 verification_url="",
             )
-            content_hash = hashlib.sha256(
-                json.dumps(asdict(content), sort_keys=True, default=str).encode()
-            ).hexdigest()
-            code = verification_code(number, content_hash, cfg.secret)
+            code = verification_code(number, letter_digest(content), cfg.secret)
             content = replace(
                 content,
                 verification_code=code,

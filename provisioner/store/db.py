@@ -69,9 +69,10 @@ class Store:
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A read-only unit of work that never waits for the write lock."""
+        # Ends with a commit, not a rollback: a rollback would expire the loaded objects
+        # the caller takes out of the block, and committing no writes costs nothing.
         with self._read_factory() as session, session.begin():
             yield session
-            session.rollback()
 
     def dispose(self) -> None:
         self.engine.dispose()

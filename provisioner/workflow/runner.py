@@ -237,3 +237,25 @@ class JobRunner:
                 detail={"error": error},
             )
         return state
+
+    def undo(self, job_id: int) -> None:
+        """Take a job's changes back, step by step in reverse order (rollback / retire)."""
+        with self.store.session() as s:
+            job = repo.get_job(s, job_id)
+            site = site_spec(job.request, self.settings, self.box)
+            done = [(st.id, st.name, st.outputs or {}) for st in job.steps
+                    if st.status in (StepStatus.DONE, StepStatus.FAILED)]
+        outputs = {name: out for _, name, out in done}
+        for step_id, name, _ in reversed(done):
+            ctx = StepContext(
+                job_id=job_id, step=name, site=site, outputs=outputs,
+                run_dir=self.settings.runs_dir / f"job-{job_id}" / name,
+                log=lambda text, sid=step_id: self._append_log(sid, text),
+            )
+            self.steps[name].undo(ctx)
+            with self.store.session() as s:
+                row = s.get(JobStep, step_id)
+                assert row is not None
+                row.status = StepStatus.UNDONE
+                repo.record_event(s, actor=self.worker_id, action=f"step:{name}:undone",
+                                  request_id=site.request_id, job_id=job_id)

@@ -1,0 +1,199 @@
+"""Post-deploy checks that return evidence instead of raising: the caller decides what a
+failed check means (block a promotion, roll back, just report).
+
+host_checks looks inside the web server with testinfra over OpenSSH (the shared ssh_config:
+verified host keys, ControlMaster reuse — the playbook that just ran left a connection open);
+http_checks asks the site over HTTP with httpx, by address with the site's Host header, so it
+works before DNS points at the server.
+"""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import testinfra
+
+from provisioner.adapters.ssh_options import ssh_config_path
+from provisioner.config import Settings
+
+SITE_ROOT = "/var/www"
+DETAIL_MAX = 300
+SECURITY_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "SAMEORIGIN",
+}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check: its name, whether it passed, and what was seen."""
+
+    name: str
+    passed: bool
+    detail: str
+
+
+def host_checks(settings: Settings, host_address: str, fqdn: str, commit: str) -> list[CheckResult]:
+    """Inspect the web server: site enabled, configtest, current release, .env mode, daemons."""
+    host = testinfra.get_host(
+        f"ssh://root@{host_address}",
+        ssh_config=str(ssh_config_path(settings)),
+        ssh_identity_file=str(settings.ssh_key_path),
+    )
+    try:
+        host.run_expect([0], "true")
+    except Exception as exc:  # noqa: BLE001 - any failure to connect is evidence, not a crash
+        return [CheckResult("ssh", False, _short(f"ssh ke / to {host_address} gagal: {exc}"))]
+
+    root = f"{SITE_ROOT}/{fqdn}"
+    checks: list[tuple[str, Callable[[Any], tuple[bool, str]]]] = [
+        ("site_enabled", lambda h: _site_enabled(h, fqdn)),
+        ("apache_configtest", _configtest),
+        ("current_release", lambda h: _current_release(h, root, commit)),
+        ("env_permissions", lambda h: _env_permissions(h, root)),
+        ("apache_running", lambda h: _running(h, "apache2")),
+        ("php_fpm_running", lambda h: _running(h, "php-fpm")),
+    ]
+    results = [CheckResult("ssh", True, f"root@{host_address}")]
+    for name, check in checks:
+        try:
+            passed, detail = check(host)
+        except Exception as exc:  # noqa: BLE001 - a check that cannot run has failed
+            passed, detail = False, f"{type(exc).__name__}: {exc}"
+        results.append(CheckResult(name, passed, _short(detail)))
+    return results
+
+
+def http_checks(
+    address: str,
+    fqdn: str,
+    *,
+    marker: str | None,
+    health_url: str | None,
+    timeout: float = 5.0,
+) -> list[CheckResult]:
+    """GET / (200 and the marker in the body, security headers) and the health URL (200).
+
+    health_url is a path ("/health.php") or a URL; a URL naming fqdn is still asked of
+    `address` with the Host header, so the check does not depend on DNS.
+    """
+    results: list[CheckResult] = []
+    # trust_env=False: a proxy from the environment must not answer for the site.
+    with httpx.Client(timeout=timeout, trust_env=False, follow_redirects=False) as client:
+        home = _get(client, f"http://{address}/", fqdn)
+        if isinstance(home, str):
+            results.append(CheckResult("http_home", False, home))
+        else:
+            found = marker is None or marker in home.text
+            results.append(
+                CheckResult(
+                    "http_home",
+                    home.status_code == 200 and found,
+                    f"HTTP {home.status_code}, {len(home.content)} bytes"
+                    + ("" if marker is None else f", marker {'found' if found else 'missing'}"),
+                )
+            )
+            missing = [
+                name for name, value in SECURITY_HEADERS.items()
+                if home.headers.get(name, "").lower() != value.lower()
+            ]
+            results.append(
+                CheckResult(
+                    "security_headers",
+                    not missing,
+                    "ok" if not missing else "missing/wrong: " + ", ".join(missing),
+                )
+            )
+        if health_url:
+            url, host_header = _health_target(address, fqdn, health_url)
+            health = _get(client, url, host_header)
+            if isinstance(health, str):
+                results.append(CheckResult("http_health", False, health))
+            else:
+                results.append(
+                    CheckResult(
+                        "http_health",
+                        health.status_code == 200,
+                        _short(f"HTTP {health.status_code}: {health.text.strip()}"),
+                    )
+                )
+    return results
+
+
+# --- host checks -------------------------------------------------------------------------
+
+
+def _site_enabled(host: Any, fqdn: str) -> tuple[bool, str]:
+    link = host.file(f"/etc/apache2/sites-enabled/{fqdn}.conf")
+    if not link.is_symlink:
+        return False, f"sites-enabled/{fqdn}.conf tidak ada / missing"
+    target = link.linked_to
+    expected = f"/etc/apache2/sites-available/{fqdn}.conf"
+    return str(target) == expected, f"-> {target}"
+
+
+def _configtest(host: Any) -> tuple[bool, str]:
+    out = host.run("apache2ctl configtest")
+    return out.rc == 0, (out.stderr or out.stdout).strip()
+
+
+def _current_release(host: Any, root: str, commit: str) -> tuple[bool, str]:
+    current = host.file(f"{root}/current")
+    if not current.is_symlink:
+        return False, f"{root}/current bukan symlink / is not a symlink"
+    target = str(current.linked_to)
+    name = PurePosixPath(target).name
+    head = host.run("git -C %s rev-parse HEAD", target)
+    head_sha = head.stdout.strip() if head.rc == 0 else f"(git: {head.stderr.strip()})"
+    passed = name.endswith("-" + commit[:12]) and head_sha == commit
+    return passed, f"current -> {target}, HEAD {head_sha}"
+
+
+def _env_permissions(host: Any, root: str) -> tuple[bool, str]:
+    env = host.file(f"{root}/shared/.env")
+    if not env.exists:
+        return False, f"{root}/shared/.env tidak ada / missing"
+    mode = env.mode
+    passed = mode == 0o640 and not mode & stat.S_IRWXO and env.user == "root"
+    return passed, f"mode {mode:04o} {env.user}:{env.group}"
+
+
+def _running(host: Any, prefix: str) -> tuple[bool, str]:
+    # comm, not the command line: "apache2" / "php-fpm8.2" (the pool workers say "php-fpm8.2").
+    out = host.run("ps -e -o comm=")
+    names = sorted({n for n in out.stdout.split() if n.startswith(prefix)})
+    count = sum(1 for n in out.stdout.split() if n.startswith(prefix))
+    return count > 0, f"{count} process(es) {', '.join(names) or prefix}"
+
+
+# --- http checks -------------------------------------------------------------------------
+
+
+def _get(client: httpx.Client, url: str, host_header: str | None) -> httpx.Response | str:
+    headers = {"Host": host_header} if host_header else {}
+    try:
+        return client.get(url, headers=headers)
+    except httpx.HTTPError as exc:
+        return _short(f"{url}: {type(exc).__name__}: {exc}")
+
+
+def _health_target(address: str, fqdn: str, health_url: str) -> tuple[str, str | None]:
+    if health_url.startswith("/"):
+        return f"http://{address}{health_url}", fqdn
+    parts = urlsplit(health_url)
+    if parts.hostname == fqdn and parts.scheme == "http":
+        path = parts.path or "/"
+        query = f"?{parts.query}" if parts.query else ""
+        return f"http://{address}{path}{query}", fqdn
+    return health_url, None
+
+
+def _short(text: str) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= DETAIL_MAX else text[: DETAIL_MAX - 1] + "…"

@@ -1,0 +1,47 @@
+"""The approved plan: stable checksum, any change detected, readable summary."""
+
+import pytest
+
+from provisioner.domain.errors import UnsafeChange
+from provisioner.domain.provision_plan import (
+    Placement,
+    build_plan,
+    ensure_same_plan,
+    plan_checksum,
+    plan_summary,
+)
+
+PLACE = Placement("web-dev", "127.0.2.11", "web-prod", "127.0.2.12", "db", 300)
+
+
+def plan(**over):
+    args = dict(zone="demokab.go.id", fqdn="dinkes.demokab.go.id",
+                dev_fqdn="dinkes.dev.demokab.go.id", hosting=True, target_address=None,
+                repo_url="ssh://git/x.git", branch="main", db_name="site_dinkes",
+                db_user="u_dinkes", placement=PLACE)
+    args.update(over)
+    return build_plan(**args)
+
+
+def test_checksum_is_stable_and_detects_changes():
+    assert plan_checksum(plan()) == plan_checksum(plan())
+    ensure_same_plan(plan_checksum(plan()), plan())
+    with pytest.raises(UnsafeChange):
+        ensure_same_plan(plan_checksum(plan()), plan(branch="other"))
+    with pytest.raises(UnsafeChange):
+        ensure_same_plan(None, plan())
+
+
+def test_summary_names_every_item():
+    lines = plan_summary(plan())
+    text = "\n".join(lines)
+    assert "dinkes.demokab.go.id" in text and "127.0.2.12" in text
+    assert "dinkes.dev.demokab.go.id" in text and "127.0.2.11" in text
+    assert "site_dinkes" in text and "vhost" in text and "deploy" in text
+
+
+def test_dns_only_plan_points_at_the_target():
+    p = plan(hosting=False, target_address="127.0.2.99", repo_url=None, branch=None,
+             db_name=None, db_user=None)
+    assert p["hosting"] is None
+    assert any("127.0.2.99" in line for line in plan_summary(p))
