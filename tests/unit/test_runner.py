@@ -173,10 +173,9 @@ def test_letter_counter_never_skips_or_repeats(env):
     _, store = env
     with store.session() as s:
         values = [repo.next_counter(s, "letter:2026") for _ in range(5)]
-    with pytest.raises(RuntimeError):
-        with store.session() as s:
-            repo.next_counter(s, "letter:2026")
-            raise RuntimeError("rolled back: the number is not consumed")
+    with pytest.raises(RuntimeError), store.session() as s:
+        repo.next_counter(s, "letter:2026")
+        raise RuntimeError("rolled back: the number is not consumed")
     with store.session() as s:
         values.append(repo.next_counter(s, "letter:2026"))
     assert values == [1, 2, 3, 4, 5, 6]
