@@ -39,7 +39,11 @@ class Services:
 
 def build_steps(settings: Settings, store: Store, dns: DnsAdapter) -> dict[str, Step]:
     ansible = AnsibleAdapter(settings)
-    git = GitAdapter(ssh_key=settings.ssh_key_path, known_hosts=settings.known_hosts_path)
+    git = GitAdapter(
+        ssh_key=settings.ssh_key_path,
+        known_hosts=settings.known_hosts_path,
+        cache_dir=settings.data_dir / "git-cache",
+    )
     st = settings
     letter = LetterSettings(
         pattern=st.letter_number_pattern,

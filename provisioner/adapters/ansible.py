@@ -214,9 +214,9 @@ class AnsibleAdapter:
         host = data.get("host") or data.get("remote_addr") or ""
         if kind == "runner_on_failed" and not data.get("ignore_errors"):
             # Later failures win: a rescue's final `fail` task carries the useful reason.
-            collected.failures[host] = _task_reason(data)
+            collected.failures[host] = _task_reason(data, unreachable=False)
         elif kind == "runner_on_unreachable":
-            collected.unreachable[host] = _task_reason(data)
+            collected.unreachable[host] = _task_reason(data, unreachable=True)
         elif kind == "playbook_on_stats":
             collected.outputs = dict(data.get("artifact_data") or {})
         if forward is not None:
@@ -261,7 +261,7 @@ class AnsibleAdapter:
             raise PlaybookFailed(step, limit or CONTROLLER, _stdout_reason(result), result)
 
 
-def _task_reason(data: Mapping[str, Any]) -> str:
+def _task_reason(data: Mapping[str, Any], *, unreachable: bool) -> str:
     """'<task>: <msg>' from a runner_on_failed/unreachable event, short enough for a record."""
     res = data.get("res") or {}
     message = res.get("msg") or res.get("stderr") or res.get("reason") or ""
@@ -269,6 +269,10 @@ def _task_reason(data: Mapping[str, Any]) -> str:
         failed = [r for r in res["results"] if isinstance(r, dict) and r.get("failed")]
         if failed:
             message = failed[0].get("msg") or failed[0].get("stderr") or ""
+    if not message and res.get("censored"):
+        message = "(no_log) " + (
+            "host tidak menjawab / unreachable" if unreachable else "gagal / failed"
+        )
     task = data.get("task") or "?"
     return _short(f"{task}: {message}".strip())
 

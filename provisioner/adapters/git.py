@@ -1,13 +1,18 @@
-"""The source-code repository server: resolve a branch to the exact commit we deploy."""
+"""The source-code repository server: resolve a branch to the exact commit we deploy, and
+read the app's manifest at that commit.
+
+A local bare cache per repository is fetched once per resolve, so the commit and the
+manifest come from one consistent snapshot of the branch — and any git server works
+(`git archive --remote` only serves refs, and servers rarely allow fetching bare SHAs).
+"""
 
 from __future__ import annotations
 
-import io
+import hashlib
 import json
 import os
 import re
 import subprocess
-import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +20,13 @@ from provisioner.domain.errors import ServerUnreachable, StepFailed
 
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 MANIFEST = "provisioner.json"
+_UNREACHABLE = ("Connection refused", "timed out", "No route to host", "Connection closed")
 
 
 class GitAdapter:
-    def __init__(self, *, ssh_key: Path, known_hosts: Path, timeout: float = 20.0) -> None:
+    def __init__(
+        self, *, ssh_key: Path, known_hosts: Path, cache_dir: Path, timeout: float = 60.0
+    ) -> None:
         self.env = {
             **os.environ,
             "GIT_SSH_COMMAND": (
@@ -28,15 +36,13 @@ class GitAdapter:
             ),
             "GIT_TERMINAL_PROMPT": "0",
         }
+        self.cache_dir = cache_dir
         self.timeout = timeout
 
-    def resolve(self, repo_url: str, ref: str, *, step: str = "git") -> str:
-        """The commit `ref` (a branch, or a full sha) points at on the server."""
-        if _SHA.match(ref):
-            return ref
+    def _git(self, args: list[str], *, repo_url: str, step: str) -> str:
         try:
             out = subprocess.run(
-                ["git", "ls-remote", "--heads", "--", repo_url, f"refs/heads/{ref}"],
+                ["git", *args],
                 env=self.env,
                 capture_output=True,
                 text=True,
@@ -44,43 +50,65 @@ class GitAdapter:
                 check=False,
             )
         except subprocess.TimeoutExpired:
-            raise ServerUnreachable(step, repo_url, "git ls-remote timed out") from None
+            raise ServerUnreachable(step, repo_url, f"git {args[0]} timed out") from None
         if out.returncode != 0:
-            reason = (out.stderr.strip().splitlines() or ["git ls-remote failed"])[-1]
-            if "Connection refused" in reason or "timed out" in reason:
+            reason = (out.stderr.strip().splitlines() or [f"git {args[0]} failed"])[-1]
+            if any(marker in out.stderr for marker in _UNREACHABLE):
                 raise ServerUnreachable(step, repo_url, reason)
             raise StepFailed(step, repo_url, reason)
-        for line in out.stdout.splitlines():
-            sha, _, name = line.partition("\t")
-            if name == f"refs/heads/{ref}" and _SHA.match(sha):
-                return sha
-        raise StepFailed(
-            step,
-            repo_url,
-            f"cabang '{ref}' tidak ada di repositori / branch '{ref}' not found in the repository",
+        return out.stdout
+
+    def _cache(self, repo_url: str, step: str) -> Path:
+        path = self.cache_dir / (hashlib.sha256(repo_url.encode()).hexdigest()[:16] + ".git")
+        if not (path / "HEAD").exists():
+            path.mkdir(parents=True, exist_ok=True)
+            self._git(["init", "--quiet", "--bare", str(path)], repo_url=repo_url, step=step)
+        return path
+
+    def resolve(self, repo_url: str, ref: str, *, step: str = "git") -> str:
+        """The commit `ref` (a branch, or a full sha reachable from a branch) points at now."""
+        cache = self._cache(repo_url, step)
+        refspec = (
+            "+refs/heads/*:refs/heads/*"
+            if _SHA.match(ref)
+            else (f"+refs/heads/{ref}:refs/heads/{ref}")
         )
+        try:
+            self._git(
+                ["-C", str(cache), "fetch", "--quiet", "--no-tags", "--", repo_url, refspec],
+                repo_url=repo_url,
+                step=step,
+            )
+        except StepFailed as exc:
+            if "couldn't find remote ref" in exc.reason:
+                raise StepFailed(
+                    step,
+                    repo_url,
+                    f"cabang '{ref}' tidak ada di repositori / branch '{ref}' not found",
+                ) from None
+            raise
+        target = ref if _SHA.match(ref) else f"refs/heads/{ref}"
+        return self._git(
+            ["-C", str(cache), "rev-parse", "--verify", f"{target}^{{commit}}"],
+            repo_url=repo_url,
+            step=step,
+        ).strip()
 
     def read_manifest(self, repo_url: str, commit: str, *, step: str = "git") -> dict[str, Any]:
-        """The app's `provisioner.json` at `commit` ({} when the app declares none).
-        `git archive --remote` serves any commit reachable from a branch."""
+        """The app's `provisioner.json` at `commit` ({} when the app declares none)."""
+        cache = self._cache(repo_url, step)
         try:
-            out = subprocess.run(
-                ["git", "archive", f"--remote={repo_url}", "--format=tar", commit, MANIFEST],
-                env=self.env,
-                capture_output=True,
-                timeout=self.timeout,
-                check=False,
+            text = self._git(
+                ["-C", str(cache), "show", f"{commit}:{MANIFEST}"], repo_url=repo_url, step=step
             )
-        except subprocess.TimeoutExpired:
-            raise ServerUnreachable(step, repo_url, "git archive timed out") from None
-        if out.returncode != 0:
-            err = out.stderr.decode(errors="replace")
-            if "did not match any files" in err or "pathspec" in err:
+        except StepFailed as exc:
+            if "does not exist" in exc.reason or "exists on disk, but not in" in exc.reason:
                 return {}
-            raise StepFailed(step, repo_url, (err.strip().splitlines() or ["failed"])[-1])
-        with tarfile.open(fileobj=io.BytesIO(out.stdout)) as tar:
-            member = tar.extractfile(MANIFEST)
-            data = json.loads(member.read()) if member else {}
+            raise
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise StepFailed(step, repo_url, f"{MANIFEST}: {exc}") from None
         if not isinstance(data, dict):
             raise StepFailed(step, repo_url, f"{MANIFEST} must hold a JSON object")
         return {k: data[k] for k in ("health_url", "marker") if isinstance(data.get(k), str)}

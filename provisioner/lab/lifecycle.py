@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -13,6 +15,7 @@ from pathlib import Path
 from provisioner.config import Settings
 from provisioner.domain.errors import ProvisionerError
 from provisioner.lab.configs import HostConfig, write_host_config
+from provisioner.lab.database import admin_credentials, ensure_admin
 from provisioner.lab.gitseed import seed_repository
 from provisioner.lab.hosts import GIT_REPO_NAME, LAB_HOSTS, LabHost, Role, hosts_with_role
 from provisioner.lab.keys import ensure_keys
@@ -25,6 +28,7 @@ from provisioner.lab.probes import (
     probe_host,
     send_notify,
     ssh_banner,
+    unix_socket,
 )
 from provisioner.lab.processes import (
     HostProcess,
@@ -56,6 +60,19 @@ def _state_path(settings: Settings) -> Path:
     return settings.lab_dir / "state.json"
 
 
+@contextmanager
+def _exclusive(settings: Settings) -> Iterator[None]:
+    """One `lab up`/`lab down` at a time on this machine: two concurrent runs would both
+    start a host, and the one state.json forgets could never be stopped."""
+    settings.lab_dir.mkdir(parents=True, exist_ok=True)
+    with (settings.lab_dir / "lab.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _probe_context(settings: Settings, php_version: str) -> ProbeContext:
     return ProbeContext(
         ssh_key=settings.ssh_key_path,
@@ -70,13 +87,18 @@ class _Up:
 
     def __init__(self, settings: Settings, progress: Progress, config: HostConfig) -> None:
         self.settings = settings
-        self.progress = progress
+        self._progress = progress
         self.config = config
         self.ctx = _probe_context(settings, config.php_version)
         self.processes = load_state(_state_path(settings))
         self.lock = threading.Lock()
         # The secondary starts once the primary answers, so its first transfer succeeds.
         self.primary_ready = threading.Event()
+
+    def progress(self, message: str) -> None:
+        # Hosts come up in parallel threads; one message at a time for the caller.
+        with self.lock:
+            self._progress(message)
 
     def host(self, host: LabHost) -> HostReport:
         began = time.monotonic()
@@ -98,13 +120,28 @@ class _Up:
             try:
                 return "running", probe_host(host, self.ctx)
             except ProbeFailed as exc:
-                self.progress(
-                    f"{host.name}: {exc}; menyalakan ulang layanan / restarting services"
-                )
+                self.progress(f"{host.name}: {exc}; menyalakan ulang layanan / restarting services")
                 enter_host(process, ["/bin/sh", SERVICES_SCRIPT])
         else:
             self._start(host)
+        if host.role is Role.DB:
+            self._ensure_db_admin(host)
         return "started", self._wait_ready(host)
+
+    def _ensure_db_admin(self, host: LabHost) -> None:
+        """Wait for MariaDB's socket, then make sure the TCP admin account exists."""
+        socket_path = HostPaths.of(self.settings.lab_dir, host).inside("/run/mysqld/mysqld.sock")
+        deadline = time.monotonic() + READY_TIMEOUT
+        while True:
+            try:
+                unix_socket(socket_path, 0.5, "mariadb")
+                break
+            except ProbeFailed:
+                if time.monotonic() >= deadline or not host_alive(self.processes[host.name]):
+                    raise
+                time.sleep(POLL_INTERVAL)
+        credentials = admin_credentials(self.settings.secrets_dir / "mariadb.json", host.address)
+        ensure_admin(socket_path, credentials)
 
     def _start(self, host: LabHost) -> None:
         try:
@@ -121,9 +158,7 @@ class _Up:
         prepare_tree(host, paths)
         write_host_config(host, paths, self.config)
         reset_run_dir(paths)
-        if host.role is Role.GIT and seed_repository(
-            paths.inside(f"/srv/git/{GIT_REPO_NAME}")
-        ):
+        if host.role is Role.GIT and seed_repository(paths.inside(f"/srv/git/{GIT_REPO_NAME}")):
             self.progress(f"{host.name}: repositori contoh dibuat / sample repository seeded")
         if host.role is Role.DNS_SECONDARY:
             self.primary_ready.wait(timeout=15.0)
@@ -131,14 +166,15 @@ class _Up:
         with self.lock:
             self.processes[host.name] = process
             save_state(_state_path(self.settings), self.processes)
+        self.progress(f"{host.name}: berjalan sebagai / running as pid {process.pid1}")
 
     def _wait_ready(self, host: LabHost) -> str:
         deadline = time.monotonic() + READY_TIMEOUT
-        next_notify = time.monotonic() + 1.0
+        next_notify = time.monotonic()
         primary = hosts_with_role(Role.DNS_PRIMARY)[0]
         while True:
             try:
-                return probe_host(host, self.ctx, timeout=0.5)
+                return probe_host(host, self.ctx, timeout=0.5, sync_grace=0.0)
             except ProbeFailed as exc:
                 now = time.monotonic()
                 if now >= deadline:
@@ -146,11 +182,9 @@ class _Up:
                 if host.role is Role.DNS_SECONDARY and now >= next_notify:
                     # A NOTIFY sent while this server was still starting was lost.
                     send_notify(primary.address, host.address, 0.2)
-                    next_notify = now + 1.0
-            if host.role is Role.DB:
-                process = self.processes[host.name]
-                if not host_alive(process):
-                    raise ProbeFailed("namespace berhenti / namespace exited")
+                    next_notify = now + 0.5
+            if not host_alive(self.processes[host.name]):
+                raise ProbeFailed("namespace berhenti / namespace exited")
             time.sleep(POLL_INTERVAL)
 
 
@@ -161,6 +195,11 @@ def lab_up(settings: Settings, progress: Progress = lambda m: None) -> list[Host
     prepares and starts dead hosts, restarts dead daemons in live ones, and waits until
     every service answers. One report per host, in LAB_HOSTS order.
     """
+    with _exclusive(settings):
+        return _up(settings, progress)
+
+
+def _up(settings: Settings, progress: Progress) -> list[HostReport]:
     missing = missing_packages()
     if missing:
         install_packages(missing, progress)
@@ -179,6 +218,11 @@ def lab_down(settings: Settings, progress: Progress = lambda m: None) -> list[Ho
     SIGTERM to each namespace's PID 1, SIGKILL after ~5 s; a zombie counts as gone.
     state.json is removed only when nothing the lab started is left.
     """
+    with _exclusive(settings):
+        return _down(settings, progress)
+
+
+def _down(settings: Settings, progress: Progress) -> list[HostReport]:
     state_path = _state_path(settings)
     processes = load_state(state_path)
     running = {name: p for name, p in processes.items() if host_alive(p)}

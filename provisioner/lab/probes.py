@@ -12,6 +12,7 @@ import os
 import socket
 import struct
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,8 @@ import dns.rdatatype
 
 from provisioner.lab.hosts import GIT_REPO_NAME, LAB_ZONE, LabHost, Role, hosts_with_role
 from provisioner.lab.layout import HostPaths
+
+SECONDARY_SYNC_GRACE = 2.0
 
 
 class ProbeFailed(Exception):
@@ -44,6 +47,8 @@ def ssh_banner(address: str, timeout: float) -> str:
     try:
         with socket.create_connection((address, 22), timeout=timeout) as sock:
             banner = sock.makefile("rb").readline(256).decode(errors="replace").strip()
+            # Answering with our own identification keeps sshd's log to one line a probe.
+            sock.sendall(b"SSH-2.0-provisioner-lab-probe\r\n")
     except OSError as exc:
         raise ProbeFailed(f"sshd: {exc}") from exc
     if not banner.startswith("SSH-2.0-"):
@@ -72,8 +77,9 @@ def send_notify(primary: str, secondary: str, timeout: float, zone: str = LAB_ZO
     Used when a secondary missed the primary's own NOTIFY because it started later.
     """
     notify = dns.message.make_query(zone, dns.rdatatype.SOA)
-    notify.set_opcode(dns.opcode.NOTIFY)
+    # dnspython keeps the opcode inside `flags`: set the flags first, then the opcode.
     notify.flags = dns.flags.AA
+    notify.set_opcode(dns.opcode.NOTIFY)
     # Best effort: the caller keeps polling the serial either way.
     with contextlib.suppress(dns.exception.DNSException, OSError):
         dns.query.udp(notify, secondary, timeout=timeout, source=primary)
@@ -113,9 +119,14 @@ def mariadb_greeting(address: str, timeout: float, port: int = 3306) -> str:
             payload = reader.read(length)
     except OSError as exc:
         raise ProbeFailed(f"mariadb: {exc}") from exc
+    if payload[:1] == b"\xff" and len(payload) >= 3:
+        code = struct.unpack("<H", payload[1:3])[0]
+        raise ProbeFailed(f"mariadb: error {code}: {payload[3:].decode(errors='replace')}")
     if not payload or payload[0] != 10:
         raise ProbeFailed(f"mariadb: unexpected greeting {payload[:40]!r}")
-    return payload[1 : payload.index(b"\0", 1)].decode(errors="replace")
+    version = payload[1 : payload.index(b"\0", 1)].decode(errors="replace")
+    # MariaDB prefixes "5.5.5-" so that old MySQL clients accept its version number.
+    return version.removeprefix("5.5.5-")
 
 
 def ssh_command(key: Path, known_hosts: Path, timeout: float) -> str:
@@ -139,7 +150,11 @@ def git_branches(address: str, ctx: ProbeContext, timeout: float) -> list[str]:
     try:
         result = subprocess.run(
             ["git", "ls-remote", "--heads", url],
-            env=env, capture_output=True, text=True, timeout=timeout + 2, check=False,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout + 2,
+            check=False,
         )
     except subprocess.TimeoutExpired as exc:
         raise ProbeFailed("git: ls-remote timed out") from exc
@@ -148,19 +163,37 @@ def git_branches(address: str, ctx: ProbeContext, timeout: float) -> list[str]:
     return [line.split("refs/heads/")[-1] for line in result.stdout.splitlines()]
 
 
-def probe_host(host: LabHost, ctx: ProbeContext, timeout: float | None = None) -> str:
-    """Check every service of `host`; the summary on success, ProbeFailed otherwise."""
+def _serial_in_step_with_primary(host: LabHost, timeout: float, grace: float) -> int:
+    """The secondary's serial once it equals the primary's. Updates by other clients can
+    put it a transfer behind (ns2 waits ~0.5 s between transfers), so allow a moment."""
+    primary = hosts_with_role(Role.DNS_PRIMARY)[0].address
+    deadline = time.monotonic() + grace
+    while True:
+        serial, expected = soa_serial(host.address, timeout), soa_serial(primary, timeout)
+        if serial == expected:
+            return serial
+        if time.monotonic() >= deadline:
+            raise ProbeFailed(f"named: serial {serial}, primary has {expected}")
+        time.sleep(0.05)
+
+
+def probe_host(
+    host: LabHost,
+    ctx: ProbeContext,
+    timeout: float | None = None,
+    sync_grace: float = SECONDARY_SYNC_GRACE,
+) -> str:
+    """Check every service of `host`; the summary on success, ProbeFailed otherwise.
+
+    `sync_grace`: how long a secondary may lag behind the primary's serial.
+    """
     limit = ctx.timeout if timeout is None else timeout
     ssh_banner(host.address, limit)
     parts = ["sshd ok"]
     if host.role is Role.DNS_PRIMARY:
         parts.append(f"named ok (serial {soa_serial(host.address, limit)})")
     elif host.role is Role.DNS_SECONDARY:
-        serial = soa_serial(host.address, limit)
-        primary = soa_serial(hosts_with_role(Role.DNS_PRIMARY)[0].address, limit)
-        if serial != primary:
-            raise ProbeFailed(f"named: serial {serial}, primary has {primary}")
-        parts.append(f"named ok (serial {serial})")
+        parts.append(f"named ok (serial {_serial_in_step_with_primary(host, limit, sync_grace)})")
     elif host.role is Role.WEB:
         status = http_status(host.address, host.name, limit)
         parts.append(f"apache ok (HTTP {status})")

@@ -31,6 +31,9 @@ UNSHARE = (
 )
 
 
+CONSOLE_LOG_LIMIT = 1 << 20  # rotated to console.log.1 at the next start beyond this
+
+
 @dataclass(frozen=True)
 class HostProcess:
     """The two processes of a running host, as seen from outside its namespace."""
@@ -77,6 +80,9 @@ def start_host(paths: HostPaths, address: str, timeout: float = 5.0) -> HostProc
     The shell backgrounds `setsid unshare …` and exits at once, so the namespace is
     adopted by the machine's init and outlives whatever process ran `lab up`.
     """
+    console = paths.console_log
+    if console.exists() and console.stat().st_size > CONSOLE_LOG_LIMIT:
+        console.replace(console.with_name(console.name + ".1"))
     script = 'setsid "$@" </dev/null >>"$LAB_CONSOLE" 2>&1 & echo $!'
     result = subprocess.run(
         ["/bin/sh", "-c", script, "lab-start", *UNSHARE, "/bin/sh", str(paths.init_script)],

@@ -76,10 +76,14 @@ class LetterStep:
         site = ctx.site
         today = datetime.now(ZoneInfo(cfg.timezone)).date()
         commit = (ctx.outputs.get("site_prod") or {}).get("commit", "-")
-        with self.store.session() as session:
+        with self.store.read() as session:
             existing = repo.letter_for_request(session, site.request_id)
-            if existing:  # a resumed job: the number was consumed once, keep it
-                return self._outputs(existing)
+            existing_outputs = self._outputs(existing) if existing else None
+        if existing_outputs:  # a resumed job: the number was consumed once, keep it
+            return existing_outputs
+        # The number is taken and the letter stored in one transaction, so a number is
+        # consumed only by a letter that exists: no gaps, no duplicates.
+        with self.store.session() as session:
             serial = repo.next_counter(session, f"letter:{today.year}")
             number = format_letter_number(
                 cfg.pattern,
@@ -140,8 +144,10 @@ class LetterStep:
             )
             session.add(letter)
             session.flush()
-            ctx.log(f"letter: {number} → {path}")
-            return self._outputs(letter)
+            outputs = self._outputs(letter)
+        # Logging writes to the journal in its own transaction: never inside this one.
+        ctx.log(f"letter: {outputs['number']} → {outputs['pdf']}")
+        return outputs
 
     def verify(self, ctx: StepContext) -> dict[str, Any] | None:
         with self.store.read() as session:

@@ -7,11 +7,13 @@ Each test uses its own random label (t-<hex>) and removes what it created.
 from __future__ import annotations
 
 import base64
+import logging
 import secrets
 import statistics
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import dns.name
 import dns.query
@@ -22,7 +24,13 @@ import pytest
 from provisioner.adapters.dns import DnsAdapter, TsigKey
 from provisioner.config import Settings
 from provisioner.domain.dns_plan import RecordChange
-from provisioner.domain.errors import Conflict, ServerUnreachable, StepFailed
+from provisioner.domain.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    ServerUnreachable,
+    StepFailed,
+)
 
 pytestmark = pytest.mark.lab
 
@@ -231,9 +239,30 @@ def test_update_sent_to_the_secondary_is_refused(
     assert dig_status(NS1, fqdn) == "NXDOMAIN"
 
 
-def test_secret_is_never_shown(key: TsigKey, adapter: DnsAdapter) -> None:
+def test_secret_is_never_shown(
+    key: TsigKey, adapter: DnsAdapter, fqdn: str, caplog: pytest.LogCaptureFixture
+) -> None:
     for shown in (repr(key), str(key), repr(key.dns_key()), str(key.dns_key()), repr(adapter)):
         assert key.secret not in shown
+    with caplog.at_level(logging.DEBUG):
+        adapter.apply(create(fqdn))
+        with pytest.raises(Conflict):
+            adapter.apply(create(fqdn, "127.0.2.11"))
+    assert caplog.text and key.secret not in caplog.text
+
+
+def test_key_file_problems_are_reported_without_the_secret(tmp_path: Path) -> None:
+    with pytest.raises(NotFound):
+        TsigKey.load(tmp_path / "missing.json")
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"name": "k.", "algorithm": "hmac-sha256", "secret": "not base64!!"}')
+    with pytest.raises(InvalidInput) as caught:
+        TsigKey.load(broken)
+    assert "not base64" not in str(caught.value)
+    truncated = tmp_path / "truncated.json"
+    truncated.write_text('{"name": "k.", "secret": "c2VjcmV0"}')
+    with pytest.raises(InvalidInput):
+        TsigKey.load(truncated)
 
 
 @pytest.mark.parametrize("label", ["www", "portal"])
