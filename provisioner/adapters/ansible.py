@@ -52,6 +52,8 @@ class PlaybookResult:
     duration_s: float
     # Data the playbook published with ansible.builtin.set_stats (e.g. release_path).
     outputs: dict[str, Any] = field(default_factory=dict)
+    # Per host: "<failing task>: <message>" for failed or unreachable hosts.
+    reasons: dict[str, str] = field(default_factory=dict)
 
     @property
     def total_changed(self) -> int:
@@ -239,6 +241,7 @@ class AnsibleAdapter:
             artifact_dir=Path(runner.config.artifact_dir),
             duration_s=round(time.monotonic() - started, 3),
             outputs=collected.outputs,
+            reasons={**collected.failures, **collected.unreachable},
         )
 
     @staticmethod

@@ -39,10 +39,9 @@ UNUSED = "127.0.2.199"  # a loopback address nobody listens on
 
 
 @pytest.fixture(scope="module")
-def settings() -> Settings:
-    settings = Settings()
-    assert (settings.lab_dir / "state.json").exists(), "the lab is not up: provisioner lab up"
-    return settings
+def settings(lab: Settings) -> Settings:
+    """The lab's settings (tests/conftest.py brings the lab up, or fails)."""
+    return lab
 
 
 @pytest.fixture(scope="module")
