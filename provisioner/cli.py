@@ -134,5 +134,16 @@ def status(fqdn: str) -> None:
         raise typer.Exit(1)
 
 
+def main() -> None:
+    """Entry point: a project error ends the command with its message, not a traceback."""
+    from provisioner.domain.errors import ProvisionerError
+
+    try:
+        app()
+    except ProvisionerError as exc:
+        console.print(f"[red]{exc.message}[/]")
+        raise SystemExit(1) from None
+
+
 if __name__ == "__main__":
-    app()
+    main()

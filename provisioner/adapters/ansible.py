@@ -143,8 +143,11 @@ class AnsibleAdapter:
             )
         except (AnsibleRunnerException, ConfigurationError, OSError, ValueError) as exc:
             raise StepFailed(
-                step, limit or CONTROLLER, _short(f"ansible-runner tidak dapat berjalan / "
-                                                  f"ansible-runner could not run: {exc}")
+                step,
+                limit or CONTROLLER,
+                _short(
+                    f"ansible-runner tidak dapat berjalan / ansible-runner could not run: {exc}"
+                ),
             ) from exc
         finally:
             if secrets_file:
@@ -159,8 +162,9 @@ class AnsibleAdapter:
     def _playbook_path(self, playbook: str, step: str) -> Path:
         path = self._settings.playbooks_dir / playbook
         if not PLAYBOOK_NAME.match(playbook) or not path.is_file():
-            raise StepFailed(step, CONTROLLER, f"playbook tidak dikenal / unknown playbook: "
-                                               f"{playbook}")
+            raise StepFailed(
+                step, CONTROLLER, f"playbook tidak dikenal / unknown playbook: {playbook}"
+            )
         return path
 
     @staticmethod
@@ -228,8 +232,9 @@ class AnsibleAdapter:
     @staticmethod
     def _result(runner: Any, collected: _Collected, started: float) -> PlaybookResult:
         stats = runner.stats or {}
-        with open(runner.config.artifact_dir + "/stdout", encoding="utf-8",
-                  errors="replace") as handle:
+        with open(
+            runner.config.artifact_dir + "/stdout", encoding="utf-8", errors="replace"
+        ) as handle:
             stdout = handle.read()
         return PlaybookResult(
             status=str(runner.status),

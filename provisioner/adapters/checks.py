@@ -100,7 +100,8 @@ def http_checks(
                 )
             )
             missing = [
-                name for name, value in SECURITY_HEADERS.items()
+                name
+                for name, value in SECURITY_HEADERS.items()
                 if home.headers.get(name, "").lower() != value.lower()
             ]
             results.append(

@@ -33,33 +33,67 @@ def by_name(results: list[CheckResult]) -> dict[str, CheckResult]:
 
 
 def ssh(settings: Settings, command: str) -> str:
-    return subprocess.run([*ssh_command(settings), f"root@{WEB_ADDRESS}", command],
-                          capture_output=True, text=True, timeout=30, check=True).stdout
+    return subprocess.run(
+        [*ssh_command(settings), f"root@{WEB_ADDRESS}", command],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout
 
 
 @pytest.fixture(scope="module")
-def deployed(lab: Settings) -> Iterator[tuple[str, str]]:
+def runs() -> Path:
+    path = PROJECT_ROOT / "test-artifacts" / f"checks-{time.strftime('%Y%m%dT%H%M%S')}"
+    path.mkdir(parents=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def deployed(lab: Settings, runs: Path) -> Iterator[tuple[str, str]]:
     """(fqdn, commit) of the sample app deployed on web-dev with its database."""
     adapter = AnsibleAdapter(lab)
-    runs = PROJECT_ROOT / "test-artifacts" / f"checks-{time.strftime('%Y%m%dT%H%M%S')}"
     commit = subprocess.run(
-        ["git", "ls-remote", REPO, "refs/heads/main"], capture_output=True, text=True,
-        check=True, timeout=30, env={**os.environ, "GIT_SSH_COMMAND": git_ssh_command(lab)},
+        ["git", "ls-remote", REPO, "refs/heads/main"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+        env={**os.environ, "GIT_SSH_COMMAND": git_ssh_command(lab)},
     ).stdout.split()[0]
     tag = secrets.token_hex(3)
     fqdn, name = f"c{tag}.dev.demokab.go.id", f"c{tag}"
     password = "Pw-" + secrets.token_hex(10)
     db_vars = {"db_name": name, "db_user": name, "db_password": password}
-    adapter.run("database.yml", extravars=db_vars, limit=None, run_dir=runs / "db",
-                step="database")
-    adapter.run("site.yml", extravars={**db_vars, "site_fqdn": fqdn, "repo_url": REPO,
-                                       "commit": commit, "db_host": "127.0.2.30"},
-                limit=WEB, run_dir=runs / "site", step="deploy")
+    adapter.run("database.yml", extravars=db_vars, limit=None, run_dir=runs / "db", step="database")
+    adapter.run(
+        "site.yml",
+        extravars={
+            **db_vars,
+            "site_fqdn": fqdn,
+            "repo_url": REPO,
+            "commit": commit,
+            "db_host": "127.0.2.30",
+        },
+        limit=WEB,
+        run_dir=runs / "site",
+        step="deploy",
+    )
     yield fqdn, commit
-    adapter.run("site_remove.yml", extravars={"site_fqdn": fqdn}, limit=WEB,
-                run_dir=runs / "site-undo", step="deploy")
-    adapter.run("database.yml", extravars={**db_vars, "db_state": "absent"}, limit=None,
-                run_dir=runs / "db-undo", step="database")
+    adapter.run(
+        "site_remove.yml",
+        extravars={"site_fqdn": fqdn},
+        limit=WEB,
+        run_dir=runs / "site-undo",
+        step="deploy",
+    )
+    adapter.run(
+        "database.yml",
+        extravars={**db_vars, "db_state": "absent"},
+        limit=None,
+        run_dir=runs / "db-undo",
+        step="database",
+    )
 
 
 def test_host_checks_pass_on_a_good_deploy(lab: Settings, deployed: tuple[str, str]) -> None:
@@ -70,8 +104,13 @@ def test_host_checks_pass_on_a_good_deploy(lab: Settings, deployed: tuple[str, s
     failed = [r for r in results if not r.passed]
     assert failed == []
     assert set(by_name(results)) == {
-        "ssh", "site_enabled", "apache_configtest", "current_release", "env_permissions",
-        "apache_running", "php_fpm_running",
+        "ssh",
+        "site_enabled",
+        "apache_configtest",
+        "current_release",
+        "env_permissions",
+        "apache_running",
+        "php_fpm_running",
     }
     assert commit in by_name(results)["current_release"].detail
     assert elapsed < 10, f"host checks took {elapsed:.1f} s"
@@ -84,8 +123,7 @@ def test_host_checks_report_another_commit(lab: Settings, deployed: tuple[str, s
     assert results["apache_configtest"].passed
 
 
-def test_host_checks_report_a_world_readable_env(lab: Settings,
-                                                 deployed: tuple[str, str]) -> None:
+def test_host_checks_report_a_world_readable_env(lab: Settings, deployed: tuple[str, str]) -> None:
     fqdn, commit = deployed
     env = f"/var/www/{fqdn}/shared/.env"
     ssh(lab, f"chmod 0644 {env}")
@@ -116,37 +154,43 @@ def test_http_checks_pass_with_marker_and_health(deployed: tuple[str, str]) -> N
     assert [r for r in results if not r.passed] == []
     assert set(by_name(results)) == {"http_home", "security_headers", "http_health"}
     # A URL naming the site is still asked of the address (no DNS needed).
-    by_url = by_name(http_checks(WEB_ADDRESS, fqdn, marker=None,
-                                 health_url=f"http://{fqdn}/health.php"))
+    by_url = by_name(
+        http_checks(WEB_ADDRESS, fqdn, marker=None, health_url=f"http://{fqdn}/health.php")
+    )
     assert by_url["http_health"].passed
 
 
 def test_http_checks_report_missing_marker_and_bad_health(deployed: tuple[str, str]) -> None:
     fqdn, _ = deployed
-    results = by_name(http_checks(WEB_ADDRESS, fqdn, marker="not-in-the-page",
-                                  health_url="/missing.php"))
+    results = by_name(
+        http_checks(WEB_ADDRESS, fqdn, marker="not-in-the-page", health_url="/missing.php")
+    )
     assert not results["http_home"].passed and "marker missing" in results["http_home"].detail
     assert not results["http_health"].passed and "404" in results["http_health"].detail
 
 
 def test_http_checks_report_an_unknown_site_and_a_closed_port() -> None:
-    unknown = by_name(http_checks(WEB_ADDRESS, "nothere.dev.demokab.go.id", marker=MARKER,
-                                  health_url=None))
+    unknown = by_name(
+        http_checks(WEB_ADDRESS, "nothere.dev.demokab.go.id", marker=MARKER, health_url=None)
+    )
     assert not unknown["http_home"].passed and "404" in unknown["http_home"].detail
-    closed = http_checks(f"{UNUSED}:80", "x.dev.demokab.go.id", marker=None,
-                         health_url="/health.php", timeout=2)
+    closed = http_checks(
+        f"{UNUSED}:80", "x.dev.demokab.go.id", marker=None, health_url="/health.php", timeout=2
+    )
     assert [r.passed for r in closed] == [False, False]
     assert "ConnectError" in closed[0].detail
 
 
-def test_runs_leave_no_secret(deployed: tuple[str, str]) -> None:
+def test_runs_leave_no_secret(lab: Settings, runs: Path, deployed: tuple[str, str]) -> None:
     # The run directories of this module's deploy: nothing says the DB password in clear.
     fqdn, _ = deployed
-    env = ssh(Settings(), f"cat /var/www/{fqdn}/shared/.env")
-    password = next(line.split("=", 1)[1].strip('"') for line in env.splitlines()
-                    if line.startswith("DB_PASSWORD="))
-    roots = sorted((PROJECT_ROOT / "test-artifacts").glob("checks-*"))
-    leaked = [p for p in roots[-1].rglob("*") if p.is_file() and password.encode()
-              in p.read_bytes()]
+    env = ssh(lab, f"cat /var/www/{fqdn}/shared/.env")
+    password = next(
+        line.split("=", 1)[1].strip('"')
+        for line in env.splitlines()
+        if line.startswith("DB_PASSWORD=")
+    )
+    assert len(password) > 12
+    leaked = [p for p in runs.rglob("*") if p.is_file() and password.encode() in p.read_bytes()]
     assert leaked == []
-    assert Path(roots[-1] / "site" / "env" / "extravars").exists()
+    assert "db_password" not in (runs / "site" / "env" / "extravars").read_text()
