@@ -1,9 +1,18 @@
 """Alembic environment: the URL comes from the caller (Store.migrate), never from a file."""
 
+import importlib
+import pkgutil
+
 from alembic import context
 
+import provisioner.store
 from provisioner.store.db import make_engine
 from provisioner.store.models import Base
+
+# Every provisioner/store/models*.py module registers its tables on Base.metadata.
+for module in pkgutil.iter_modules(provisioner.store.__path__):
+    if module.name.startswith("models"):
+        importlib.import_module(f"provisioner.store.{module.name}")
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url")
