@@ -6,32 +6,44 @@ from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
 
+from api.session import CSRF_HEADER, CSRF_REFUSED, SAFE_METHODS, SESSION_COOKIE, session_info
 from provisioner.domain.actors import Actor
 from provisioner.domain.errors import Forbidden
 from provisioner.wiring import Services
+from provisioner.workflow.sessions import csrf_matches
 from provisioner.workflow.users import actor_for_token
 
 
 def get_services(request: Request) -> Services:
-    return request.app.state.services  # type: ignore[no-any-return]
+    services: Services = request.app.state.services
+    return services
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
 def current_actor(
-    services: ServicesDep, authorization: Annotated[str | None, Header()] = None
+    request: Request, services: ServicesDep, authorization: Annotated[str | None, Header()] = None
 ) -> Actor:
-    if not authorization or not authorization.lower().startswith("bearer "):
-        raise HTTPException(
-            status_code=401,
-            detail="Perlu token: Authorization: Bearer <token> / A bearer token is required",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    try:
-        return actor_for_token(services.store, authorization[7:].strip())
-    except Forbidden as exc:
-        raise HTTPException(status_code=401, detail=exc.message) from None
+    """A script's bearer token, or else a signed-in browser's session cookie — which on
+    unsafe methods must also carry the session's CSRF token in `X-CSRF-Token`."""
+    if authorization and authorization.lower().startswith("bearer "):
+        try:
+            return actor_for_token(services.store, authorization[7:].strip())
+        except Forbidden as exc:
+            raise HTTPException(status_code=401, detail=exc.message) from None
+    info = session_info(request) if request.cookies.get(SESSION_COOKIE) else None
+    if info is not None:
+        if request.method not in SAFE_METHODS and not csrf_matches(
+            info.csrf_token, request.headers.get(CSRF_HEADER)
+        ):
+            raise HTTPException(status_code=403, detail=CSRF_REFUSED)
+        return info.actor
+    raise HTTPException(
+        status_code=401,
+        detail="Perlu token: Authorization: Bearer <token> / A bearer token is required",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]

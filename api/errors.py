@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from api.validation import install_validation_handler
 from provisioner.domain.errors import (
     Conflict,
     Forbidden,
@@ -18,6 +19,8 @@ STATUS = {NotFound: 404, Conflict: 409, UnsafeChange: 409, Forbidden: 403}
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    install_validation_handler(app)  # people: bilingual 422 for malformed input
+
     @app.exception_handler(InvalidInput)
     async def _invalid(_: Request, exc: InvalidInput) -> JSONResponse:
         return JSONResponse(

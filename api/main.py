@@ -9,8 +9,9 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
-from api.routes import jobs, public, requests
-from api.web import pages
+from api.routes import admin, audit, auth, deployments, dns, jobs, public, requests, review
+from api.routes.ops import install_ops
+from api.web import account, opd, pages, team
 from provisioner.config import Settings, get_settings
 from provisioner.wiring import Services, build_services
 from provisioner.workflow.scheduler import build_scheduler
@@ -35,7 +36,10 @@ def create_app(
             services.worker.start()
         if run_scheduler:
             scheduler = build_scheduler(
-                services.store, services.status, worker_id=services.runner.worker_id
+                services.store,
+                services.status,
+                worker_id=services.runner.worker_id,
+                lease_seconds=services.settings.scheduler_lease_seconds,
             )
             scheduler.start()
         try:
@@ -58,7 +62,17 @@ def create_app(
     app.include_router(requests.router)
     app.include_router(jobs.router)
     app.include_router(public.router)
+    app.include_router(dns.router)
+    app.include_router(deployments.router)
+    install_ops(app)  # /readyz, /metrics, request ids
+    app.include_router(auth.router)  # people: sign-in, admin, audit, review steps
+    app.include_router(admin.router)
+    app.include_router(audit.router)
+    app.include_router(review.router)
     app.include_router(pages.router)
+    app.include_router(account.router)
+    app.include_router(opd.router)
+    app.include_router(team.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["ops"])

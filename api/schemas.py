@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -23,6 +23,19 @@ class RequestIn(BaseModel):
     repo: str | None = Field(None, max_length=500, description="repository on Diskominfo's server")
     branch: str | None = Field("main", max_length=250)
     target_address: str | None = Field(None, max_length=64, description="IPv4, without hosting")
+    # --- people: request types and what the SOPs ask (all optional: old clients keep working)
+    request_type: Literal["new", "change_target", "change_contact", "deactivate"] = Field(
+        "new", description="new subdomain, change of target/DNS, of the person responsible, "
+        "or deactivation of an existing live site (named by `label`)"
+    )
+    contact_nip: str | None = Field(None, max_length=30, description="18-digit NIP")
+    contact_position: str | None = Field(None, max_length=300, description="jabatan")
+    contact_rank: str | None = Field(None, max_length=150, description="pangkat/golongan")
+    site_kind: Literal["official", "public_service", "administration"] | None = Field(
+        None, description="official site / public-service app / administration app"
+    )
+    stack: Literal["php", "static"] | None = Field(None, description="hosting wanted")
+    db_wanted: bool | None = Field(None, description="a database is wanted with the hosting")
 
 
 class StepOut(BaseModel):
@@ -77,6 +90,20 @@ class RequestOut(BaseModel):
     failure: dict[str, str | None] | None
     live_at: datetime | None
     jobs: list[JobOut] = []
+    # --- people ---
+    request_type: str = "new"
+    subject_request_id: int | None = None
+    contact_phone: str = ""
+    contact_nip: str | None = None
+    contact_position: str | None = None
+    contact_rank: str | None = None
+    site_kind: str | None = None
+    stack: str | None = None
+    db_wanted: bool | None = None
+    revision_note: str | None = None
+    letter_scan_sha256: str | None = None
+    letter_approved_by: str | None = None
+    letter_approved_at: datetime | None = None
 
 
 class PlanOut(BaseModel):

@@ -70,4 +70,17 @@ def request_out(req: Request) -> RequestOut:
         failure=failure,
         live_at=req.live_at,
         jobs=[job_out(j) for j in req.jobs],
+        **people_fields(req),
     )
+
+
+def people_fields(req: Request) -> dict[str, object]:
+    """The people area's columns of a request (types, SOP fields, revision, letter)."""
+    return {
+        f: getattr(req, f)
+        for f in (
+            "request_type", "subject_request_id", "contact_phone", "contact_nip",
+            "contact_position", "contact_rank", "site_kind", "stack", "db_wanted",
+            "revision_note", "letter_scan_sha256", "letter_approved_by", "letter_approved_at",
+        )
+    }  # fmt: skip

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
-import logging
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from provisioner.cli_dns import dns_app
+from provisioner.cli_hosting import register as register_hosting_commands
+from provisioner.cli_ops import register as register_ops_commands
+from provisioner.cli_people import audit_app, user_app
 from provisioner.config import get_settings
 
 app = typer.Typer(
@@ -21,10 +24,15 @@ lab_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(lab_app, name="lab")
+app.add_typer(dns_app, name="dns")
+register_ops_commands(app)  # worker, scheduler, backup, restore
+register_hosting_commands(app)  # deploy, promote, rollback
+app.add_typer(user_app, name="user")  # people: users and tokens
+app.add_typer(audit_app, name="audit")  # people: verify / export the audit log
 console = Console()
 
 
-def _print_hosts(reports: list) -> bool:  # type: ignore[type-arg]
+def _print_hosts(reports: list[Any]) -> bool:
     table = Table("host", "address", "state", "detail")
     ok = True
     for r in reports:
@@ -85,11 +93,12 @@ def serve(
     import uvicorn
 
     from api.main import create_app
+    from provisioner.ops.logs import configure_logging
     from provisioner.wiring import build_services
     from provisioner.workflow.users import ensure_demo_users
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = get_settings()
+    configure_logging(json_logs=settings.log_json)  # JSON lines with job and request ids
     services = build_services(settings)
     if settings.environment == "lab":
         tokens_file = settings.data_dir / "demo-users.json"

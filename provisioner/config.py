@@ -40,6 +40,17 @@ class Settings(BaseSettings):
     dns_timeout: float = 2.0
     dns_verify_timeout: float = 20.0
 
+    # --- dns (issue 3) -----------------------------------------------------------------
+    zones_file: Path | None = Field(
+        None, description="YAML/JSON list of {zone, primary, tsig_key_file}; default: `zone`"
+    )
+    dns_retry_timeout: float = Field(
+        15.0, description="seconds to keep retrying an unreachable primary (back-off)"
+    )
+    dns_drift_probe_timeout: float = Field(
+        1.0, description="seconds a drift check waits for a record's host to answer"
+    )
+
     # --- hosts -----------------------------------------------------------------------
     inventory: Path = PROJECT_ROOT / "inventories" / "lab" / "hosts.yml"
     playbooks_dir: Path = PROJECT_ROOT / "playbooks"
@@ -49,6 +60,19 @@ class Settings(BaseSettings):
     web_dev_address: str = "127.0.2.11"
     web_prod_host: str = "web-prod"
     web_prod_address: str = "127.0.2.12"
+    # --- hosting-roles ---
+    acme_directory_url: str = Field(
+        "https://127.0.2.53:14000/dir", description="ACME directory (lab: pebble inside ns1)"
+    )
+    acme_ca_file: Path | None = Field(
+        None, description="CA of the ACME server's HTTPS; default secrets_dir/acme/ca.pem"
+    )
+    acme_roots_url: str | None = Field(
+        "https://127.0.2.53:15000/roots/0",
+        description="test CA's issuing roots for the TLS check (lab); unset = system store",
+    )
+    acme_email: str = Field("", description="ACME account contact; empty = none")
+    tls_renew_days: int = Field(30, ge=1, description="renew certificates expiring within")
     db_host: str = "db"
     db_address: str = "127.0.2.30"
     git_base_url: str = Field("ssh://root@127.0.2.40/srv/git", description="repository server")
@@ -87,6 +111,34 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = 0.5
     scheduler_enabled: bool = True
 
+    # --- people ----------------------------------------------------------------------
+    session_idle_minutes: int = Field(30, ge=1, description="web session idle time-out")
+    session_absolute_hours: int = Field(8, ge=1, description="web session absolute time-out")
+    login_max_failures: int = Field(5, ge=1, description="failed sign-ins before lock-out")
+    login_lockout_minutes: int = Field(15, ge=1, description="lock-out time, then unlocked")
+    upload_max_bytes: int = Field(5 * 1024 * 1024, description="largest letter scan (PDF)")
+    smtp_host: str | None = Field(None, description="SMTP server for notifications; unset = off")
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    mail_from: str = "provisioner@demokab.go.id"
+    webhook_url: str | None = Field(None, description="POSTed a JSON note on every notification")
+    sla_limits: dict[str, int] = Field(
+        default_factory=dict, description="working minutes per SLA step, e.g. {'create': 240}"
+    )
+    evaluation_after_days: int = Field(182, description="evaluation reminder after go-live")
+
+    # --- jobs ------------------------------------------------------------------------
+    dispatch: str = Field("inline", description="inline (in-process worker) | procrastinate")
+    job_heartbeat_seconds: float = Field(10.0, description="a running job proves it is alive")
+    job_stale_seconds: float = Field(120.0, description="no heartbeat this long: job orphaned")
+    step_retries: int = Field(2, description="retries of a step whose server is unreachable")
+    step_retry_backoff: float = Field(1.0, description="first back-off; doubles each retry")
+    worker_concurrency: int = Field(1, description="jobs at once per `provisioner worker`")
+    scheduler_lease_seconds: float = Field(30.0, description="leader lease of the scheduler")
+    log_json: bool = Field(False, description="structured JSON logs with job/request ids")
+
     @field_validator("data_dir", "inventory", "playbooks_dir", mode="after")
     @classmethod
     def _absolute(cls, value: Path) -> Path:
@@ -112,6 +164,11 @@ class Settings(BaseSettings):
     @property
     def letters_dir(self) -> Path:
         return self.data_dir / "letters"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Letter scans: under the data dir, never under a web root."""
+        return self.data_dir / "uploads"
 
     @property
     def runs_dir(self) -> Path:

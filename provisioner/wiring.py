@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 from dataclasses import dataclass
+from datetime import timedelta
 
 from provisioner.adapters.ansible import AnsibleAdapter
 from provisioner.adapters.dns import DnsAdapter, TsigKey
@@ -14,12 +15,21 @@ from provisioner.domain.naming import NamingPolicy
 from provisioner.steps.base import Step
 from provisioner.steps.checks import ChecksStep
 from provisioner.steps.database import DatabaseStep
+from provisioner.steps.dns_apply import DnsChanges
 from provisioner.steps.dns_records import DnsRecordsStep
+from provisioner.steps.hosting_workflow import hosting_workflow_steps
 from provisioner.steps.letter import LetterSettings, LetterStep
 from provisioner.steps.site import SiteStep
 from provisioner.store.db import Store, migrate
 from provisioner.workflow.availability import AvailabilityService
+from provisioner.workflow.deployments import DeploymentService
+from provisioner.workflow.dispatch import build_dispatcher
+from provisioner.workflow.dispatch_procrastinate import (
+    apply_schema as apply_procrastinate_schema,
+)
+from provisioner.workflow.people import PeopleServices, build_people, retire_hook
 from provisioner.workflow.requests import RequestService
+from provisioner.workflow.retirement import RetirementService
 from provisioner.workflow.runner import JobRunner
 from provisioner.workflow.status import StatusService
 from provisioner.workflow.worker import Worker
@@ -35,6 +45,11 @@ class Services:
     status: StatusService
     runner: JobRunner
     worker: Worker
+    # --- hosting-workflow ---
+    deployments: DeploymentService | None = None
+    retirements: RetirementService | None = None
+    # --- people ---
+    people: PeopleServices | None = None
 
 
 def build_steps(settings: Settings, store: Store, dns: DnsAdapter) -> dict[str, Step]:
@@ -65,7 +80,7 @@ def build_steps(settings: Settings, store: Store, dns: DnsAdapter) -> dict[str, 
         prod_server=f"{st.web_prod_host} ({st.web_prod_address})",
     )
     steps: list[Step] = [
-        DnsRecordsStep(dns, verify_timeout=st.dns_verify_timeout),
+        DnsRecordsStep(DnsChanges.from_settings(st, store)),
         DatabaseStep(ansible, db_host=st.db_host, client_hosts=st.db_client_hosts),
         SiteStep(
             ansible,
@@ -87,7 +102,9 @@ def build_steps(settings: Settings, store: Store, dns: DnsAdapter) -> dict[str, 
         ChecksStep(st, environment="prod", host=st.web_prod_host, address=st.web_prod_address),
         LetterStep(store, letter),
     ]
-    return {step.name: step for step in steps}
+    built = {step.name: step for step in steps}
+    built.update(hosting_workflow_steps(st, store, ansible, git, built))  # hosting-workflow
+    return built
 
 
 def build_services(settings: Settings, *, migrate_store: bool = True) -> Services:
@@ -109,13 +126,29 @@ def build_services(settings: Settings, *, migrate_store: bool = True) -> Service
         settings,
         worker_id=settings.worker_id or socket.gethostname(),
     )
+    # dispatch=procrastinate: the `provisioner worker` processes run jobs, not this one.
+    inline = settings.dispatch != "procrastinate"
     worker = Worker(
-        store, runner, threads=settings.worker_threads, poll_seconds=settings.worker_poll_seconds
+        store,
+        runner,
+        threads=settings.worker_threads if inline else 0,
+        poll_seconds=settings.worker_poll_seconds,
+        stale_after=timedelta(seconds=settings.job_stale_seconds),
     )
+    if migrate_store and not inline:
+        apply_procrastinate_schema(settings)
+    dispatcher = build_dispatcher(settings, worker, store)
     requests = RequestService(
-        store, settings, availability, policy, on_job_queued=lambda _id: worker.wake()
+        store, settings, availability, policy, on_job_queued=dispatcher.queued
     )
     status = StatusService(
         store, dns, zone=settings.zone, allowed_networks=settings.allowed_target_networks
     )
-    return Services(settings, store, dns, availability, requests, status, runner, worker)
+    services = Services(settings, store, dns, availability, requests, status, runner, worker)
+    services.deployments = DeploymentService(store, settings, on_job_queued=dispatcher.queued)
+    services.retirements = RetirementService(store, settings, on_job_queued=dispatcher.queued)
+    # --- people: notifications on hand-offs; a deactivation request retires the site ---
+    services.people = build_people(store, settings)
+    requests.on_handoff = services.people.notifier.notify_later
+    requests.on_retire_approved = retire_hook(services.retirements)
+    return services

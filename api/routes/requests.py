@@ -9,18 +9,23 @@ from fastapi.responses import FileResponse
 
 from api.deps import CurrentActor, ServicesDep
 from api.schemas import ApproveIn, JobOut, LetterOut, PlanOut, RejectIn, RequestIn, RequestOut
+from api.session import ClientIp
 from api.views import job_out, request_out
 from provisioner.domain.errors import NotFound
 from provisioner.domain.provision_plan import plan_checksum, plan_summary
 from provisioner.domain.requests import RequestDraft
+from provisioner.store.models import Job
 
 router = APIRouter(prefix="/api/v1/requests", tags=["requests"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=RequestOut)
-def submit_request(body: RequestIn, services: ServicesDep, actor: CurrentActor) -> RequestOut:
-    """An OPD asks for a subdomain (and hosting). The name is checked for real first."""
-    req = services.requests.submit(RequestDraft(**body.model_dump()), actor)
+def submit_request(
+    body: RequestIn, services: ServicesDep, actor: CurrentActor, ip: ClientIp
+) -> RequestOut:
+    """An OPD asks for a subdomain (and hosting), or a change / deactivation of its live
+    site. A new name is checked for real first."""
+    req = services.requests.submit(RequestDraft(**body.model_dump()), actor, client_ip=ip)
     return request_out(services.requests.get(req.id, actor))
 
 
@@ -43,24 +48,38 @@ def get_plan(request_id: int, services: ServicesDep, actor: CurrentActor) -> Pla
     """The plan the network team approves: DNS records, vhosts, database, deploy."""
     services.requests.get(request_id, actor)
     plan = services.requests.preview_plan(request_id)
-    return PlanOut(summary=plan_summary(plan), checksum=plan_checksum(plan), plan=plan)
+    summary = plan.get("summary") or plan_summary(plan)  # change requests carry their own
+    return PlanOut(summary=summary, checksum=plan_checksum(plan), plan=plan)
 
 
-@router.post("/{request_id}/approve", response_model=JobOut, status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/{request_id}/approve",
+    response_model=JobOut | RequestOut,
+    status_code=status.HTTP_202_ACCEPTED,
+)
 def approve_request(
-    request_id: int, services: ServicesDep, actor: CurrentActor, body: ApproveIn | None = None
-) -> JobOut:
-    """Approve the shown plan and queue the provisioning job (network team)."""
-    job = services.requests.approve(request_id, actor, checksum=body.checksum if body else None)
-    return job_out(services.requests.job(job.id, actor))
+    request_id: int,
+    services: ServicesDep,
+    actor: CurrentActor,
+    ip: ClientIp,
+    body: ApproveIn | None = None,
+) -> JobOut | RequestOut:
+    """Approve the shown plan and queue the provisioning job (network team). A change
+    request is carried out and the request itself is returned."""
+    done = services.requests.approve(
+        request_id, actor, checksum=body.checksum if body else None, client_ip=ip
+    )
+    if isinstance(done, Job):
+        return job_out(services.requests.job(done.id, actor))
+    return request_out(services.requests.get(done.id, actor))
 
 
 @router.post("/{request_id}/reject", response_model=RequestOut)
 def reject_request(
-    request_id: int, body: RejectIn, services: ServicesDep, actor: CurrentActor
+    request_id: int, body: RejectIn, services: ServicesDep, actor: CurrentActor, ip: ClientIp
 ) -> RequestOut:
     """Reject with a reason; the name is released."""
-    services.requests.reject(request_id, actor, body.reason)
+    services.requests.reject(request_id, actor, body.reason, client_ip=ip)
     return request_out(services.requests.get(request_id, actor))
 
 

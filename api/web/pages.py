@@ -1,26 +1,54 @@
-"""Server-rendered pages, Bahasa Indonesia first with English beside it."""
+"""Public pages (no sign-in): home with status and availability, the status page of one
+subdomain, letter verification by code and by uploaded PDF, and the language switch."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
+from fastapi import APIRouter, File, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import ServicesDep
-from provisioner.domain.errors import InvalidInput
+from api.web.i18n import LANG_COOKIE, LANGUAGES
+from api.web.render import STATIC_DIR, render
+from api.web.session_bridge import OptionalActor, page_csrf
+from provisioner.domain.errors import InvalidInput, NotFound
+from provisioner.workflow.letters import MAX_PDF_BYTES, LetterService
 
-HERE = Path(__file__).parent
-STATIC_DIR = HERE / "static"
-templates = Jinja2Templates(directory=HERE / "templates")
+__all__ = ["STATIC_DIR", "router"]
+
 router = APIRouter(include_in_schema=False)
+
+
+def safe_next(target: str | None) -> str:
+    """Only a local path may be a redirect target (no open redirect to another site)."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+@router.get("/lang/{code}")
+def switch_language(code: str, next: str | None = None) -> RedirectResponse:
+    """Keep the chosen language in a cookie for a year and go back to the page."""
+    resp = RedirectResponse(safe_next(next), status_code=303)
+    if code in LANGUAGES:
+        resp.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="lax")
+    return resp
 
 
 @router.get("/", response_class=HTMLResponse)
 def home(
-    request: Request, services: ServicesDep, fqdn: str | None = None, label: str | None = None
+    request: Request,
+    services: ServicesDep,
+    actor: OptionalActor,
+    fqdn: str | None = None,
+    label: str | None = None,
 ) -> HTMLResponse:
+    """Is a subdomain live, and is a name free — the two questions asked by phone today."""
     status = availability = error = None
     try:
         if fqdn:
@@ -29,7 +57,7 @@ def home(
             availability = services.availability.check(label)
     except InvalidInput as exc:
         error = exc.message
-    return templates.TemplateResponse(
+    return render(
         request,
         "home.html",
         {
@@ -40,10 +68,74 @@ def home(
             "fqdn": fqdn or "",
             "label": label or "",
         },
+        actor=actor,
+        csrf=page_csrf(request, actor),
+    )
+
+
+@router.get("/site/{fqdn}", response_class=HTMLResponse)
+def site_status_page(
+    request: Request, fqdn: str, services: ServicesDep, actor: OptionalActor
+) -> HTMLResponse:
+    """The public status page of one subdomain: live or not, name servers, HTTP, TLS, when."""
+    status = error = None
+    try:
+        status = services.status.status(fqdn)
+    except InvalidInput as exc:
+        error = exc.message
+    return render(
+        request,
+        "site_status.html",
+        {"status": status, "error": error, "fqdn": fqdn},
+        actor=actor,
+        csrf=page_csrf(request, actor),
+        status_code=422 if error else 200,
     )
 
 
 @router.get("/verify/{code}", response_class=HTMLResponse)
-def verify_letter(request: Request, code: str, services: ServicesDep) -> HTMLResponse:
-    letter = services.requests.verify_letter(code)
-    return templates.TemplateResponse(request, "verify.html", {"letter": letter, "code": code})
+def verify_letter(
+    request: Request, code: str, services: ServicesDep, actor: OptionalActor
+) -> HTMLResponse:
+    """What the letter's QR code opens: the letter's facts, recomputed signature and hash."""
+    result = LetterService(services.store, services.settings).verify(code)
+    return render(
+        request,
+        "verify.html",
+        {"v": result, "code": code, "upload": None, "upload_error": None,
+         "max_mb": MAX_PDF_BYTES // 1024 // 1024},
+        actor=actor,
+        csrf=page_csrf(request, actor),
+        status_code=200 if result.found else 404,
+    )
+
+
+@router.post("/verify/{code}", response_class=HTMLResponse)
+async def verify_upload(
+    request: Request,
+    code: str,
+    services: ServicesDep,
+    actor: OptionalActor,
+    file: Annotated[UploadFile, File()],
+) -> HTMLResponse:
+    """Upload a PDF to compare with the issued letter (and the TTE letter of record).
+
+    Public and sessionless by design — it changes nothing — so it needs no CSRF token.
+    """
+    letters = LetterService(services.store, services.settings)
+    data = await file.read(MAX_PDF_BYTES + 1)
+    upload = upload_error = None
+    try:
+        upload = letters.check_upload(code, data)
+    except (InvalidInput, NotFound) as exc:
+        upload_error = exc.message
+    result = letters.verify(code)
+    return render(
+        request,
+        "verify.html",
+        {"v": result, "code": code, "upload": upload, "upload_error": upload_error,
+         "max_mb": MAX_PDF_BYTES // 1024 // 1024},
+        actor=actor,
+        csrf=page_csrf(request, actor),
+        status_code=422 if upload_error else 200,
+    )

@@ -9,7 +9,6 @@ works before DNS points at the server.
 
 from __future__ import annotations
 
-import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -20,7 +19,9 @@ import httpx
 import testinfra
 
 from provisioner.adapters.ssh_options import ssh_config_path
+from provisioner.adapters.tls import tls_check
 from provisioner.config import Settings
+from provisioner.domain.site_account import site_user
 
 SITE_ROOT = "/var/www"
 DETAIL_MAX = 300
@@ -39,8 +40,12 @@ class CheckResult:
     detail: str
 
 
-def host_checks(settings: Settings, host_address: str, fqdn: str, commit: str) -> list[CheckResult]:
-    """Inspect the web server: site enabled, configtest, current release, .env mode, daemons."""
+def host_checks(
+    settings: Settings, host_address: str, fqdn: str, commit: str, *, php: bool = True
+) -> list[CheckResult]:
+    """Inspect the web server: site enabled, configtest, current release, .env owned by the
+    site user and unreadable by others, the site's own PHP-FPM pool running as its user
+    (when `php`), daemons."""
     host = testinfra.get_host(
         f"ssh://root@{host_address}",
         ssh_config=str(ssh_config_path(settings)),
@@ -52,14 +57,20 @@ def host_checks(settings: Settings, host_address: str, fqdn: str, commit: str) -
         return [CheckResult("ssh", False, _short(f"ssh ke / to {host_address} gagal: {exc}"))]
 
     root = f"{SITE_ROOT}/{fqdn}"
+    user = site_user(fqdn)
     checks: list[tuple[str, Callable[[Any], tuple[bool, str]]]] = [
         ("site_enabled", lambda h: _site_enabled(h, fqdn)),
         ("apache_configtest", _configtest),
         ("current_release", lambda h: _current_release(h, root, commit)),
-        ("env_permissions", lambda h: _env_permissions(h, root)),
+        ("env_permissions", lambda h: _env_permissions(h, root, user)),
+        ("site_tree_private", lambda h: _tree_private(h, root, user)),
         ("apache_running", lambda h: _running(h, "apache2")),
-        ("php_fpm_running", lambda h: _running(h, "php-fpm")),
     ]
+    if php:
+        checks += [
+            ("php_fpm_running", lambda h: _running(h, "php-fpm")),
+            ("php_fpm_pool", lambda h: _fpm_pool(h, fqdn, user)),
+        ]
     results = [CheckResult("ssh", True, f"root@{host_address}")]
     for name, check in checks:
         try:
@@ -77,13 +88,23 @@ def http_checks(
     marker: str | None,
     health_url: str | None,
     timeout: float = 5.0,
+    tls: bool = False,
+    tls_ca_file: str | None = None,
+    tls_min_days: int = 7,
 ) -> list[CheckResult]:
-    """GET / (200 and the marker in the body, security headers) and the health URL (200).
+    """GET / (200 and the marker in the body, security headers) and the health URL (200);
+    with `tls`, also the HTTPS certificate (verifies against `tls_ca_file` or the system
+    store, valid for fqdn, more than `tls_min_days` days left).
 
     health_url is a path ("/health.php") or a URL; a URL naming fqdn is still asked of
     `address` with the Host header, so the check does not depend on DNS.
     """
     results: list[CheckResult] = []
+    if tls:
+        passed, detail = tls_check(
+            address, fqdn, ca_file=tls_ca_file, min_days=tls_min_days, timeout=timeout
+        )
+        results.append(CheckResult("tls", passed, _short(detail)))
     # trust_env=False: a proxy from the environment must not answer for the site.
     with httpx.Client(timeout=timeout, trust_env=False, follow_redirects=False) as client:
         home = _get(client, f"http://{address}/", fqdn)
@@ -150,19 +171,41 @@ def _current_release(host: Any, root: str, commit: str) -> tuple[bool, str]:
         return False, f"{root}/current bukan symlink / is not a symlink"
     target = str(current.linked_to)
     name = PurePosixPath(target).name
-    head = host.run("git -C %s rev-parse HEAD", target)
+    # The release belongs to the site user: root's git would refuse it as "dubious ownership".
+    head = host.run("git -c safe.directory=* -C %s rev-parse HEAD", target)
     head_sha = head.stdout.strip() if head.rc == 0 else f"(git: {head.stderr.strip()})"
     passed = name.endswith("-" + commit[:12]) and head_sha == commit
     return passed, f"current -> {target}, HEAD {head_sha}"
 
 
-def _env_permissions(host: Any, root: str) -> tuple[bool, str]:
+def _env_permissions(host: Any, root: str, user: str) -> tuple[bool, str]:
     env = host.file(f"{root}/shared/.env")
     if not env.exists:
         return False, f"{root}/shared/.env tidak ada / missing"
     mode = env.mode
-    passed = mode == 0o640 and not mode & stat.S_IRWXO and env.user == "root"
-    return passed, f"mode {mode:04o} {env.user}:{env.group}"
+    passed = mode == 0o640 and env.user == user and env.group == user
+    return passed, f"mode {mode:04o} {env.user}:{env.group} (want 0640 {user}:{user})"
+
+
+def _tree_private(host: Any, root: str, user: str) -> tuple[bool, str]:
+    # Other sites' users must not even enter the tree; Apache gets in through its group.
+    tree = host.file(root)
+    if not tree.is_directory:
+        return False, f"{root} tidak ada / missing"
+    passed = tree.mode == 0o750 and tree.user == user and tree.group == "www-data"
+    return passed, f"{root} mode {tree.mode:04o} {tree.user}:{tree.group}"
+
+
+def _fpm_pool(host: Any, fqdn: str, user: str) -> tuple[bool, str]:
+    out = host.run("ps -e -o user:40= -o args=")
+    owners = sorted(
+        {
+            line.split(None, 1)[0]
+            for line in out.stdout.splitlines()
+            if line.split(None, 1)[1:] == [f"php-fpm: pool {fqdn}"]
+        }
+    )
+    return owners == [user], f"pool {fqdn} workers run as {', '.join(owners) or '(none)'}"
 
 
 def _running(host: Any, prefix: str) -> tuple[bool, str]:

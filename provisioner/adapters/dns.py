@@ -35,6 +35,8 @@ import dns.rdatatype
 import dns.rdtypes.ANY.TXT
 import dns.tsig
 import dns.update
+import dns.xfr
+import dns.zone
 
 from provisioner.domain.dns_plan import RecordChange
 from provisioner.domain.errors import (
@@ -217,39 +219,98 @@ class DnsAdapter:
 
     # --- changes ---------------------------------------------------------------------
 
-    def apply(self, change: RecordChange) -> None:
+    def transfer(self, server: str | None = None) -> dict[tuple[str, str], list[str]]:
+        """The whole zone by AXFR signed with the zone's TSIG key (from the primary unless
+        `server` is given): {(name, rtype): sorted canonical values}, names as lower-case
+        FQDNs without the trailing dot."""
+        server = server or self.primary
+        query = dns.message.make_query(self._origin, dns.rdatatype.AXFR)
+        if self._key is not None:
+            query.use_tsig(self._key.dns_key())
+        zone = dns.zone.Zone(self._origin, relativize=False)
+        try:
+            dns.query.inbound_xfr(
+                server, zone, query, port=self.port, timeout=self.timeout,
+                lifetime=max(30.0, self.timeout * 10),
+            )  # fmt: skip
+        except dns.xfr.TransferError as exc:
+            raise StepFailed(
+                "dns-drift", server, f"transfer zona ditolak / zone transfer refused ({exc})"
+            ) from None
+        except dns.exception.Timeout:
+            raise self._unreachable(server, None) from None
+        except OSError as exc:
+            raise self._unreachable(server, exc) from None
+        except dns.exception.DNSException as exc:
+            raise StepFailed(
+                "dns-drift",
+                server,
+                f"transfer zona gagal / zone transfer failed ({type(exc).__name__})",
+            ) from None
+        records: dict[tuple[str, str], list[str]] = {}
+        for name, rdataset in zone.iterate_rdatasets():
+            key = (
+                name.to_text(omit_final_dot=True).lower(),
+                dns.rdatatype.to_text(rdataset.rdtype),
+            )
+            records[key] = sorted(_text(rdata) for rdata in rdataset)
+        return records
+
+    def apply(self, change: RecordChange, *, exclusive: bool = False) -> None:
         """Apply one change on the primary with RFC 2136 prerequisites.
 
-        create: only if the name holds no record of that type and no CNAME (for a CNAME:
-        the name must not exist at all). update/delete: only if the record set is still
-        exactly `previous` (resp. `value`). Retrying an applied change succeeds without
-        touching the zone. Raises Conflict when someone else changed the record.
+        create: only if the name holds no record of that type and no CNAME (for a CNAME,
+        or with `exclusive`: the name must not exist at all). update/delete: only if the
+        record set is still exactly `previous` (resp. `value`). Retrying an applied change
+        succeeds without touching the zone. Raises Conflict when someone else changed it.
         """
-        name = self._name_in_zone(change.name)
-        rdata = _rdata(change.rtype, change.value)
+        self.apply_all([change], exclusive={change.name} if exclusive else set())
+
+    def apply_all(self, changes: Iterable[RecordChange], *, exclusive: Iterable[str] = ()) -> None:
+        """Apply several changes in ONE update message: RFC 2136 checks every prerequisite
+        before it changes anything, so the zone gets all of them or none — a plan is never
+        half-written. Creates at a name in `exclusive` need the whole name to be absent.
+        If the prerequisites fail because the plan is already in place (a retry), nothing
+        is sent again; if anything else stands in the way, Conflict names it.
+        """
+        changes = list(changes)
+        exclusive = set(exclusive)
         update = self._new_update()
-        if change.action == "create":
-            if change.rtype == "CNAME":
-                update.absent(name)
+        parts = []
+        for change in changes:
+            name = self._name_in_zone(change.name)
+            rdata = _rdata(change.rtype, change.value)
+            parts.append((change, name, rdata))
+            if change.action == "create":
+                if change.rtype == "CNAME" or change.name in exclusive:
+                    update.absent(name)
+                else:
+                    update.absent(name, "CNAME")
+                    update.absent(name, change.rtype)
+                update.add(name, change.ttl, rdata)
+            elif change.action == "update":
+                assert change.previous is not None  # RecordChange guarantees it
+                update.present(name, _rdata(change.rtype, change.previous))
+                update.replace(name, change.ttl, rdata)
             else:
-                update.absent(name, "CNAME")
-                update.absent(name, change.rtype)
-            update.add(name, change.ttl, rdata)
-        elif change.action == "update":
-            assert change.previous is not None  # RecordChange guarantees it
-            update.present(name, _rdata(change.rtype, change.previous))
-            update.replace(name, change.ttl, rdata)
-        else:
-            update.present(name, rdata)
-            update.delete(name, change.rtype)
+                update.present(name, rdata)
+                update.delete(name, change.rtype)
+        if not parts:
+            return
         rcode = self._send(update)
         if rcode == dns.rcode.NOERROR:
-            log.info("dns %s: applied", change.summary())
+            for change in changes:
+                log.info("dns %s: applied", change.summary())
             return
         if rcode in _PREREQUISITE_FAILED:
-            if self._already_applied(change, name, rdata):
-                log.info("dns %s: already in place, nothing sent", change.summary())
+            pending = [c for c, name, rdata in parts if not self._already_applied(c, name, rdata)]
+            if not pending:
+                log.info("dns: %d change(s) already in place, nothing sent", len(parts))
                 return
+            if len(pending) < len(parts):
+                # Part in place, part not: the zone moved under us; never guess, report.
+                log.warning("dns: only part of the plan is in place; refusing to continue")
+            change = pending[0]
             log.warning("dns %s: prerequisite failed (%s)", change.summary(), rcode.name)
             raise Conflict(_conflict_message(change, dns.rcode.to_text(rcode)))
         raise StepFailed("dns", self.primary, _rcode_reason(rcode))

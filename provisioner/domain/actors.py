@@ -20,8 +20,14 @@ class Role(StrEnum):
 class Action(StrEnum):
     SUBMIT = "submit"
     VIEW = "view"
-    DECIDE = "decide"  # approve or reject a provisioning plan
-    OPERATE = "operate"  # retry / resume jobs, deploy
+    DECIDE = "decide"  # approve, reject or return a DNS + hosting plan (network team)
+    OPERATE = "operate"  # retry / cancel jobs, deploy to dev, roll back
+    PROMOTE = "promote"  # approve promotion to production (technical team)
+    DEPLOY = "deploy"  # run deploy / promote / rollback jobs (technical team; hosting-workflow)
+    SIGN_LETTER = "sign_letter"  # record the approver's approval of a letter
+    MANAGE_USERS = "manage_users"
+    AUDIT = "audit"  # read, export and verify the audit log
+    DASHBOARD = "dashboard"  # SLA and overdue views across agencies
 
 
 ALLOWED: dict[Action, frozenset[Role]] = {
@@ -29,7 +35,17 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.VIEW: frozenset(Role),
     Action.DECIDE: frozenset({Role.NETWORK, Role.ADMIN}),
     Action.OPERATE: frozenset({Role.TECHNICAL, Role.NETWORK, Role.ADMIN}),
+    Action.DEPLOY: frozenset({Role.TECHNICAL, Role.ADMIN}),
+    Action.PROMOTE: frozenset({Role.TECHNICAL, Role.ADMIN}),
+    # Only the head of the agency signs: an admin account must not stand in for a signature.
+    Action.SIGN_LETTER: frozenset({Role.APPROVER}),
+    Action.MANAGE_USERS: frozenset({Role.ADMIN}),
+    Action.AUDIT: frozenset({Role.ADMIN, Role.APPROVER}),
+    Action.DASHBOARD: frozenset({Role.APPROVER, Role.ADMIN, Role.NETWORK, Role.TECHNICAL}),
 }
+
+# Approvals: separation of duties says the one who asked never approves.
+APPROVALS = frozenset({Action.DECIDE, Action.PROMOTE, Action.SIGN_LETTER})
 
 
 @dataclass(frozen=True)
@@ -52,7 +68,7 @@ def ensure_allowed(
             f"Peran {actor.role} tidak boleh melakukan '{action}' / "
             f"Role {actor.role} may not '{action}'"
         )
-    if action is Action.DECIDE and owner == actor.username:
+    if action in APPROVALS and owner is not None and owner == actor.username:
         raise Forbidden(
             "Tidak boleh menyetujui permohonan sendiri / You cannot decide your own request"
         )

@@ -51,13 +51,57 @@ DNS_ONLY_STEPS: tuple[StepSpec, ...] = (
 )
 FINAL_STATE = S.LETTER_ISSUED
 
+# --- hosting-workflow: the technical team's own jobs and retirement -----------------------
+# These jobs work on a site that already exists: its request's state does not move while they
+# run (a redeploy to dev does not make a live site "provisioning"); only retire ends in RETIRED.
+OPERATION_STEPS: dict[str, tuple[StepSpec, ...]] = {
+    "deploy": (
+        StepSpec("source_dev", S.LIVE, "Tentukan commit", "Resolve the commit"),
+        StepSpec("site_dev", S.LIVE, "Deploy ke server dev", "Deploy to dev"),
+        StepSpec("checks_dev", S.LIVE, "Uji di server dev", "Checks on dev"),
+    ),
+    "promote": (
+        StepSpec("source_prod", S.LIVE, "Commit yang lulus dev", "Commit that passed dev"),
+        StepSpec("site_prod", S.LIVE, "Promosi ke server produksi", "Promote to production"),
+        StepSpec("checks_prod", S.LIVE, "Uji di server produksi", "Checks on production"),
+    ),
+    "rollback": (
+        StepSpec("rollback_prod", S.LIVE, "Kembalikan rilis produksi", "Roll production back"),
+        StepSpec("checks_prod", S.LIVE, "Uji di server produksi", "Checks on production"),
+    ),
+    "retire": (
+        StepSpec("retire_dns", S.LIVE, "Hapus rekaman DNS", "Delete DNS records"),
+        # One playbook run (retire.yml): dump the database, remove the sites, drop it.
+        StepSpec("retire_hosting", S.LIVE, "Cadangkan lalu hapus situs dan basis data",
+                 "Back up, then remove the sites and the database"),
+        StepSpec("release_name", S.LIVE, "Lepaskan nama", "Release the name"),
+    ),
+}
+# The request's state at the end of a job of each kind; absent: unchanged.
+KIND_FINAL_STATE: dict[str, RequestState] = {"provision": FINAL_STATE, "retire": S.RETIRED}
+
 
 def provision_steps(hosting: bool) -> tuple[StepSpec, ...]:
     return HOSTING_STEPS if hosting else DNS_ONLY_STEPS
 
 
+def retire_steps(hosting: bool) -> tuple[StepSpec, ...]:
+    """A DNS-only request has no site or database to remove."""
+    steps = OPERATION_STEPS["retire"]
+    return steps if hosting else (steps[0], steps[-1])
+
+
+def tracks_request(kind: str) -> bool:
+    """Whether a job's steps move the request's state and record its failure."""
+    return kind not in OPERATION_STEPS
+
+
+def final_state(kind: str) -> RequestState | None:
+    return KIND_FINAL_STATE.get(kind)
+
+
 def step_spec(name: str) -> StepSpec:
-    for spec in HOSTING_STEPS + DNS_ONLY_STEPS:
+    for spec in HOSTING_STEPS + DNS_ONLY_STEPS + sum(OPERATION_STEPS.values(), ()):
         if spec.name == name:
             return spec
     raise KeyError(name)

@@ -185,6 +185,8 @@ class LetterContent:
     verification_code: str
     verification_url: str
     government_name: str = "Pemerintah Kabupaten Demo"  # first line of the letterhead
+    # A correction names the letter it replaces (letters are immutable once issued).
+    replaces: str | None = None
 
     @property
     def letterhead_agency(self) -> str:
@@ -211,3 +213,55 @@ def letter_digest(content: LetterContent) -> str:
     data.pop("verification_url")
     canonical = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+SIGNATURE_CONTEXT = "provisioner-letter-v1"
+
+
+def sign_letter(number: str, pdf_sha256: str, secret: str) -> str:
+    """Return provisioner's signature over an issued PDF: HMAC-SHA256 of its number and hash.
+
+    Stored with the letter; the verification page recomputes it with the same secret, so a
+    letter row whose number or hash was changed afterwards no longer verifies, and a PDF
+    whose bytes differ from the signed hash is reported as altered. Not a TTE.
+    """
+    message = f"{SIGNATURE_CONTEXT}\n{number}\n{pdf_sha256.lower()}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def signature_valid(number: str, pdf_sha256: str, signature: str, secret: str) -> bool:
+    """True when `signature` is provisioner's signature over this number and PDF hash."""
+    return hmac.compare_digest(sign_letter(number, pdf_sha256, secret), signature or "")
+
+
+def content_to_data(content: LetterContent) -> dict[str, object]:
+    """The letter's content as JSON-ready data (kept with the letter, so that the verify page
+    can recompute the code and a correction can start from what was issued)."""
+    data = asdict(content)
+    for key in ("issued_on", "request_letter_date"):
+        data[key] = data[key].isoformat()
+    data["checks"] = [list(row) for row in content.checks]
+    data["carbon_copies"] = list(content.carbon_copies)
+    return data
+
+
+def content_from_data(data: dict[str, object]) -> LetterContent:
+    """Inverse of `content_to_data`."""
+    values = dict(data)
+    values["issued_on"] = date.fromisoformat(str(values["issued_on"]))
+    values["request_letter_date"] = date.fromisoformat(str(values["request_letter_date"]))
+    checks = values.get("checks") or []
+    values["checks"] = tuple(
+        (str(name), bool(passed), str(detail))
+        for name, passed, detail in checks  # type: ignore[attr-defined]
+    )
+    values["carbon_copies"] = tuple(values.get("carbon_copies") or ())  # type: ignore[arg-type]
+    return LetterContent(**values)  # type: ignore[arg-type]
+
+
+PDF_MAGIC = b"%PDF-"
+
+
+def looks_like_pdf(data: bytes) -> bool:
+    """True when the bytes start like a PDF and carry an end-of-file marker."""
+    return data.startswith(PDF_MAGIC) and b"%%EOF" in data[-2048:]

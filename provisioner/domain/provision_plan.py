@@ -40,6 +40,7 @@ def build_plan(
     db_user: str | None,
     placement: Placement,
 ) -> dict[str, Any]:
+    changes: tuple[RecordChange, ...]
     if hosting:
         changes = (
             RecordChange("create", fqdn, "A", placement.ttl, placement.web_prod_address),

@@ -33,6 +33,68 @@ class RequestDraft:
     repo: str | None = None
     branch: str | None = None
     target_address: str | None = None
+    # --- people (issue 5): request types and the fields the SOPs and portals ask for ---
+    request_type: str = "new"
+    contact_nip: str | None = None
+    contact_position: str | None = None
+    contact_rank: str | None = None
+    site_kind: str | None = None
+    stack: str | None = None
+    db_wanted: bool | None = None
+
+
+REQUEST_TYPES: dict[str, str] = {
+    "new": "Subdomain baru / New subdomain",
+    "change_target": "Perubahan alamat/DNS / Change of target or DNS",
+    "change_contact": "Perubahan penanggung jawab / Change of the person responsible",
+    "deactivate": "Penonaktifan / Deactivation",
+}
+SITE_KINDS: dict[str, str] = {
+    "official": "Situs resmi / Official site",
+    "public_service": "Aplikasi layanan publik / Public-service app",
+    "administration": "Aplikasi administrasi / Administration app",
+}
+STACKS: dict[str, str] = {"php": "PHP", "static": "Statis / Static"}
+_NIP = re.compile(r"^[0-9]{18}$")
+
+
+def validate_email(field: str, value: str) -> str:
+    value = value.strip()
+    if not _EMAIL.match(value):
+        raise InvalidInput(field, "Alamat e-mail tidak sah / Not a valid e-mail address")
+    return value
+
+
+def validate_nip(value: str) -> str:
+    """An 18-digit NIP: birth date (YYYYMMDD), appointment (YYYYMM), sex (1/2), serial."""
+    nip = value.replace(" ", "").strip()
+    if not _NIP.match(nip):
+        raise InvalidInput(
+            "contact_nip", "NIP harus 18 angka / The NIP must be exactly 18 digits"
+        )
+    year, month, day = int(nip[0:4]), int(nip[4:6]), int(nip[6:8])
+    try:
+        date(year, month, day)
+        valid_birth = 1900 <= year <= 2100
+    except ValueError:
+        valid_birth = False
+    appointed_month = int(nip[12:14])
+    if not valid_birth or not 1 <= appointed_month <= 12 or nip[14] not in "12":
+        raise InvalidInput(
+            "contact_nip",
+            "NIP tidak sah (tanggal lahir, TMT atau kode jenis kelamin keliru) / "
+            "Invalid NIP (birth date, appointment month or sex digit is wrong)",
+        )
+    return nip
+
+
+def _choice(field: str, value: str | None, options: dict[str, str]) -> str | None:
+    if value is None or value == "":
+        return None
+    if value not in options:
+        allowed = ", ".join(options)
+        raise InvalidInput(field, f"Pilih salah satu: {allowed} / Choose one of: {allowed}")
+    return value
 
 
 def _text(field: str, value: str, *, max_len: int, multiline: bool = False) -> str:
@@ -111,8 +173,22 @@ def normalise_draft(
 ) -> RequestDraft:
     """Check every field except the label (the naming policy owns that) and return the
     draft with trimmed text and a full repository URL."""
-    if not _EMAIL.match(draft.contact_email.strip()):
-        raise InvalidInput("contact_email", "Alamat e-mail tidak sah / Not a valid e-mail address")
+    validate_email("contact_email", draft.contact_email)
+    if draft.request_type not in REQUEST_TYPES:
+        allowed = ", ".join(REQUEST_TYPES)
+        raise InvalidInput(
+            "request_type", f"Pilih salah satu: {allowed} / Choose one of: {allowed}"
+        )
+    site_kind = _choice("site_kind", draft.site_kind, SITE_KINDS)
+    stack = _choice("stack", draft.stack, STACKS)
+    nip = validate_nip(draft.contact_nip) if draft.contact_nip else None
+    position, rank = (
+        _text(name, value, max_len=200) if value and value.strip() else None
+        for name, value in (
+            ("contact_position", draft.contact_position),
+            ("contact_rank", draft.contact_rank),
+        )
+    )
     if draft.letter_date > today:
         raise InvalidInput(
             "letter_date",
@@ -122,7 +198,16 @@ def normalise_draft(
     if phone and not re.fullmatch(r"\+?[0-9 ()-]{6,20}", phone):
         raise InvalidInput("contact_phone", "Nomor telepon tidak sah / Not a valid phone number")
     repo = branch = target = None
-    if draft.hosting:
+    if draft.request_type in ("change_contact", "deactivate"):
+        pass  # no hardware target in the request itself: it names an existing site
+    elif draft.request_type == "change_target":
+        if not draft.target_address:
+            raise InvalidInput(
+                "target_address",
+                "Wajib diisi: alamat IP baru / Required: the new IP address",
+            )
+        target = validate_target(draft.target_address, allowed_networks)
+    elif draft.hosting:
         if not draft.repo:
             raise InvalidInput(
                 "repo", "Wajib diisi bila meminta hosting / Required when hosting is wanted"
@@ -148,6 +233,11 @@ def normalise_draft(
         repo=repo,
         branch=branch,
         target_address=target,
+        contact_nip=nip,
+        site_kind=site_kind,
+        stack=stack,
+        contact_position=position,
+        contact_rank=rank,
     )
 
 

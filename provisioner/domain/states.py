@@ -15,6 +15,8 @@ class RequestState(StrEnum):
     VERIFIED = "verified"
     APPROVED = "approved"
     REJECTED = "rejected"
+    RETURNED = "returned"  # waiting on the OPD to revise; the SLA clock stops
+    COMPLETED = "completed"  # a change request (contact, target, deactivation) carried out
     PROVISIONING = "provisioning"
     TESTING_DEV = "testing_dev"
     PRODUCTION = "production"
@@ -37,6 +39,8 @@ _LABELS: dict[RequestState, tuple[str, str]] = {
     RequestState.VERIFIED: ("Diverifikasi", "Verified"),
     RequestState.APPROVED: ("Disetujui", "Approved"),
     RequestState.REJECTED: ("Ditolak", "Rejected"),
+    RequestState.RETURNED: ("Dikembalikan untuk perbaikan", "Returned for revision"),
+    RequestState.COMPLETED: ("Selesai", "Completed"),
     RequestState.PROVISIONING: ("Diproses", "Provisioning"),
     RequestState.TESTING_DEV: ("Uji dev", "Testing on dev"),
     RequestState.PRODUCTION: ("Produksi", "In production"),
@@ -48,10 +52,13 @@ _LABELS: dict[RequestState, tuple[str, str]] = {
 
 S = RequestState
 TRANSITIONS: dict[RequestState, frozenset[RequestState]] = {
-    S.SUBMITTED: frozenset({S.VERIFIED, S.APPROVED, S.REJECTED}),
-    S.VERIFIED: frozenset({S.APPROVED, S.REJECTED}),
-    S.APPROVED: frozenset({S.PROVISIONING}),
-    S.PROVISIONING: frozenset({S.TESTING_DEV, S.LIVE, S.FAILED}),
+    S.SUBMITTED: frozenset({S.VERIFIED, S.APPROVED, S.REJECTED, S.RETURNED}),
+    S.VERIFIED: frozenset({S.APPROVED, S.REJECTED, S.RETURNED}),
+    # The OPD revises and submits again, or gives up (rejected keeps the record).
+    S.RETURNED: frozenset({S.SUBMITTED, S.REJECTED}),
+    # A change request that needs no provisioning job is completed when approved.
+    S.APPROVED: frozenset({S.PROVISIONING, S.COMPLETED}),
+    S.PROVISIONING: frozenset({S.TESTING_DEV, S.LIVE, S.FAILED, S.COMPLETED}),
     S.TESTING_DEV: frozenset({S.PRODUCTION, S.FAILED}),
     S.PRODUCTION: frozenset({S.LIVE, S.FAILED}),
     S.LIVE: frozenset({S.LETTER_ISSUED, S.FAILED, S.RETIRED}),
@@ -60,10 +67,14 @@ TRANSITIONS: dict[RequestState, frozenset[RequestState]] = {
     S.FAILED: frozenset({S.PROVISIONING, S.TESTING_DEV, S.PRODUCTION, S.LIVE, S.RETIRED}),
     S.REJECTED: frozenset(),
     S.RETIRED: frozenset(),
+    S.COMPLETED: frozenset(),
 }
 
+# States in which the SLA clock does not run because the request waits on the OPD.
+WAITS_ON_OPD = frozenset({S.RETURNED})
+
 # States in which the request still holds its name in the registry.
-HOLDS_NAME = frozenset(set(RequestState) - {S.REJECTED, S.RETIRED})
+HOLDS_NAME = frozenset(set(RequestState) - {S.REJECTED, S.RETIRED, S.COMPLETED})
 
 
 def can_transition(current: RequestState, target: RequestState) -> bool:

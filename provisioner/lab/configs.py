@@ -9,8 +9,10 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from provisioner.lab.acme import write_pebble_files
 from provisioner.lab.files import ensure_symlink, write_file
 from provisioner.lab.hosts import (
+    LAB_EXTRA_ZONES,
     LAB_HOSTS,
     LAB_ZONE,
     LabHost,
@@ -81,8 +83,7 @@ def _common(host: LabHost, paths: HostPaths, config: HostConfig) -> None:
     write_file(
         etc / "resolv.conf", render("resolv.conf.j2", nameserver=primary.address, zone=LAB_ZONE)
     )
-    scripts = etc / "provisioner-lab"
-    write_file(scripts / "services.sh", render("services.sh.j2", **values), mode=0o755)
+    refresh_scripts(host, paths, config)
     write_file(
         paths.init_script,
         render("init.sh.j2", host=host, host_dir=str(paths.root), mounts=mounts_for(host)),
@@ -94,12 +95,41 @@ def _common(host: LabHost, paths: HostPaths, config: HostConfig) -> None:
     write_file(ssh_dir / "known_hosts", config.keys.known_hosts, mode=0o600)
 
 
-def _nameserver(host: LabHost, paths: HostPaths, config: HostConfig) -> None:
+def refresh_scripts(host: LabHost, paths: HostPaths, config: HostConfig) -> None:
+    """The host's services.sh (and pebble's files on the DNS primary), idempotently.
+
+    Also called for a host that is already running, so a daemon added to the lab later is
+    started by the next `lab up` without restarting the host.
+    """
+    values = {"host": host, "role": host.role.value, "php": config.php_version}
+    scripts = paths.inside("/etc") / "provisioner-lab"
+    write_file(scripts / "services.sh", render("services.sh.j2", **values), mode=0o755)
+    if host.role is Role.DNS_PRIMARY:
+        # secrets/ sits next to hosts/ in the lab directory (settings.secrets_dir).
+        write_pebble_files(paths.root.parent.parent / "secrets", paths, host.address)
+
+
+def _nameserver(host: LabHost, paths: HostPaths, config: HostConfig) -> bool:
+    """Write named's config (and each zone file once); True if named.conf or a key changed,
+    so a running named must re-read its configuration."""
     bind_owner = (0, _owner("bind")[1])
     etc_bind = paths.inside("/etc/bind")
     tsig = config.keys.tsig
-    write_file(etc_bind / f"{tsig.name}.key", tsig.bind_config(), mode=0o640, owner=bind_owner)
+    changed = write_file(
+        etc_bind / f"{tsig.name}.key", tsig.bind_config(), mode=0o640, owner=bind_owner
+    )
+    extra_zones = [
+        {"zone": zone, "key": config.keys.zone_keys[zone]}
+        for zone in LAB_EXTRA_ZONES
+        if zone in config.keys.zone_keys
+    ]
+    for extra in extra_zones:
+        key = extra["key"]
+        changed |= write_file(
+            etc_bind / f"{key.name}.key", key.bind_config(), mode=0o640, owner=bind_owner
+        )
     primary = hosts_with_role(Role.DNS_PRIMARY)[0]
+    nameservers = [*hosts_with_role(Role.DNS_PRIMARY), *hosts_with_role(Role.DNS_SECONDARY)]
     if host.role is Role.DNS_PRIMARY:
         conf = render(
             "named-primary.conf.j2",
@@ -107,18 +137,21 @@ def _nameserver(host: LabHost, paths: HostPaths, config: HostConfig) -> None:
             zone=LAB_ZONE,
             tsig=tsig,
             secondaries=[ns.address for ns in hosts_with_role(Role.DNS_SECONDARY)],
+            extra_zones=extra_zones,
         )
-        zone_file = paths.inside(f"/var/lib/bind/db.{LAB_ZONE}")
         # Written once: afterwards named owns the zone (updates go to its journal).
-        if not zone_file.exists():
-            nameservers = [*hosts_with_role(Role.DNS_PRIMARY), *hosts_with_role(Role.DNS_SECONDARY)]
+        for zone_name in [LAB_ZONE, *(extra["zone"] for extra in extra_zones)]:
+            zone_file = paths.inside(f"/var/lib/bind/db.{zone_name}")
+            if zone_file.exists():
+                continue
             zone = render(
                 "zone.j2",
-                zone=LAB_ZONE,
+                zone=zone_name,
                 serial=initial_serial(config.today),
-                primary_name=primary.name,
+                primary_name=f"{primary.name}.{LAB_ZONE}",
                 nameservers=nameservers,
                 web_prod=host_by_name("web-prod").address,
+                ns_zone=LAB_ZONE,
             )
             write_file(zone_file, zone, mode=0o644, owner=_owner("bind"))
     else:
@@ -128,8 +161,16 @@ def _nameserver(host: LabHost, paths: HostPaths, config: HostConfig) -> None:
             zone=LAB_ZONE,
             tsig=tsig,
             primary=primary.address,
+            extra_zones=extra_zones,
         )
-    write_file(etc_bind / "named.conf", conf, mode=0o644, owner=bind_owner)
+    changed |= write_file(etc_bind / "named.conf", conf, mode=0o644, owner=bind_owner)
+    return changed
+
+
+def refresh_nameserver_config(host: LabHost, paths: HostPaths, config: HostConfig) -> bool:
+    """Rewrite a running name server's config (new zones or keys since it started);
+    True if named must re-read it (`rndc reconfig`)."""
+    return _nameserver(host, paths, config)
 
 
 def _web(host: LabHost, paths: HostPaths, config: HostConfig) -> None:

@@ -15,6 +15,9 @@ from provisioner.domain.errors import InvalidInput
 
 LOOPBACK_NETWORK = ipaddress.IPv4Network("127.0.0.0/8")
 LAB_ZONE = "demokab.go.id"
+# A second zone (a city next door) on the same primary/secondary with its OWN TSIG key, to
+# prove provisioner keeps zones, primaries and keys apart: zone name -> its key's name.
+LAB_EXTRA_ZONES: dict[str, str] = {"demokota.go.id": "demokota-key"}
 GIT_REPO_NAME = "sample-app.git"
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from provisioner.config import Settings
 from provisioner.lab.errors import LabError
 from provisioner.lab.files import write_file
-from provisioner.lab.hosts import LAB_HOSTS
+from provisioner.lab.hosts import LAB_EXTRA_ZONES, LAB_HOSTS, LAB_ZONE, Role, hosts_with_role
 
 TSIG_KEY_NAME = "provisioner-key"
 TSIG_ALGORITHM = "hmac-sha256"
@@ -43,6 +43,7 @@ class LabKeys:
     host_keys: dict[str, Path]  # host name -> private host key (public is <path>.pub)
     known_hosts: str
     tsig: TsigKey
+    zone_keys: dict[str, TsigKey] = field(default_factory=dict)  # extra zone -> its own key
 
 
 def parse_tsig_keygen(output: str) -> str:
@@ -79,19 +80,19 @@ def _ssh_keygen(path: Path, comment: str) -> None:
     public_key_path(path).chmod(0o600)
 
 
-def _tsig(path: Path) -> TsigKey:
+def _tsig(path: Path, key_name: str = TSIG_KEY_NAME) -> TsigKey:
     if path.exists():
         data = json.loads(path.read_text())
         return TsigKey(data["name"].rstrip("."), data["algorithm"], data["secret"])
     result = subprocess.run(
-        ["tsig-keygen", "-a", TSIG_ALGORITHM, TSIG_KEY_NAME],
+        ["tsig-keygen", "-a", TSIG_ALGORITHM, key_name],
         capture_output=True,
         text=True,
         check=False,
     )
     if result.returncode != 0:
         raise LabError(f"tsig-keygen: {result.stderr.strip()}")
-    key = TsigKey(TSIG_KEY_NAME, TSIG_ALGORITHM, parse_tsig_keygen(result.stdout))
+    key = TsigKey(key_name, TSIG_ALGORITHM, parse_tsig_keygen(result.stdout))
     _secure_dir(path.parent)
     write_file(path, json.dumps(key.as_json(), indent=2) + "\n", mode=0o600)
     return key
@@ -115,10 +116,26 @@ def ensure_keys(settings: Settings) -> LabKeys:
     write_file(settings.known_hosts_path, known_hosts, mode=0o600)
     tsig = _tsig(settings.tsig_key_path)
     write_file(secrets / f"{TSIG_KEY_NAME}.key", tsig.bind_config(), mode=0o600)
+    zone_keys = {
+        zone: _tsig(secrets / f"tsig-{zone}.json", key_name)
+        for zone, key_name in LAB_EXTRA_ZONES.items()
+    }
+    _write_zones_file(settings, zone_keys)
     return LabKeys(
         ssh_key=settings.ssh_key_path,
         ssh_public=public_key_path(settings.ssh_key_path).read_text().strip(),
         host_keys=host_keys,
         known_hosts=known_hosts,
         tsig=tsig,
+        zone_keys=zone_keys,
     )
+
+
+def _write_zones_file(settings: Settings, zone_keys: dict[str, TsigKey]) -> None:
+    """secrets/zones.json for PROVISIONER_ZONES_FILE: every lab zone, its primary and the
+    path of its key file (relative to this file; the secrets stay in their own files)."""
+    ns1 = hosts_with_role(Role.DNS_PRIMARY)[0]
+    primary = {"primary": ns1.address, "primary_name": f"{ns1.name}.{LAB_ZONE}"}
+    zones = [{"zone": LAB_ZONE, **primary, "tsig_key_file": "tsig.json"}]
+    zones += [{"zone": zone, **primary, "tsig_key_file": f"tsig-{zone}.json"} for zone in zone_keys]
+    write_file(settings.secrets_dir / "zones.json", json.dumps(zones, indent=2) + "\n", mode=0o600)

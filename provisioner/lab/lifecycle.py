@@ -14,10 +14,22 @@ from pathlib import Path
 
 from provisioner.config import Settings
 from provisioner.domain.errors import ProvisionerError
-from provisioner.lab.configs import HostConfig, write_host_config
+from provisioner.lab.configs import (
+    HostConfig,
+    refresh_nameserver_config,
+    refresh_scripts,
+    write_host_config,
+)
 from provisioner.lab.database import admin_credentials, ensure_admin
 from provisioner.lab.gitseed import seed_repository
-from provisioner.lab.hosts import GIT_REPO_NAME, LAB_HOSTS, LabHost, Role, hosts_with_role
+from provisioner.lab.hosts import (
+    GIT_REPO_NAME,
+    LAB_EXTRA_ZONES,
+    LAB_HOSTS,
+    LabHost,
+    Role,
+    hosts_with_role,
+)
 from provisioner.lab.keys import ensure_keys
 from provisioner.lab.layout import HostPaths, prepare_tree, reset_run_dir
 from provisioner.lab.network import add_address, addresses_on_lo, remove_address
@@ -27,6 +39,7 @@ from provisioner.lab.probes import (
     ProbeFailed,
     probe_host,
     send_notify,
+    soa_serial,
     ssh_banner,
     unix_socket,
 )
@@ -117,6 +130,9 @@ class _Up:
         process = self.processes.get(host.name)
         if host_alive(process):
             assert process is not None
+            refresh_scripts(host, HostPaths.of(self.settings.lab_dir, host), self.config)
+            if host.role in (Role.DNS_PRIMARY, Role.DNS_SECONDARY):
+                self._refresh_nameserver(host, process)
             try:
                 return "running", probe_host(host, self.ctx)
             except ProbeFailed as exc:
@@ -127,6 +143,31 @@ class _Up:
         if host.role is Role.DB:
             self._ensure_db_admin(host)
         return "started", self._wait_ready(host)
+
+    def _refresh_nameserver(self, host: LabHost, process: HostProcess) -> None:
+        """A running named whose config gained a zone or key since it started re-reads it
+        (`rndc reconfig`); a secondary then waits until it serves every lab zone."""
+        if host.role is Role.DNS_SECONDARY:
+            self.primary_ready.wait(timeout=15.0)
+        paths = HostPaths.of(self.settings.lab_dir, host)
+        if not refresh_nameserver_config(host, paths, self.config):
+            return
+        self.progress(f"{host.name}: konfigurasi named berubah / named config changed: reconfig")
+        enter_host(process, ["rndc", "-s", host.address, "reconfig"])
+        if host.role is not Role.DNS_SECONDARY:
+            return
+        primary = hosts_with_role(Role.DNS_PRIMARY)[0].address
+        deadline = time.monotonic() + 15.0
+        for zone in LAB_EXTRA_ZONES:
+            while True:
+                try:
+                    soa_serial(host.address, 0.5, zone)
+                    break
+                except ProbeFailed:
+                    if time.monotonic() >= deadline:
+                        raise
+                    send_notify(primary, host.address, 0.2, zone)
+                    time.sleep(0.2)
 
     def _ensure_db_admin(self, host: LabHost) -> None:
         """Wait for MariaDB's socket, then make sure the TCP admin account exists."""

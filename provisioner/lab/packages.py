@@ -26,6 +26,9 @@ LAB_PACKAGES: tuple[str, ...] = (
     "php-cli",
     "iproute2",
     "procps",
+    # The lab's ACME certificate authority (in ns1) and the ACME client on the web hosts.
+    "pebble",
+    "certbot",
 )
 
 _PHP_FPM = re.compile(r"^php-fpm(\d+\.\d+)$")

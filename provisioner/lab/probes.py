@@ -10,6 +10,7 @@ import contextlib
 import http.client
 import os
 import socket
+import ssl
 import struct
 import subprocess
 import time
@@ -24,6 +25,7 @@ import dns.query
 import dns.rcode
 import dns.rdatatype
 
+from provisioner.lab.acme import ACME_PORT
 from provisioner.lab.hosts import GIT_REPO_NAME, LAB_ZONE, LabHost, Role, hosts_with_role
 from provisioner.lab.layout import HostPaths
 
@@ -96,6 +98,25 @@ def http_status(address: str, host_header: str, timeout: float) -> int:
         raise ProbeFailed(f"apache: {exc}") from exc
     finally:
         connection.close()
+
+
+def acme_directory(address: str, ca_file: Path, timeout: float) -> str:
+    """pebble's ACME directory answers over HTTPS verified with the lab CA."""
+    if not ca_file.exists():
+        raise ProbeFailed(f"pebble: {ca_file} tidak ada / missing")
+    context = ssl.create_default_context(cafile=str(ca_file))
+    conn = http.client.HTTPSConnection(address, ACME_PORT, timeout=timeout, context=context)
+    try:
+        conn.request("GET", "/dir")
+        response = conn.getresponse()
+        body = response.read()
+    except (OSError, http.client.HTTPException) as exc:
+        raise ProbeFailed(f"pebble: {exc}") from exc
+    finally:
+        conn.close()
+    if response.status != 200 or b"newOrder" not in body:
+        raise ProbeFailed(f"pebble: HTTP {response.status}")
+    return "pebble ok"
 
 
 def unix_socket(path: Path, timeout: float, what: str) -> None:
@@ -192,6 +213,9 @@ def probe_host(
     parts = ["sshd ok"]
     if host.role is Role.DNS_PRIMARY:
         parts.append(f"named ok (serial {soa_serial(host.address, limit)})")
+        parts.append(
+            acme_directory(host.address, ctx.lab_dir / "secrets" / "acme" / "ca.pem", limit)
+        )
     elif host.role is Role.DNS_SECONDARY:
         parts.append(f"named ok (serial {_serial_in_step_with_primary(host, limit, sync_grace)})")
     elif host.role is Role.WEB:

@@ -30,7 +30,11 @@ class ChecksStep:
         self.address = address
 
     def apply(self, ctx: StepContext) -> dict[str, Any]:
-        site = ctx.outputs.get(f"site_{self.environment}") or {}
+        site = (
+            ctx.outputs.get(f"site_{self.environment}")
+            or ctx.outputs.get(f"rollback_{self.environment}")  # a rollback job (hosting-workflow)
+            or {}
+        )
         fqdn = site.get("fqdn") or (
             ctx.site.dev_fqdn if self.environment == "dev" else ctx.site.fqdn
         )

@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from provisioner.adapters.pdf import render_letter_pdf
+from provisioner.config import Settings
+from provisioner.domain.errors import StepFailed
 from provisioner.domain.letters import (
     LetterContent,
+    content_to_data,
     format_letter_number,
     letter_digest,
+    sign_letter,
     verification_code,
 )
 from provisioner.steps.base import StepContext
@@ -42,6 +46,86 @@ class LetterSettings:
     public_url: str
     letters_dir: Path
     prod_server: str
+
+    @classmethod
+    def from_settings(cls, st: Settings) -> LetterSettings:
+        """The letter's settings from the service's settings (one place for both the job's
+        step and the corrections the web pages issue)."""
+        return cls(
+            pattern=st.letter_number_pattern,
+            government_name=st.government_name,
+            classification=st.letter_classification,
+            unit=st.agency_short,
+            place=st.letter_place,
+            agency_name=st.agency_name,
+            agency_short=st.agency_short,
+            agency_address=st.agency_address,
+            signer_name=st.signer_name,
+            signer_position=st.signer_position,
+            signer_rank=st.signer_rank,
+            signer_nip=st.signer_nip,
+            timezone=st.timezone,
+            secret=st.secret_key,
+            public_url=st.public_url,
+            letters_dir=st.letters_dir,
+            prod_server=f"{st.web_prod_host} ({st.web_prod_address})",
+        )
+
+
+def issue_letter(
+    store: Store,
+    cfg: LetterSettings,
+    *,
+    request_id: int,
+    label: str,
+    content: LetterContent,
+    replaces_id: int | None = None,
+) -> Letter:
+    """Number, render, sign and store one letter; return the stored row.
+
+    The serial is taken and the letter stored in ONE transaction, so a number is consumed
+    only by a letter that exists: no gap, no duplicate — also when several workers issue
+    at once (the counter row is locked until commit). The PDF's SHA-256 is signed with the
+    service secret (`sign_letter`) and the rendered content kept for re-verification.
+    """
+    issued_on = content.issued_on
+    with store.session() as session:
+        serial = repo.next_counter(session, f"letter:{issued_on.year}")
+        number = format_letter_number(
+            cfg.pattern,
+            serial=serial,
+            when=issued_on,
+            classification=cfg.classification,
+            unit=cfg.unit,
+        )
+        content = replace(content, number=number, verification_code="", verification_url="")
+        code = verification_code(number, letter_digest(content), cfg.secret)
+        content = replace(
+            content,
+            verification_code=code,
+            verification_url=f"{cfg.public_url.rstrip('/')}/verify/{code}",
+        )
+        pdf = render_letter_pdf(content)
+        path = cfg.letters_dir / str(issued_on.year) / f"{serial:05d}-{label}.pdf"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(pdf)
+        digest = hashlib.sha256(pdf).hexdigest()
+        letter = Letter(
+            request_id=request_id,
+            number=number,
+            year=issued_on.year,
+            serial=serial,
+            pdf_path=str(path),
+            sha256=digest,
+            verification_code=code,
+            evidence={"checks": [list(c) for c in content.checks]},
+            signature=sign_letter(number, digest, cfg.secret),
+            content=content_to_data(content),
+            replaces_id=replaces_id,
+        )
+        session.add(letter)
+        session.flush()
+    return letter
 
 
 class LetterStep:
@@ -71,81 +155,77 @@ class LetterStep:
                 rows.append((f"{env}: {check['name']}", check["passed"], check["detail"]))
         return tuple(rows)
 
-    def apply(self, ctx: StepContext) -> dict[str, Any]:
+    def _ensure_checks_passed(self, ctx: StepContext) -> None:
+        """A letter says the site passed its checks: refuse to issue one that would lie."""
+        step = "checks_prod" if ctx.site.hosting else "dns"
+        out = ctx.outputs.get(step)
+        failed = [c["name"] for c in (out or {}).get("checks", []) if not c["passed"]]
+        if not out or failed:
+            raise StepFailed(
+                step=self.name,
+                server="pdf",
+                reason=(
+                    f"surat hanya terbit setelah {step} lulus (gagal: {failed or '-'}) / "
+                    f"a letter is issued only after {step} passed (failed: {failed or '-'})"
+                ),
+            )
+
+    def content_for(self, ctx: StepContext, today: date) -> LetterContent:
+        """The letter's content for this site; number and verification fields are blank
+        until `issue_letter` fills them inside the numbering transaction."""
         cfg = self.config
         site = ctx.site
-        today = datetime.now(ZoneInfo(cfg.timezone)).date()
         commit = (ctx.outputs.get("site_prod") or {}).get("commit", "-")
+        return LetterContent(
+            number="",
+            issued_on=today,
+            place=cfg.place,
+            nature="Biasa",
+            attachments="-",
+            subject=(
+                "Rekomendasi Subdomain dan Hosting" if site.hosting else "Pembuatan Subdomain"
+            ),
+            addressee=f"Kepala {site.agency}",
+            addressee_place="Tempat",
+            request_letter_number=site.letter_number,
+            request_letter_date=site.letter_date,
+            fqdn=site.fqdn,
+            dev_fqdn=site.dev_fqdn if site.hosting else None,
+            server=cfg.prod_server if site.hosting else (site.target_address or "-"),
+            database=site.db_name,
+            commit=commit,
+            checks=self._checks(ctx),
+            agency_name=cfg.agency_name,
+            agency_short=cfg.agency_short,
+            agency_address=cfg.agency_address,
+            signer_name=cfg.signer_name,
+            signer_position=cfg.signer_position,
+            signer_rank=cfg.signer_rank,
+            signer_nip=cfg.signer_nip,
+            carbon_copies=("Arsip",),
+            verification_code="",
+            verification_url="",
+            government_name=cfg.government_name,
+        )
+
+    def apply(self, ctx: StepContext) -> dict[str, Any]:
+        site = ctx.site
         with self.store.read() as session:
             existing = repo.letter_for_request(session, site.request_id)
             existing_outputs = self._outputs(existing) if existing else None
         if existing_outputs:  # a resumed job: the number was consumed once, keep it
             return existing_outputs
-        # The number is taken and the letter stored in one transaction, so a number is
-        # consumed only by a letter that exists: no gaps, no duplicates.
-        with self.store.session() as session:
-            serial = repo.next_counter(session, f"letter:{today.year}")
-            number = format_letter_number(
-                cfg.pattern,
-                serial=serial,
-                when=today,
-                classification=cfg.classification,
-                unit=cfg.unit,
-            )
-            content = LetterContent(
-                number=number,
-                issued_on=today,
-                place=cfg.place,
-                nature="Biasa",
-                attachments="-",
-                subject=(
-                    "Rekomendasi Subdomain dan Hosting" if site.hosting else "Pembuatan Subdomain"
-                ),
-                addressee=f"Kepala {site.agency}",
-                addressee_place="Tempat",
-                request_letter_number=site.letter_number,
-                request_letter_date=site.letter_date,
-                fqdn=site.fqdn,
-                dev_fqdn=site.dev_fqdn if site.hosting else None,
-                server=cfg.prod_server if site.hosting else (site.target_address or "-"),
-                database=site.db_name,
-                commit=commit,
-                checks=self._checks(ctx),
-                agency_name=cfg.agency_name,
-                agency_short=cfg.agency_short,
-                agency_address=cfg.agency_address,
-                signer_name=cfg.signer_name,
-                signer_position=cfg.signer_position,
-                signer_rank=cfg.signer_rank,
-                signer_nip=cfg.signer_nip,
-                carbon_copies=("Arsip",),
-                verification_code="",
-                verification_url="",
-            )
-            code = verification_code(number, letter_digest(content), cfg.secret)
-            content = replace(
-                content,
-                verification_code=code,
-                verification_url=f"{cfg.public_url.rstrip('/')}/verify/{code}",
-            )
-            pdf = render_letter_pdf(content)
-            path = cfg.letters_dir / str(today.year) / f"{serial:05d}-{site.label}.pdf"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(pdf)
-            letter = Letter(
-                request_id=site.request_id,
-                number=number,
-                year=today.year,
-                serial=serial,
-                pdf_path=str(path),
-                sha256=hashlib.sha256(pdf).hexdigest(),
-                verification_code=code,
-                evidence={"checks": [list(c) for c in content.checks]},
-            )
-            session.add(letter)
-            session.flush()
-            outputs = self._outputs(letter)
-        # Logging writes to the journal in its own transaction: never inside this one.
+        self._ensure_checks_passed(ctx)
+        today = datetime.now(ZoneInfo(self.config.timezone)).date()
+        letter = issue_letter(
+            self.store,
+            self.config,
+            request_id=site.request_id,
+            label=site.label,
+            content=self.content_for(ctx, today),
+        )
+        outputs = self._outputs(letter)
+        # Logging writes to the journal in its own transaction: never inside the letter's.
         ctx.log(f"letter: {outputs['number']} → {outputs['pdf']}")
         return outputs
 

@@ -41,6 +41,10 @@ class SiteStep:
     def _source(self, ctx: StepContext) -> tuple[str, dict[str, Any]]:
         """The commit to deploy and the app's manifest (provisioner.json)."""
         assert ctx.site.repo_url and ctx.site.branch
+        # A deploy / promote job names its commit in a source step (hosting-workflow).
+        source = ctx.outputs.get(f"source_{self.environment}")
+        if source and source.get("commit"):
+            return source["commit"], source.get("manifest") or {}
         if self.environment == "prod":
             dev = ctx.outputs.get("site_dev")
             if not dev or not dev.get("commit"):
@@ -80,6 +84,9 @@ class SiteStep:
             "manifest": manifest,
             "changed": result.changed,
             "seconds": round(result.duration_s, 2),
+            # What the deploy role published: lets a failed production check roll back.
+            "release": result.outputs.get("release_name", ""),
+            "previous_release": result.outputs.get("previous_release", ""),
         }
 
     def verify(self, ctx: StepContext) -> dict[str, Any] | None:

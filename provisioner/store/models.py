@@ -19,14 +19,33 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out. SQLite keeps no offset, so without this a value
+    written aware comes back naive and the API would print it without a time zone."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, datetime: DateTime(timezone=True)}
+    type_annotation_map = {dict[str, Any]: JSON, datetime: UTCDateTime()}
 
 
 class User(Base):
@@ -38,6 +57,13 @@ class User(Base):
     agency: Mapped[str | None] = mapped_column(String(200))
     token_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # --- people (0006): sign-in to the BSSN 4/2021 baseline ---
+    email: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    last_login_at: Mapped[datetime | None]
 
 
 class Request(Base):
@@ -75,6 +101,21 @@ class Request(Base):
     failure_server: Mapped[str | None] = mapped_column(String(100))
     failure_reason: Mapped[str | None] = mapped_column(Text)
     live_at: Mapped[datetime | None]
+    # --- people (0006): request types and the fields the SOPs ask for ---
+    request_type: Mapped[str] = mapped_column(String(20), default="new", server_default="new")
+    subject_request_id: Mapped[int | None] = mapped_column(Integer)  # the site a change is about
+    contact_nip: Mapped[str | None] = mapped_column(String(18))
+    contact_position: Mapped[str | None] = mapped_column(String(200))
+    contact_rank: Mapped[str | None] = mapped_column(String(100))
+    site_kind: Mapped[str | None] = mapped_column(String(20))
+    stack: Mapped[str | None] = mapped_column(String(20))
+    db_wanted: Mapped[bool | None] = mapped_column(Boolean)
+    letter_scan_path: Mapped[str | None] = mapped_column(String(500))
+    letter_scan_sha256: Mapped[str | None] = mapped_column(String(64))
+    revision_note: Mapped[str | None] = mapped_column(Text)
+    letter_approved_by: Mapped[str | None] = mapped_column(String(64))
+    letter_approved_at: Mapped[datetime | None]
+    evaluation_reminded_at: Mapped[datetime | None]
 
     jobs: Mapped[list[Job]] = relationship(back_populates="request", order_by="Job.id")
 
@@ -175,11 +216,20 @@ class Letter(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     verification_code: Mapped[str] = mapped_column(String(64), index=True)
     evidence: Mapped[dict[str, Any] | None]
+    # --- web: letters (migration 0007_letters) ---
+    signature: Mapped[str | None] = mapped_column(String(64))  # HMAC over number + sha256
+    content: Mapped[dict[str, Any] | None]  # what was rendered, to recompute and correct
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("letters.id"))
+    record_pdf_path: Mapped[str | None] = mapped_column(String(500))  # TTE-signed upload
+    record_sha256: Mapped[str | None] = mapped_column(String(64))
+    record_uploaded_at: Mapped[datetime | None]
+    record_uploaded_by: Mapped[str | None] = mapped_column(String(64))
     __table_args__ = (UniqueConstraint("year", "serial"),)
 
 
 class Event(Base):
-    """Who did what and when (SOP: 'log activity')."""
+    """Who did what, when and from where (SOP: 'log activity'): the append-only audit log.
+    Each entry carries the previous entry's hash (people, 0006), see domain/audit.py."""
 
     __tablename__ = "events"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -189,3 +239,9 @@ class Event(Base):
     request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), index=True)
     job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"))
     detail: Mapped[dict[str, Any] | None]
+    seq: Mapped[int | None] = mapped_column(Integer, unique=True)
+    client_ip: Mapped[str | None] = mapped_column(String(64))
+    before: Mapped[dict[str, Any] | None]
+    after: Mapped[dict[str, Any] | None]
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))

@@ -4,7 +4,7 @@ transaction; nothing here decides what is allowed."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -195,6 +195,30 @@ def heartbeat(session: Session, job_id: int) -> None:
     session.execute(update(Job).where(Job.id == job_id).values(heartbeat_at=utcnow()))
 
 
+def take_over_job(session: Session, job_id: int, worker: str, *, stale_after: timedelta) -> bool:
+    """Claim a job for `worker`: queued, already ours, or running with a heartbeat older than
+    `stale_after` (its worker died). A compare-and-set, so exactly one worker wins."""
+    now = utcnow()
+    result = session.execute(
+        update(Job)
+        .where(
+            Job.id == job_id,
+            (Job.state == JobState.QUEUED)
+            | (
+                (Job.state == JobState.RUNNING)
+                & ((Job.claimed_by == worker) | (Job.heartbeat_at < now - stale_after))
+            ),
+        )
+        .values(state=JobState.RUNNING, claimed_by=worker, heartbeat_at=now, started_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def count_jobs_by_state(session: Session) -> dict[str, int]:
+    rows = session.execute(select(Job.state, func.count()).group_by(Job.state)).all()
+    return {str(state): int(n) for state, n in rows}
+
+
 # --- locks ---------------------------------------------------------------------------
 
 
@@ -211,6 +235,29 @@ def acquire_lock(session: Session, key: str, job_id: int) -> bool:
         return True
     except IntegrityError:
         return False
+
+
+def lock_conflict(session: Session, keys: Sequence[str], job_id: int) -> tuple[str, int] | None:
+    """The first of `keys` held by another job, as (key, job id); None if all are free."""
+    rows = session.execute(select(Lock.key, Lock.job_id).where(Lock.key.in_(list(keys)))).all()
+    for key, holder in sorted(rows):
+        if holder != job_id:
+            return str(key), int(holder)
+    return None
+
+
+def acquire_locks(session: Session, keys: Sequence[str], job_id: int) -> tuple[str, int] | None:
+    """Take every key for `job_id` or none: returns the conflicting (key, holder) or None.
+    On a race (PostgreSQL) the IntegrityError propagates so the caller's transaction, and
+    with it any key taken here, is rolled back."""
+    conflict = lock_conflict(session, keys, job_id)
+    if conflict is not None:
+        return conflict
+    held = set(session.scalars(select(Lock.key).where(Lock.job_id == job_id)))
+    for key in sorted(set(keys) - held):
+        session.add(Lock(key=key, job_id=job_id))
+    session.flush()
+    return None
 
 
 def lock_holder(session: Session, key: str) -> int | None:
@@ -246,16 +293,24 @@ def record_event(
     job_id: int | None = None,
     detail: dict[str, Any] | None = None,
     at: datetime | None = None,
+    client_ip: str | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
 ) -> None:
-    session.add(
-        Event(
-            actor=actor,
-            action=action,
-            request_id=request_id,
-            job_id=job_id,
-            detail=detail,
-            at=at or utcnow(),
-        )
+    """Append a hash-chained audit entry (people area: repositories_people.append_audit)."""
+    from provisioner.store.repositories_people import append_audit
+
+    append_audit(
+        session,
+        actor=actor,
+        action=action,
+        request_id=request_id,
+        job_id=job_id,
+        detail=detail,
+        at=at,
+        client_ip=client_ip,
+        before=before,
+        after=after,
     )
 
 
@@ -263,3 +318,49 @@ def events_for_request(session: Session, request_id: int) -> Sequence[Event]:
     return session.scalars(
         select(Event).where(Event.request_id == request_id).order_by(Event.id)
     ).all()
+
+
+# --- leases (jobs area: one active scheduler) ------------------------------------------
+
+
+def take_lease(session: Session, name: str, holder: str, *, seconds: float) -> bool:
+    """Take or renew lease `name` for `holder`; True while `holder` is the leader. Another
+    holder gets it only once the current lease expired (its node stopped renewing)."""
+    from provisioner.store.models_jobs import Lease
+
+    now = utcnow()
+    until = now + timedelta(seconds=seconds)
+    renewed = session.execute(
+        update(Lease)
+        .where(Lease.name == name, (Lease.holder == holder) | (Lease.expires_at < now))
+        .values(holder=holder, expires_at=until)
+    )
+    if renewed.rowcount:  # type: ignore[attr-defined]
+        return True
+    if session.get(Lease, name) is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(Lease(name=name, holder=holder, expires_at=until, acquired_at=now))
+        return True
+    except IntegrityError:
+        return False
+
+
+def release_lease(session: Session, name: str, holder: str) -> None:
+    from provisioner.store.models_jobs import Lease
+
+    session.execute(delete(Lease).where(Lease.name == name, Lease.holder == holder))
+
+
+def lease_holder(session: Session, name: str) -> str | None:
+    from provisioner.store.models_jobs import Lease
+
+    lease = session.get(Lease, name)
+    if lease is None:
+        return None
+    # SQLite hands back naive datetimes (stored as UTC); PostgreSQL aware ones.
+    expires = lease.expires_at
+    if expires.tzinfo is None:
+        expires = expires.replace(tzinfo=UTC)
+    return lease.holder if expires > utcnow() else None

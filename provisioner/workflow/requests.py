@@ -3,15 +3,20 @@ retry. Every hand-off is recorded with who and when."""
 
 from __future__ import annotations
 
+import builtins
+import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import Session
+
 from provisioner.config import Settings
-from provisioner.domain.actors import Action, Actor, ensure_allowed
+from provisioner.domain.actors import Action, Actor, Role, ensure_allowed
 from provisioner.domain.errors import Conflict, InvalidInput
 from provisioner.domain.jobs import JobState, StepStatus, provision_steps, site_lock_key
 from provisioner.domain.naming import NamingPolicy
@@ -32,6 +37,15 @@ class RequestService:
     availability: AvailabilityService
     policy: NamingPolicy
     on_job_queued: Callable[[int], None] = field(default=lambda _job_id: None)
+    # Deactivation: the hosting-workflow area's retirement, wired in wiring.py (see
+    # PEOPLE_API.md). Called after the deactivation request is approved with the live
+    # site's request id, the approver, the requester and the reason.
+    on_retire_approved: Callable[[int, Actor, Actor, str], None] | None = None
+    # Change of target/DNS: wired to a DNS job by whoever owns it; until then the approved
+    # change waits for the technical team (state approved).
+    on_retarget_approved: Callable[[int, Actor], None] | None = None
+    # Notifications (people area): called after each hand-off with (request_id, event).
+    on_handoff: Callable[[int, str], None] = field(default=lambda _rid, _event: None)
 
     def _placement(self) -> Placement:
         st = self.settings
@@ -49,8 +63,9 @@ class RequestService:
 
     # --- submit ---------------------------------------------------------------------
 
-    def submit(self, draft: RequestDraft, actor: Actor) -> Request:
-        """Validate, check the name for real, and hold it in the registry."""
+    def submit(self, draft: RequestDraft, actor: Actor, *, client_ip: str | None = None) -> Request:
+        """Validate, check the name for real, and hold it in the registry. A change or
+        deactivation request names an existing live site of the same agency instead."""
         ensure_allowed(actor, Action.SUBMIT, agency=draft.agency)
         draft = normalise_draft(
             draft,
@@ -58,6 +73,10 @@ class RequestService:
             allowed_networks=self.settings.allowed_target_networks,
             today=self._today(),
         )
+        if draft.request_type != "new":
+            req = self._submit_change(draft, actor, client_ip)
+            self.on_handoff(req.id, "submitted")
+            return req
         verdict = self.availability.check(draft.label, agency=draft.agency)
         if not verdict.valid:
             raise InvalidInput("label", "; ".join(verdict.reasons))
@@ -86,6 +105,7 @@ class RequestService:
                 target_address=draft.target_address,
                 state=RequestState.SUBMITTED,
                 created_by=actor.username,
+                **_sop_fields(draft),
             )
             s.add(req)
             s.flush()
@@ -96,6 +116,60 @@ class RequestService:
                 action="request:submitted",
                 request_id=req.id,
                 detail={"fqdn": req.fqdn, "nameservers": verdict.nameservers},
+                client_ip=client_ip,
+                after={"state": RequestState.SUBMITTED},
+            )
+        self.on_handoff(req.id, "submitted")
+        return req
+
+    def _submit_change(self, draft: RequestDraft, actor: Actor, client_ip: str | None) -> Request:
+        label = draft.label.strip().lower()
+        fqdn = self.settings.prod_fqdn(label)
+        with self.store.session() as s:
+            site = repo.latest_request_for_fqdn(s, fqdn)
+            live = (RequestState.LIVE, RequestState.LETTER_ISSUED)
+            if site is None or site.state not in live or site.request_type != "new":
+                raise InvalidInput(
+                    "label",
+                    f"Tidak ada situs aktif {fqdn} untuk diubah / No live site {fqdn} to change",
+                )
+            if site.agency != draft.agency:
+                raise InvalidInput(
+                    "agency",
+                    "Situs ini milik OPD lain / This site belongs to another agency",
+                )
+            day = self._today()
+            req = Request(
+                ticket=format_ticket(day, repo.next_counter(s, f"ticket:{day:%Y%m%d}")),
+                label=label,
+                zone=site.zone,
+                fqdn=fqdn,
+                agency=draft.agency,
+                purpose=draft.purpose,
+                contact_name=draft.contact_name,
+                contact_email=draft.contact_email,
+                contact_phone=draft.contact_phone,
+                letter_number=draft.letter_number,
+                letter_date=draft.letter_date,
+                hosting=site.hosting,
+                repo_url=site.repo_url,
+                branch=site.branch,
+                target_address=draft.target_address or site.target_address,
+                state=RequestState.SUBMITTED,
+                created_by=actor.username,
+                subject_request_id=site.id,
+                **_sop_fields(draft),
+            )
+            s.add(req)
+            s.flush()
+            repo.record_event(
+                s,
+                actor=actor.username,
+                action="request:submitted",
+                request_id=req.id,
+                detail={"fqdn": fqdn, "type": draft.request_type, "site_request_id": site.id},
+                client_ip=client_ip,
+                after={"state": RequestState.SUBMITTED},
             )
         return req
 
@@ -107,6 +181,8 @@ class RequestService:
             return self._plan_for(req)
 
     def _plan_for(self, req: Request) -> dict[str, Any]:
+        if req.request_type != "new":
+            return _change_plan(req)
         db_name, db_user = db_identifiers(req.label) if req.hosting else (None, None)
         return build_plan(
             zone=req.zone,
@@ -121,13 +197,21 @@ class RequestService:
             placement=self._placement(),
         )
 
-    def approve(self, request_id: int, actor: Actor, *, checksum: str | None = None) -> Job:
+    def approve(
+        self,
+        request_id: int,
+        actor: Actor,
+        *,
+        checksum: str | None = None,
+        client_ip: str | None = None,
+    ) -> Job | Request:
         """Approve the plan that was shown (its checksum may be passed to be sure) and
-        queue the provisioning job."""
+        queue the provisioning job. A change request is carried out instead and the
+        request itself is returned."""
         with self.store.session() as s:
             req = repo.get_request(s, request_id, lock=True)
             ensure_allowed(actor, Action.DECIDE, owner=req.created_by)
-            ensure_transition(RequestState(req.state), RequestState.APPROVED)
+            _ensure_awaiting_decision(req)
             plan = self._plan_for(req)
             digest = plan_checksum(plan)
             if checksum is not None and checksum != digest:
@@ -135,11 +219,43 @@ class RequestService:
                     "Rencana yang disetujui berbeda dari rencana saat ini; muat ulang / "
                     "The plan you approved differs from the current plan; reload it"
                 )
+            kind = req.request_type
+            if kind != "new":
+                self._apply_change(s, req, actor, digest, client_ip)
+                subject, change_id, reason = req.subject_request_id, req.id, req.purpose
+                requester = _actor_named(s, req.created_by, req.agency)
+        if kind != "new":
+            if kind == "deactivate" and self.on_retire_approved and subject is not None:
+                self.on_retire_approved(subject, actor, requester, reason)
+            elif kind == "change_target" and self.on_retarget_approved:
+                self.on_retarget_approved(change_id, actor)
+            self.on_handoff(change_id, "approved")
+            return req
+        return self._approve_new(request_id, actor, plan, digest, client_ip)
+
+    def _approve_new(
+        self,
+        request_id: int,
+        actor: Actor,
+        plan: dict[str, Any],
+        digest: str,
+        client_ip: str | None,
+    ) -> Job:
+        with self.store.session() as s:
+            req = repo.get_request(s, request_id, lock=True)
+            # Checked again under this transaction's lock: a second approver loses here.
+            _ensure_awaiting_decision(req)
+            if plan_checksum(self._plan_for(req)) != digest:
+                raise Conflict(
+                    "Rencana berubah sejak ditampilkan; muat ulang / "
+                    "The plan changed since it was shown; reload it"
+                )
             if repo.lock_holder(s, site_lock_key(req.fqdn)) is not None:
                 raise Conflict(
                     f"Situs {req.fqdn} sedang dikerjakan oleh pekerjaan lain / "
                     f"Another job is already working on {req.fqdn}"
                 )
+            before_state = req.state
             req.state = RequestState.APPROVED
             req.decided_by = actor.username
             req.decided_at = utcnow()
@@ -165,12 +281,70 @@ class RequestService:
                 request_id=req.id,
                 job_id=job.id,
                 detail={"plan_checksum": digest},
+                client_ip=client_ip,
+                before={"state": before_state},
+                after={"state": RequestState.APPROVED},
             )
             job_id = job.id
         self.on_job_queued(job_id)
+        self.on_handoff(request_id, "approved")
         return job
 
-    def reject(self, request_id: int, actor: Actor, reason: str) -> Request:
+    def _apply_change(
+        self, s: Session, req: Request, actor: Actor, digest: str, client_ip: str | None
+    ) -> None:
+        """Carry out an approved change request inside the approving transaction."""
+        before_state = req.state
+        req.state = RequestState.APPROVED
+        req.decided_by = actor.username
+        req.decided_at = utcnow()
+        req.plan_checksum = digest
+        repo.record_event(
+            s,
+            actor=actor.username,
+            action="request:approved",
+            request_id=req.id,
+            detail={"plan_checksum": digest, "type": req.request_type},
+            client_ip=client_ip,
+            before={"state": before_state},
+            after={"state": RequestState.APPROVED},
+        )
+        if req.request_type == "change_target":
+            return  # a DNS job carries it out (on_retarget_approved)
+        if req.request_type == "change_contact" and req.subject_request_id is not None:
+            site = repo.get_request(s, req.subject_request_id, lock=True)
+            fields = (
+                "contact_name", "contact_email", "contact_phone", "contact_nip",
+                "contact_position", "contact_rank",
+            )  # fmt: skip
+            before = {f: getattr(site, f) for f in fields}
+            for f in fields:
+                setattr(site, f, getattr(req, f))
+            repo.record_event(
+                s,
+                actor=actor.username,
+                action="site:contact_changed",
+                request_id=site.id,
+                client_ip=client_ip,
+                before=before,
+                after={f: getattr(site, f) for f in fields},
+            )
+        # Deactivation is handed to the retire job (on_retire_approved) after commit.
+        req.state = RequestState.COMPLETED
+        repo.record_event(
+            s,
+            actor=actor.username,
+            action="request:completed",
+            request_id=req.id,
+            client_ip=client_ip,
+            before={"state": RequestState.APPROVED},
+            after={"state": RequestState.COMPLETED},
+        )
+
+    def reject(
+        self, request_id: int, actor: Actor, reason: str, *, client_ip: str | None = None
+    ) -> Request:
+        """Refuse with a mandatory reason; the name goes back to the pool."""
         reason = reason.strip()
         if len(reason) < 5:
             raise InvalidInput(
@@ -181,7 +355,10 @@ class RequestService:
         with self.store.session() as s:
             req = repo.get_request(s, request_id, lock=True)
             ensure_allowed(actor, Action.DECIDE, owner=req.created_by)
+            if req.state != RequestState.RETURNED:
+                _ensure_awaiting_decision(req)
             ensure_transition(RequestState(req.state), RequestState.REJECTED)
+            before_state = req.state
             req.state = RequestState.REJECTED
             req.decided_by = actor.username
             req.decided_at = utcnow()
@@ -193,10 +370,184 @@ class RequestService:
                 action="request:rejected",
                 request_id=req.id,
                 detail={"reason": reason},
+                client_ip=client_ip,
+                before={"state": before_state},
+                after={"state": RequestState.REJECTED},
+            )
+        self.on_handoff(request_id, "rejected")
+        return req
+
+    # --- revision, letter scan, letter approval ----------------------------------------
+
+    def verify(self, request_id: int, actor: Actor, *, client_ip: str | None = None) -> Request:
+        """Disposition (SOP step 1): the network team has taken the request up and checked
+        it is complete (Diverifikasi). Stops the 30-minute disposition clock."""
+        with self.store.session() as s:
+            req = repo.get_request(s, request_id, lock=True)
+            ensure_allowed(actor, Action.DECIDE, owner=req.created_by)
+            if req.state != RequestState.SUBMITTED:
+                _ensure_awaiting_decision(req)
+                raise Conflict("Permohonan sudah diverifikasi / The request is already verified")
+            req.state = RequestState.VERIFIED
+            repo.record_event(
+                s,
+                actor=actor.username,
+                action="request:verified",
+                request_id=req.id,
+                client_ip=client_ip,
+                before={"state": RequestState.SUBMITTED},
+                after={"state": RequestState.VERIFIED},
             )
         return req
 
-    def retry(self, job_id: int, actor: Actor) -> Job:
+    def return_for_revision(
+        self, request_id: int, actor: Actor, note: str, *, client_ip: str | None = None
+    ) -> Request:
+        """Send a request back to the OPD with what to fix; its SLA clock stops until the
+        OPD submits again. The name stays held."""
+        note = note.strip()
+        if len(note) < 5:
+            raise InvalidInput(
+                "note",
+                "Catatan perbaikan wajib diisi (min. 5 karakter) / "
+                "Say what to revise (at least 5 characters)",
+            )
+        with self.store.session() as s:
+            req = repo.get_request(s, request_id, lock=True)
+            ensure_allowed(actor, Action.DECIDE, owner=req.created_by)
+            before_state = req.state
+            _ensure_awaiting_decision(req)
+            req.state = RequestState.RETURNED
+            req.revision_note = note
+            repo.record_event(
+                s,
+                actor=actor.username,
+                action="request:returned",
+                request_id=req.id,
+                detail={"note": note},
+                client_ip=client_ip,
+                before={"state": before_state},
+                after={"state": RequestState.RETURNED},
+            )
+        self.on_handoff(request_id, "returned")
+        return req
+
+    def resubmit(
+        self,
+        request_id: int,
+        actor: Actor,
+        *,
+        updates: RequestDraft | None = None,
+        client_ip: str | None = None,
+    ) -> Request:
+        """The OPD sends a returned request back, optionally with revised details (the
+        label and type cannot change: a different name is a new request)."""
+        if updates is not None:
+            updates = normalise_draft(
+                updates,
+                git_base_url=self.settings.git_base_url,
+                allowed_networks=self.settings.allowed_target_networks,
+                today=self._today(),
+            )
+        with self.store.session() as s:
+            req = repo.get_request(s, request_id, lock=True)
+            ensure_allowed(actor, Action.SUBMIT, agency=req.agency)
+            if req.state != RequestState.RETURNED:
+                raise Conflict(
+                    "Hanya permohonan yang dikembalikan yang dapat diajukan ulang / "
+                    "Only a returned request can be submitted again"
+                )
+            before = {f: getattr(req, f) for f in _REVISABLE}
+            if updates is not None:
+                if updates.label.strip().lower() != req.label or updates.agency != req.agency:
+                    raise InvalidInput(
+                        "label",
+                        "Nama subdomain dan OPD tidak dapat diubah / "
+                        "The subdomain and agency cannot change",
+                    )
+                for f, value in _revisable_values(updates).items():
+                    setattr(req, f, value)
+            req.state = RequestState.SUBMITTED
+            repo.record_event(
+                s,
+                actor=actor.username,
+                action="request:resubmitted",
+                request_id=req.id,
+                client_ip=client_ip,
+                before={"state": RequestState.RETURNED, **before},
+                after={"state": RequestState.SUBMITTED, **{f: getattr(req, f) for f in _REVISABLE}},
+            )
+        self.on_handoff(request_id, "submitted")
+        return req
+
+    def attach_letter_scan(
+        self, request_id: int, data: bytes, actor: Actor, *, client_ip: str | None = None
+    ) -> Path:
+        """Keep the scan of the OPD's request letter: a PDF (checked by its bytes, not its
+        name) no larger than the limit, stored under the data dir, outside any web root."""
+        check_pdf(data, max_bytes=self.settings.upload_max_bytes)
+        with self.store.session() as s:
+            req = repo.get_request(s, request_id, lock=True)
+            ensure_allowed(actor, Action.SUBMIT, agency=req.agency)
+            folder = self.settings.uploads_dir
+            folder.mkdir(parents=True, exist_ok=True, mode=0o750)
+            path = folder / f"{req.ticket}-surat-permohonan.pdf"
+            tmp = path.with_suffix(".tmp")
+            tmp.write_bytes(data)
+            tmp.chmod(0o640)
+            tmp.replace(path)
+            digest = hashlib.sha256(data).hexdigest()
+            before = {"sha256": req.letter_scan_sha256}
+            req.letter_scan_path = str(path)
+            req.letter_scan_sha256 = digest
+            repo.record_event(
+                s,
+                actor=actor.username,
+                action="request:letter_scan",
+                request_id=req.id,
+                detail={"bytes": len(data)},
+                client_ip=client_ip,
+                before=before,
+                after={"sha256": digest},
+            )
+        return path
+
+    def letter_scan(self, request_id: int, actor: Actor) -> Path | None:
+        with self.store.read() as s:
+            req = repo.get_request(s, request_id)
+            ensure_allowed(actor, Action.VIEW, agency=req.agency)
+            return Path(req.letter_scan_path) if req.letter_scan_path else None
+
+    def approve_letter(
+        self, request_id: int, actor: Actor, *, client_ip: str | None = None
+    ) -> Request:
+        """Record the approver's approval of the issued letter (not a legal electronic
+        signature: that is the TTE through BSrE, uploaded back by the agency)."""
+        with self.store.session() as s:
+            req = repo.get_request(s, request_id, lock=True)
+            ensure_allowed(actor, Action.SIGN_LETTER, owner=req.created_by)
+            letter = repo.letter_for_request(s, request_id)
+            if letter is None:
+                raise Conflict("Surat belum terbit / No letter issued yet")
+            if req.letter_approved_by:
+                raise Conflict(
+                    f"Surat sudah disetujui oleh {req.letter_approved_by} / "
+                    f"The letter was already approved by {req.letter_approved_by}"
+                )
+            req.letter_approved_by = actor.username
+            req.letter_approved_at = utcnow()
+            repo.record_event(
+                s,
+                actor=actor.username,
+                action="letter:approved",
+                request_id=req.id,
+                detail={"number": letter.number, "sha256": letter.sha256},
+                client_ip=client_ip,
+                after={"letter_approved_by": actor.username},
+            )
+        return req
+
+    def retry(self, job_id: int, actor: Actor, *, client_ip: str | None = None) -> Job:
         """Queue a failed or cancelled job again; it resumes at the step that failed."""
         ensure_allowed(actor, Action.OPERATE)
         with self.store.session() as s:
@@ -219,11 +570,12 @@ class RequestService:
                 action="job:retry",
                 request_id=job.request_id,
                 job_id=job.id,
+                client_ip=client_ip,
             )
         self.on_job_queued(job_id)
         return job
 
-    def cancel(self, job_id: int, actor: Actor) -> Job:
+    def cancel(self, job_id: int, actor: Actor, *, client_ip: str | None = None) -> Job:
         ensure_allowed(actor, Action.OPERATE)
         with self.store.session() as s:
             job = repo.get_job(s, job_id)
@@ -240,6 +592,7 @@ class RequestService:
                 action="job:cancel",
                 request_id=job.request_id,
                 job_id=job.id,
+                client_ip=client_ip,
             )
         return job
 
@@ -272,7 +625,7 @@ class RequestService:
             ensure_allowed(actor, Action.VIEW, agency=req.agency)
             return repo.letter_for_request(s, request_id)
 
-    def events(self, request_id: int, actor: Actor) -> list[Any]:
+    def events(self, request_id: int, actor: Actor) -> builtins.list[Any]:
         with self.store.read() as s:
             req = repo.get_request(s, request_id)
             ensure_allowed(actor, Action.VIEW, agency=req.agency)
@@ -282,3 +635,75 @@ class RequestService:
         """Public: the letter a verification code belongs to, or None."""
         with self.store.read() as s:
             return repo.letter_by_code(s, code.strip().upper()) or repo.letter_by_code(s, code)
+
+
+def _actor_named(s: Session, username: str, agency: str) -> Actor:
+    user = repo.user_by_name(s, username)
+    if user is None:
+        return Actor(username, Role.OPD, agency)
+    return Actor(user.username, Role(user.role), user.agency)
+
+
+def _ensure_awaiting_decision(req: Request) -> None:
+    """Only a submitted or verified request can be decided; deciding twice is refused
+    (staying in the same state is otherwise a legal no-op move)."""
+    state = RequestState(req.state)
+    if state not in (RequestState.SUBMITTED, RequestState.VERIFIED):
+        raise Conflict(
+            f"Permohonan berstatus {state.label_id}, tidak menunggu keputusan / "
+            f"The request is {state.label_en.lower()}, not awaiting a decision"
+        )
+
+
+_REVISABLE = (
+    "purpose", "contact_name", "contact_email", "contact_phone", "contact_nip",
+    "contact_position", "contact_rank", "letter_number", "letter_date", "site_kind",
+)  # fmt: skip
+
+
+def _revisable_values(draft: RequestDraft) -> dict[str, Any]:
+    return {f: getattr(draft, f) for f in _REVISABLE}
+
+
+def _sop_fields(draft: RequestDraft) -> dict[str, Any]:
+    return {
+        "request_type": draft.request_type,
+        "contact_nip": draft.contact_nip,
+        "contact_position": draft.contact_position,
+        "contact_rank": draft.contact_rank,
+        "site_kind": draft.site_kind,
+        "stack": draft.stack,
+        "db_wanted": draft.db_wanted,
+    }
+
+
+def _change_plan(req: Request) -> dict[str, Any]:
+    """What approving a change request does, as a plan with a readable summary."""
+    if req.request_type == "change_contact":
+        summary = [
+            f"~ penanggung jawab / person responsible of {req.fqdn}: "
+            f"{req.contact_name} <{req.contact_email}>"
+        ]
+    elif req.request_type == "change_target":
+        summary = [f"~ A {req.fqdn} → {req.target_address}"]
+    else:
+        summary = [f"- nonaktifkan / retire {req.fqdn} (DNS, vhost, database)"]
+    return {
+        "kind": req.request_type,
+        "fqdn": req.fqdn,
+        "site_request_id": req.subject_request_id,
+        "target_address": req.target_address,
+        "summary": summary,
+    }
+
+
+def check_pdf(data: bytes, *, max_bytes: int) -> None:
+    """Refuse anything that is not a PDF by its bytes, or is larger than allowed."""
+    if len(data) > max_bytes:
+        raise InvalidInput(
+            "file",
+            f"Berkas terlalu besar (maks. {max_bytes // 1024} KiB) / "
+            f"File too large (max {max_bytes // 1024} KiB)",
+        )
+    if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-2048:]:
+        raise InvalidInput("file", "Berkas harus PDF / The file must be a PDF")

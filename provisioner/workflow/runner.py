@@ -9,16 +9,28 @@ and then completed or redone — every step is idempotent.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from provisioner.config import Settings
-from provisioner.domain.errors import ProvisionerError, StepFailed
-from provisioner.domain.jobs import FINAL_STATE, JobState, StepStatus, step_spec
+from provisioner.domain.errors import ProvisionerError, ServerUnreachable, StepFailed
+from provisioner.domain.jobs import (
+    JobState,
+    StepStatus,
+    final_state,
+    step_spec,
+    tracks_request,
+)
 from provisioner.domain.states import RequestState, ensure_transition
+from provisioner.ops.logs import job_id_var
+from provisioner.ops.metrics import observe_step
 from provisioner.steps.base import SiteSpec, Step, StepContext
 from provisioner.store import repositories as repo
 from provisioner.store.db import Store
@@ -50,6 +62,23 @@ def site_spec(req: Request, settings: Settings, box: SecretBox) -> SiteSpec:
         plan=req.plan or {},
         plan_checksum=req.plan_checksum,
     )
+
+
+def job_lock_keys(site: SiteSpec, site_key: str) -> list[str]:
+    """Everything a provisioning job owns while it runs: the site, each DNS name it writes
+    and its database, so two jobs never touch one name or one database at once."""
+    keys = [site_key, f"dns:{site.fqdn}"]
+    if site.hosting:
+        keys.append(f"dns:{site.dev_fqdn}")
+    if site.db_name:
+        keys.append(f"db:{site.db_name}")
+    return keys
+
+
+class _LockBusy(Exception):
+    def __init__(self, key: str, holder: int) -> None:
+        super().__init__(key)
+        self.key, self.holder = key, holder
 
 
 class JobRunner:
@@ -99,18 +128,68 @@ class JobRunner:
 
         return cancelled
 
+    @contextmanager
+    def _heartbeat(self, job_id: int) -> Iterator[None]:
+        """Beat while the job runs, so a long step (a slow playbook) is never taken for a
+        dead worker's orphan; a SIGKILL stops the beat and the job becomes stale."""
+        stop = threading.Event()
+        interval = self.settings.job_heartbeat_seconds
+
+        def beat() -> None:
+            while not stop.wait(interval):
+                try:
+                    with self.store.session() as s:
+                        repo.heartbeat(s, job_id)
+                except Exception:  # noqa: BLE001 - a missed beat is retried next interval
+                    log.warning("heartbeat of job %s failed", job_id, exc_info=True)
+
+        thread = threading.Thread(target=beat, name=f"heartbeat-{job_id}", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join(5)
+
     # --- the run --------------------------------------------------------------------
 
     def run(self, job_id: int) -> JobState:
         """Run a job this worker has claimed, from wherever its journal says it stopped."""
-        with self.store.session() as s:
-            job = repo.get_job(s, job_id)
-            if not repo.acquire_lock(s, job.lock_key, job.id):
-                holder = repo.lock_holder(s, job.lock_key)
+        token = job_id_var.set(job_id)
+        try:
+            with self._heartbeat(job_id):
+                return self._run(job_id)
+        finally:
+            job_id_var.reset(token)
+
+    def _take_locks(self, job_id: int) -> tuple[str, int] | None:
+        try:
+            with self.store.session() as s:
+                job = repo.get_job(s, job_id)
+                site = site_spec(job.request, self.settings, self.box)
+                conflict = repo.acquire_locks(s, job_lock_keys(site, job.lock_key), job.id)
+                if conflict is not None:
+                    raise _LockBusy(*conflict)  # roll back: take all keys or none
+        except _LockBusy as busy:
+            return busy.key, busy.holder
+        except IntegrityError:
+            return "(race)", 0
+        return None
+
+    def _run(self, job_id: int) -> JobState:
+        conflict = self._take_locks(job_id)
+        if conflict is not None:
+            key, holder = conflict
+            with self.store.session() as s:
+                job = repo.get_job(s, job_id)
                 job.state = JobState.QUEUED
                 job.claimed_by = None
-                job.error = f"menunggu pekerjaan {holder} / waiting for job {holder}"
-                return JobState.QUEUED
+                job.error = (
+                    f"menunggu pekerjaan {holder} ({key}) / waiting for job {holder} ({key})"
+                )
+            return JobState.QUEUED
+        with self.store.session() as s:
+            job = repo.get_job(s, job_id)
             job.error = None
             site = site_spec(job.request, self.settings, self.box)
             plan = [(st.id, st.name, StepStatus(st.status), st.outputs or {}) for st in job.steps]
@@ -137,26 +216,52 @@ class JobRunner:
                 log=lambda text, sid=step_id: self._append_log(sid, text),
                 cancelled=cancelled,
             )
+            started = time.monotonic()
             try:
                 if status == StepStatus.RUNNING:
                     found = impl.verify(ctx)
                     if found is not None:
                         ctx.log(f"{name}: already in place after a restart, not redone")
                         self._step_done(step_id, site.request_id, name, found)
+                        observe_step(name, "verified", time.monotonic() - started)
                         outputs[name] = found
                         continue
                 self._step_started(step_id, site.request_id, name, ctx.run_dir)
-                result = impl.apply(ctx)
+                result = self._apply_with_backoff(impl, ctx)
             except ProvisionerError as exc:
-                return self._step_failed(job_id, step_id, site.request_id, name, exc)
+                observe_step(name, "failed", time.monotonic() - started)
+                # A playbook stopped by the cancel callback ends the job as cancelled; the
+                # step stays failed so a retry resumes (and re-converges) right there.
+                final = JobState.CANCELLED if cancelled() else JobState.FAILED
+                return self._step_failed(job_id, step_id, site.request_id, name, exc, final)
             except Exception as exc:  # noqa: BLE001 - a bug must still fail the job visibly
                 log.exception("step %s of job %s crashed", name, job_id)
                 ctx.log(traceback.format_exc())
                 failure = StepFailed(name, "provisioner", f"{type(exc).__name__}: {exc}")
                 return self._step_failed(job_id, step_id, site.request_id, name, failure)
+            observe_step(name, "done", time.monotonic() - started)
             self._step_done(step_id, site.request_id, name, result)
             outputs[name] = result
         return self._finish(job_id, JobState.DONE, None)
+
+    def _apply_with_backoff(self, impl: Step, ctx: StepContext) -> dict[str, Any]:
+        """Apply a step; while its server is unreachable wait and try again with a doubling
+        back-off, then give up with the server and the reason (the job fails, a retry later
+        resumes here). Only unreachability is retried: a refused change fails at once."""
+        delay = self.settings.step_retry_backoff
+        for attempt in range(self.settings.step_retries + 1):
+            try:
+                return impl.apply(ctx)
+            except ServerUnreachable as exc:
+                if attempt >= self.settings.step_retries or ctx.cancelled():
+                    raise
+                ctx.log(
+                    f"{ctx.step}: {exc.server} tidak terjangkau, coba lagi dalam {delay:g} dtk / "
+                    f"{exc.server} unreachable ({exc.reason}), retrying in {delay:g}s"
+                )
+                time.sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
     def _step_started(self, step_id: int, request_id: int, name: str, run_dir: Path) -> None:
         with self.store.session() as s:
@@ -168,9 +273,10 @@ class JobRunner:
             row.error = None
             row.attempts += 1
             row.run_dir = str(run_dir)
-            self._set_request_state(
-                s, repo.get_request(s, request_id), step_spec(name).request_state
-            )
+            if tracks_request(row.job.kind):
+                self._set_request_state(
+                    s, repo.get_request(s, request_id), step_spec(name).request_state
+                )
             repo.heartbeat(s, row.job_id)
 
     def _step_done(self, step_id: int, request_id: int, name: str, out: dict[str, Any]) -> None:
@@ -182,7 +288,9 @@ class JobRunner:
             row.server = out.get("host") if isinstance(out.get("host"), str) else row.server
             row.finished_at = utcnow()
             req = repo.get_request(s, request_id)
-            if out.get("commit"):
+            # The request's commit is the one on production (a deploy job's dev commit
+            # is not); a provisioning job reaches site_prod with its dev commit.
+            if out.get("commit") and name in ("site_prod", "rollback_prod"):
                 req.commit_sha = out["commit"]
             repo.record_event(
                 s,
@@ -193,7 +301,13 @@ class JobRunner:
             )
 
     def _step_failed(
-        self, job_id: int, step_id: int, request_id: int, name: str, exc: ProvisionerError
+        self,
+        job_id: int,
+        step_id: int,
+        request_id: int,
+        name: str,
+        exc: ProvisionerError,
+        final: JobState = JobState.FAILED,
     ) -> JobState:
         server = getattr(exc, "server", None) or "provisioner"
         reason = getattr(exc, "reason", None) or exc.message
@@ -204,9 +318,18 @@ class JobRunner:
             row.server = server
             row.error = reason
             row.finished_at = utcnow()
+            # Hook: a step that took earlier steps' effects back (production rolled back after
+            # its checks failed) names them, so a retry redoes them instead of skipping them.
+            for other in row.job.steps:
+                if other.name in getattr(exc, "undone_steps", ()):
+                    other.status = StepStatus.UNDONE
             req = repo.get_request(s, request_id)
-            self._set_request_state(s, req, RequestState.FAILED)
-            req.failure_step, req.failure_server, req.failure_reason = name, server, reason
+            restored = getattr(exc, "restored_commit", None)
+            if restored is not None:  # production was put back: say what it serves now
+                req.commit_sha = restored or None
+            if tracks_request(row.job.kind):
+                self._set_request_state(s, req, RequestState.FAILED)
+                req.failure_step, req.failure_server, req.failure_reason = name, server, reason
             repo.record_event(
                 s,
                 actor=self.worker_id,
@@ -215,7 +338,7 @@ class JobRunner:
                 job_id=job_id,
                 detail={"server": server, "reason": reason},
             )
-        return self._finish(job_id, JobState.FAILED, f"{name} @ {server}: {reason}")
+        return self._finish(job_id, final, f"{name} @ {server}: {reason}")
 
     def _finish(self, job_id: int, state: JobState, error: str | None) -> JobState:
         with self.store.session() as s:
@@ -224,9 +347,10 @@ class JobRunner:
             job.error = error
             job.finished_at = utcnow()
             repo.release_locks(s, job_id)
-            if state == JobState.DONE:
+            target = final_state(job.kind)
+            if state == JobState.DONE and target is not None:
                 req = job.request
-                self._set_request_state(s, req, FINAL_STATE)
+                self._set_request_state(s, req, target)
                 req.failure_step = req.failure_server = req.failure_reason = None
             repo.record_event(
                 s,

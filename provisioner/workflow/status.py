@@ -4,6 +4,7 @@ authoritative name server, and does the site answer over HTTP."""
 from __future__ import annotations
 
 import ipaddress
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,6 +38,7 @@ class StatusService:
         zone: str,
         allowed_networks: list[str],
         ns_cache_seconds: float = 60.0,
+        result_cache_seconds: float = 5.0,
     ) -> None:
         self.store = store
         self.dns = dns
@@ -44,6 +46,9 @@ class StatusService:
         self.networks = [ipaddress.ip_network(n) for n in allowed_networks]
         self.ns_cache_seconds = ns_cache_seconds
         self._ns: tuple[float, dict[str, str]] = (0.0, {})
+        self.result_cache_seconds = result_cache_seconds
+        self._results: dict[tuple[str, str | None, str | None], tuple[float, SiteStatus]] = {}
+        self._lock = threading.Lock()
 
     def _nameservers(self) -> dict[str, str]:
         # The NS set changes rarely; re-reading it for every status request would double
@@ -79,8 +84,39 @@ class StatusService:
             "ms": round((time.perf_counter() - started) * 1000, 1),
         }
 
+    def _request_info(self, fqdn: str) -> dict[str, Any] | None:
+        with self.store.read() as s:
+            req = repo.latest_request_for_fqdn(s, fqdn)
+            if req is None:
+                return None
+            return {
+                "ticket": req.ticket,
+                "state": req.state,
+                "agency": req.agency,
+                "live_at": req.live_at.isoformat() if req.live_at else None,
+                "_updated": req.updated_at.isoformat() if req.updated_at else None,
+            }
+
     def status(self, fqdn: str) -> SiteStatus:
+        """The answer, cached for a few seconds: this endpoint is what every OPD polls.
+        The key includes the request's state and last update, so a site that just went
+        live (or failed) is checked afresh, and `checked_at` always says when it was."""
         fqdn = self._validate(fqdn)
+        info = self._request_info(fqdn)
+        key = (fqdn, info["state"] if info else None, info["_updated"] if info else None)
+        now = time.monotonic()
+        with self._lock:
+            hit = self._results.get(key)
+        if hit and now - hit[0] < self.result_cache_seconds:
+            return hit[1]
+        result = self._check(fqdn, info)
+        with self._lock:
+            if len(self._results) > 10_000:  # bounded: forget everything rather than grow
+                self._results.clear()
+            self._results[key] = (now, result)
+        return result
+
+    def _check(self, fqdn: str, info: dict[str, Any] | None) -> SiteStatus:
         answers: dict[str, list[str] | str] = {}
         for name, address in self._nameservers().items():
             try:
@@ -92,16 +128,5 @@ class StatusService:
         resolved = len(addresses) == 1 and all(isinstance(a, list) for a in answers.values())
         first = next(iter(addresses))[0] if resolved and next(iter(addresses)) else None
         http = self._http(first, fqdn) if first else {"ok": False, "detail": "tidak resolve"}
-        with self.store.read() as s:
-            req = repo.latest_request_for_fqdn(s, fqdn)
-            info = (
-                {
-                    "ticket": req.ticket,
-                    "state": req.state,
-                    "agency": req.agency,
-                    "live_at": req.live_at.isoformat() if req.live_at else None,
-                }
-                if req
-                else None
-            )
-        return SiteStatus(fqdn, bool(first) and http["ok"], answers, http, info)
+        public = {k: v for k, v in info.items() if not k.startswith("_")} if info else None
+        return SiteStatus(fqdn, bool(first) and bool(http["ok"]), answers, http, public)

@@ -75,11 +75,22 @@ class Worker:
                 self._wake.clear()
 
     def start(self) -> None:
+        """Resume this node's orphans and start the threads; with `threads=0` (jobs are
+        dispatched elsewhere, e.g. procrastinate) the worker stays idle."""
+        if self.threads <= 0:
+            return
         self.resume_orphans()
         for i in range(self.threads):
             t = threading.Thread(target=self._loop, name=f"worker-{i}", daemon=True)
             t.start()
             self._pool.append(t)
+
+    def alive(self) -> bool:
+        """True while every worker thread runs (readiness); an idle worker (threads=0) is
+        not this process's job, so it counts as alive."""
+        if self.threads <= 0:
+            return True
+        return bool(self._pool) and all(t.is_alive() for t in self._pool)
 
     def stop(self, timeout: float = 30.0) -> None:
         self._stop.set()

@@ -109,8 +109,10 @@ def test_host_checks_pass_on_a_good_deploy(lab: Settings, deployed: tuple[str, s
         "apache_configtest",
         "current_release",
         "env_permissions",
+        "site_tree_private",
         "apache_running",
         "php_fpm_running",
+        "php_fpm_pool",
     }
     assert commit in by_name(results)["current_release"].detail
     assert elapsed < 10, f"host checks took {elapsed:.1f} s"

@@ -23,6 +23,7 @@ from provisioner.adapters.ansible import AnsibleAdapter, PlaybookFailed, Playboo
 from provisioner.adapters.ssh_options import git_ssh_command, ssh_command
 from provisioner.config import PROJECT_ROOT, Settings
 from provisioner.domain.errors import StepFailed
+from provisioner.domain.site_account import site_user
 
 pytestmark = pytest.mark.lab
 
@@ -268,7 +269,7 @@ def test_site_deploys_the_commit_and_serves_the_marker(lab: Settings, site: Site
     out = ssh(
         lab,
         WEB_DEV[1],
-        f"readlink {root}/current; git -C {root}/current rev-parse HEAD; "
+        f"readlink {root}/current; git -c safe.directory='*' -C {root}/current rev-parse HEAD; "
         f"readlink {root}/current/.env; stat -c '%a %U %G' {root}/shared/.env; "
         f"readlink /etc/apache2/sites-enabled/{site.fqdn}.conf",
     )
@@ -277,8 +278,8 @@ def test_site_deploys_the_commit_and_serves_the_marker(lab: Settings, site: Site
         site.commit,
         f"{root}/shared/.env",
         "640",
-        "root",
-        "www-data",
+        site_user(site.fqdn),
+        site_user(site.fqdn),
         f"../sites-available/{site.fqdn}.conf",
     ]
     page = get(WEB_DEV[1], site.fqdn)

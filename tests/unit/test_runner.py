@@ -179,3 +179,100 @@ def test_letter_counter_never_skips_or_repeats(env):
     with store.session() as s:
         values.append(repo.next_counter(s, "letter:2026"))
     assert values == [1, 2, 3, 4, 5, 6]
+
+
+class SlowStep(FakeStep):
+    def __init__(self, name, seconds):
+        super().__init__(name)
+        self.seconds = seconds
+
+    def apply(self, ctx):
+        import time
+
+        time.sleep(self.seconds)
+        return super().apply(ctx)
+
+
+def test_heartbeat_keeps_beating_while_a_long_step_runs(tmp_path):
+    import threading
+    import time
+
+    settings = Settings(data_dir=tmp_path, environment="development", secret_key="t" * 32,
+                        job_heartbeat_seconds=0.2)
+    migrate(settings.store_url)
+    store = Store(settings.store_url)
+    _, job_id = make_job(store)
+    runner, _ = runner_with(settings, store, database=SlowStep("database", 1.5))
+    beats = []
+
+    def watch():
+        for _ in range(12):
+            with store.read() as s:
+                beats.append(repo.get_job(s, job_id).heartbeat_at)
+            time.sleep(0.1)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    assert runner.run(job_id) == JobState.DONE
+    watcher.join()
+    assert len(set(beats)) >= 4, beats  # the beat moved on during the 1.5 s step
+    store.dispose()
+
+
+def test_a_job_waits_for_another_job_holding_its_dns_name_or_database(env):
+    settings, store = env
+    _, first = make_job(store, "dinkes")
+    with store.session() as s:
+        # Another job (say a rename) holds the database of this site, not the site itself.
+        assert repo.acquire_locks(s, ["db:dinkes_db"], first) is None
+        req = repo.get_request(s, repo.get_job(s, first).request_id)
+        req.db_name = "dinkes_db"
+        second = repo.create_job(s, request_id=req.id, kind="provision",
+                                 lock_key="site:other", steps=["dns"], actor="n")
+        repo.claim_job(s, second.id, "w1")
+        second_id = second.id
+    runner, steps = runner_with(settings, store)
+    assert runner.run(second_id) == JobState.QUEUED
+    assert steps["dns"].applied == 0
+    with store.read() as s:
+        assert "db:dinkes_db" in repo.get_job(s, second_id).error
+        # all or nothing: the keys that were free were not kept
+        assert repo.lock_holder(s, "site:other") is None
+
+
+def test_unreachable_server_is_retried_with_backoff_then_fails_naming_it(tmp_path):
+    from provisioner.domain.errors import ServerUnreachable
+
+    class Unreachable(FakeStep):
+        def apply(self, ctx):
+            self.applied += 1
+            raise ServerUnreachable(self.name, "db", "connection refused")
+
+    settings = Settings(data_dir=tmp_path, environment="development", secret_key="t" * 32,
+                        step_retries=2, step_retry_backoff=0.05)
+    migrate(settings.store_url)
+    store = Store(settings.store_url)
+    _, job_id = make_job(store)
+    down = Unreachable("database")
+    runner, _ = runner_with(settings, store, database=down)
+    assert runner.run(job_id) == JobState.FAILED
+    assert down.applied == 3
+    state, journal, req = job_state(store, job_id)
+    assert (req.failure_step, req.failure_server) == ("database", "db")
+    with store.read() as s:
+        log = repo.get_job(s, job_id).steps[1].log
+    assert log.count("retrying in") == 2
+    store.dispose()
+
+
+def test_scheduler_lease_has_one_holder_until_it_expires(env):
+    _, store = env
+    with store.session() as s:
+        assert repo.take_lease(s, "scheduler", "a", seconds=30)
+        assert not repo.take_lease(s, "scheduler", "b", seconds=30)
+        assert repo.take_lease(s, "scheduler", "a", seconds=30)  # renewal
+        assert repo.lease_holder(s, "scheduler") == "a"
+    with store.session() as s:
+        assert repo.take_lease(s, "gone", "a", seconds=-1)  # already expired
+        assert repo.take_lease(s, "gone", "b", seconds=30)  # so b takes it over
+        assert repo.lease_holder(s, "gone") == "b"

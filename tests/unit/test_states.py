@@ -35,3 +35,21 @@ def test_every_state_has_both_labels():
 def test_live_is_reachable_only_after_production_or_without_hosting():
     sources = {s for s, targets in TRANSITIONS.items() if RequestState.LIVE in targets}
     assert sources == {RequestState.PROVISIONING, RequestState.PRODUCTION, RequestState.FAILED}
+
+
+def test_returned_for_revision_goes_back_to_submitted_or_is_rejected():
+    from provisioner.domain.states import WAITS_ON_OPD
+
+    assert RequestState.RETURNED.label_id == "Dikembalikan untuk perbaikan"
+    assert TRANSITIONS[RequestState.RETURNED] == {RequestState.SUBMITTED, RequestState.REJECTED}
+    assert RequestState.RETURNED in TRANSITIONS[RequestState.SUBMITTED]
+    assert RequestState.RETURNED in TRANSITIONS[RequestState.VERIFIED]
+    assert set(WAITS_ON_OPD) == {RequestState.RETURNED}
+
+
+def test_completed_change_requests_are_terminal_and_release_nothing():
+    from provisioner.domain.states import HOLDS_NAME
+
+    assert TRANSITIONS[RequestState.COMPLETED] == frozenset()
+    assert RequestState.COMPLETED.label_id == "Selesai"
+    assert RequestState.COMPLETED not in HOLDS_NAME

@@ -1,18 +1,9 @@
 """Alembic environment: the URL comes from the caller (Store.migrate), never from a file."""
 
-import importlib
-import pkgutil
-
 from alembic import context
 
-import provisioner.store
 from provisioner.store.db import make_engine
-from provisioner.store.models import Base
-
-# Every provisioner/store/models*.py module registers its tables on Base.metadata.
-for module in pkgutil.iter_modules(provisioner.store.__path__):
-    if module.name.startswith("models"):
-        importlib.import_module(f"provisioner.store.{module.name}")
+from provisioner.store.migrations_registry import all_metadata
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url")
@@ -22,7 +13,7 @@ if engine is None:
 with engine.connect() as connection:
     context.configure(
         connection=connection,
-        target_metadata=Base.metadata,
+        target_metadata=all_metadata(),
         render_as_batch=url.startswith("sqlite"),
     )
     with context.begin_transaction():

@@ -1,0 +1,54 @@
+"""The audit log for auditors (admin and approver): list, verify, export."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import PlainTextResponse
+
+from api.deps import CurrentActor
+from api.schemas_people import AuditEntryOut, AuditVerifyOut
+from api.session import People
+
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+
+
+@router.get("", response_model=list[AuditEntryOut])
+def recent_entries(
+    actor: CurrentActor,
+    people: People,
+    request_id: int | None = None,
+    limit: int = Query(200, ge=1, le=5000),
+) -> list[AuditEntryOut]:
+    """The newest entries (optionally of one request), newest first."""
+    return [
+        AuditEntryOut(**e) for e in people.audit.recent(actor, request_id=request_id, limit=limit)
+    ]
+
+
+@router.get("/verify", response_model=AuditVerifyOut)
+def verify(actor: CurrentActor, people: People) -> AuditVerifyOut:
+    """Recompute the hash chain; names every edited, deleted or slipped-in entry."""
+    report = people.audit.verify_as(actor)
+    return AuditVerifyOut(
+        ok=report.ok, entries=report.entries, problems=[str(p) for p in report.problems]
+    )
+
+
+@router.get("/export", response_class=PlainTextResponse)
+def export(
+    actor: CurrentActor,
+    people: People,
+    format: Literal["csv", "json"] = "json",
+    since: datetime | None = None,
+) -> PlainTextResponse:
+    """The log as CSV or JSON, with hashes, for an auditor to re-check independently."""
+    body = people.audit.export_as(actor, format, since=since)
+    media = "text/csv" if format == "csv" else "application/json"
+    return PlainTextResponse(
+        body,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="audit.{format}"'},
+    )

@@ -1,0 +1,69 @@
+"""Operations endpoints: readiness, Prometheus metrics, and a request id on every answer."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Response
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.deps import ServicesDep
+from provisioner.ops.logs import request_id_var
+from provisioner.ops.metrics import CONTENT_TYPE, job_counts_from, render
+from provisioner.ops.readiness import check_readiness
+
+router = APIRouter(tags=["ops"])
+
+
+@router.get("/readyz")
+def readyz(services: ServicesDep) -> JSONResponse:
+    """Ready to work: the store answers, the schema is at head, a worker runs jobs (503 if not)."""
+    result = check_readiness(
+        services.store,
+        dispatch=services.settings.dispatch,
+        worker_alive=services.worker.alive,
+        stale_seconds=services.settings.job_stale_seconds,
+    )
+    body: dict[str, Any] = {"status": "ready" if result.ready else "not ready", **result.checks}
+    return JSONResponse(body, status_code=200 if result.ready else 503)
+
+
+@router.get("/metrics")
+def metrics(services: ServicesDep) -> Response:
+    """Prometheus exposition: jobs by state, step durations, liveness results, SLA overdue."""
+    return Response(render(job_counts_from(services.store)), media_type=CONTENT_TYPE)
+
+
+class RequestIdMiddleware:
+    """Gives every HTTP request an id (or keeps the caller's X-Request-ID), puts it in the
+    log context and echoes it back. Pure ASGI: no per-request task overhead."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode()[:64]
+        rid = given or secrets.token_hex(8)
+        token = request_id_var.set(rid)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            request_id_var.reset(token)
+
+
+def install_ops(app: FastAPI) -> None:
+    """Add the ops routes and the request-id middleware to the app."""
+    app.include_router(router)
+    app.add_middleware(RequestIdMiddleware)

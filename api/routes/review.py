@@ -1,0 +1,118 @@
+"""A request's people-side steps: return for revision, resubmit, the letter scan, the
+approver's approval of the letter, and the SLA clocks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, File, UploadFile
+from fastapi.responses import FileResponse
+
+from api.deps import CurrentActor, ServicesDep
+from api.schemas import RequestIn, RequestOut
+from api.schemas_people import OverdueOut, ReturnIn, StepClockOut
+from api.session import ClientIp, People
+from api.views import request_out
+from provisioner.domain.errors import InvalidInput, NotFound
+from provisioner.domain.requests import RequestDraft
+
+router = APIRouter(prefix="/api/v1", tags=["review"])
+
+
+@router.post("/requests/{request_id}/verify", response_model=RequestOut)
+def verify_request(
+    request_id: int, services: ServicesDep, actor: CurrentActor, ip: ClientIp
+) -> RequestOut:
+    """Disposition: the network team takes the request up (Diverifikasi)."""
+    services.requests.verify(request_id, actor, client_ip=ip)
+    return request_out(services.requests.get(request_id, actor))
+
+
+@router.post("/requests/{request_id}/return", response_model=RequestOut)
+def return_request(
+    request_id: int, body: ReturnIn, services: ServicesDep, actor: CurrentActor, ip: ClientIp
+) -> RequestOut:
+    """Send the request back to the OPD with what to revise; its SLA clock stops."""
+    services.requests.return_for_revision(request_id, actor, body.note, client_ip=ip)
+    return request_out(services.requests.get(request_id, actor))
+
+
+@router.post("/requests/{request_id}/resubmit", response_model=RequestOut)
+def resubmit_request(
+    request_id: int,
+    services: ServicesDep,
+    actor: CurrentActor,
+    ip: ClientIp,
+    body: RequestIn | None = None,
+) -> RequestOut:
+    """The OPD submits a returned request again, optionally with revised details."""
+    draft = RequestDraft(**body.model_dump()) if body else None
+    services.requests.resubmit(request_id, actor, updates=draft, client_ip=ip)
+    return request_out(services.requests.get(request_id, actor))
+
+
+# Read at most one byte past the limit: enough to know it is too large.
+async def _read_limited(upload: UploadFile, limit: int) -> bytes:
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise InvalidInput(
+            "file",
+            f"Berkas terlalu besar (maks. {limit // 1024} KiB) / File too large "
+            f"(max {limit // 1024} KiB)",
+        )
+    return data
+
+
+@router.put("/requests/{request_id}/letter-scan", response_model=RequestOut)
+async def upload_letter_scan(
+    request_id: int,
+    services: ServicesDep,
+    actor: CurrentActor,
+    ip: ClientIp,
+    file: Annotated[UploadFile, File(description="the signed request letter, PDF")],
+) -> RequestOut:
+    """Attach the scan of the OPD's request letter (PDF only, size-limited)."""
+    data = await _read_limited(file, services.settings.upload_max_bytes)
+    services.requests.attach_letter_scan(request_id, data, actor, client_ip=ip)
+    return request_out(services.requests.get(request_id, actor))
+
+
+@router.get("/requests/{request_id}/letter-scan", response_class=FileResponse)
+def download_letter_scan(
+    request_id: int, services: ServicesDep, actor: CurrentActor
+) -> FileResponse:
+    """The request letter's scan, to whoever may see the request."""
+    path = services.requests.letter_scan(request_id, actor)
+    if path is None or not path.exists():
+        raise NotFound("Belum ada pindaian surat / No letter scan attached")
+    return FileResponse(path, media_type="application/pdf", filename=Path(path).name)
+
+
+@router.post("/requests/{request_id}/letter/approve", response_model=RequestOut)
+def approve_letter(
+    request_id: int, services: ServicesDep, actor: CurrentActor, ip: ClientIp
+) -> RequestOut:
+    """The approver (Kepala Dinas / Kabid) records approval of the issued letter."""
+    services.requests.approve_letter(request_id, actor, client_ip=ip)
+    return request_out(services.requests.get(request_id, actor))
+
+
+@router.get("/requests/{request_id}/sla", response_model=list[StepClockOut])
+def request_sla(request_id: int, actor: CurrentActor, people: People) -> list[StepClockOut]:
+    """Each SLA step's clock in working minutes, paused while waiting on the OPD."""
+    return [StepClockOut(**vars(c)) for c in people.sla.clocks(request_id, actor)]
+
+
+@router.get("/sla/overdue", response_model=list[OverdueOut])
+def overdue(actor: CurrentActor, people: People) -> list[OverdueOut]:
+    """Running steps past their limit, across agencies (dashboards)."""
+    return [
+        OverdueOut(
+            request_id=o.request_id,
+            ticket=o.ticket,
+            agency=o.agency,
+            clock=StepClockOut(**vars(o.clock)),
+        )
+        for o in people.sla.overdue(actor)
+    ]

@@ -1,0 +1,61 @@
+// Live name check on the new-request form: as the OPD types a label, ask the public API
+// whether it is valid and free, and say so next to the field (aria-live). The form works
+// without this script: the server checks the name again on submit.
+(function () {
+  "use strict";
+  var input = document.getElementById("label");
+  var out = document.getElementById("label-live");
+  if (!input || !out) { return; }
+  var timer = null;
+  var seq = 0;
+
+  // Domain messages are "Indonesia / English"; an English reader sees English first.
+  function pick(message) {
+    if (input.dataset.lang === "en" && message.indexOf(" / ") > 0) {
+      var parts = message.split(" / ");
+      return parts.slice(1).join(" / ") + " / " + parts[0];
+    }
+    return message;
+  }
+
+  function show(ok, lines) {
+    out.className = "avail " + (ok ? "ok-text" : "bad-text");
+    out.textContent = lines.join(" ");
+    input.setAttribute("aria-invalid", ok ? "false" : "true");
+  }
+
+  function check() {
+    var label = input.value.trim().toLowerCase();
+    if (!label) { out.textContent = ""; input.removeAttribute("aria-invalid"); return; }
+    var mine = ++seq;
+    out.className = "avail muted";
+    out.textContent = input.dataset.checking;
+    fetch("/api/v1/names/" + encodeURIComponent(label) + "/availability", {
+      headers: { "Accept": "application/json" },
+      credentials: "same-origin"
+    }).then(function (resp) {
+      return resp.json().then(function (body) { return { status: resp.status, body: body }; });
+    }).then(function (r) {
+      if (mine !== seq) { return; } // a newer keystroke already asked again
+      var b = r.body;
+      if (r.status === 200 && b.available) {
+        show(true, [input.dataset.available + ": " + b.fqdn]);
+      } else if (r.status === 200) {
+        var lines = (b.reasons || []).map(pick);
+        if (b.suggestions && b.suggestions.length) { lines.push("→ " + b.suggestions.join(", ")); }
+        show(false, lines);
+      } else {
+        var detail = b.detail;
+        var text = Array.isArray(detail) ? detail.map(function (d) { return d.msg; }).join(" ")
+                                         : String(detail || r.status);
+        show(false, [pick(text)]);
+      }
+    }).catch(function () { if (mine === seq) { out.textContent = ""; } });
+  }
+
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(check, 350);
+  });
+  if (input.value) { check(); }
+})();

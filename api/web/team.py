@@ -1,0 +1,226 @@
+"""Pages of the Diskominfo teams: the network team's approval queue with the plan as a diff
+and DNS drift, the technical team's deploy / promote / roll back with live job output, and
+the approver's dashboard. Routes call the workflow only."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api.deps import ServicesDep
+from api.web.dashboard import open_requests, time_to_live_per_month
+from api.web.opd import error_page
+from api.web.plan_view import plan_sections
+from api.web.render import render, state_label
+from api.web.session_bridge import CsrfProtect, SignedIn, client_ip, page_csrf
+from provisioner.domain.actors import Action, Role, ensure_allowed
+from provisioner.domain.errors import ProvisionerError
+from provisioner.domain.provision_plan import plan_checksum
+
+router = APIRouter(include_in_schema=False, dependencies=[CsrfProtect])
+
+QUEUE_STATES = ("submitted", "verified")
+SITE_STATES = ("live", "letter_issued", "production", "testing_dev", "failed")
+SITE_ACTIONS = ("deploy", "promote", "rollback")
+
+
+# --- network team ---------------------------------------------------------------------
+
+
+@router.get("/queue", response_class=HTMLResponse)
+def approval_queue(request: Request, services: ServicesDep, actor: SignedIn) -> Response:
+    """Requests waiting for the network team's decision, oldest first."""
+    try:
+        ensure_allowed(actor, Action.DECIDE)
+    except ProvisionerError as exc:
+        return error_page(request, actor, exc)
+    rows = [r for s in QUEUE_STATES for r in services.requests.list(actor, state=s)]
+    rows.sort(key=lambda r: r.id)
+    return render(request, "queue.html", {"rows": rows, "state_label": state_label},
+                  actor=actor, csrf=page_csrf(request, actor))
+
+
+@router.get("/requests/{request_id}/review", response_class=HTMLResponse)
+def review(request: Request, request_id: int, services: ServicesDep, actor: SignedIn) -> Response:
+    """The plan the approval covers, as a diff, with approve / reject."""
+    try:
+        ensure_allowed(actor, Action.DECIDE)
+        req = services.requests.get(request_id, actor)
+        plan = services.requests.preview_plan(request_id)
+    except ProvisionerError as exc:
+        return error_page(request, actor, exc)
+    return render(
+        request,
+        "review.html",
+        {
+            "req": req,
+            "sections": plan_sections(plan),
+            "checksum": plan_checksum(plan),
+            "state_label": state_label,
+            "error": request.query_params.get("error"),
+        },
+        actor=actor,
+        csrf=page_csrf(request, actor),
+    )
+
+
+@router.post("/requests/{request_id}/approve")
+def approve(
+    request: Request,
+    request_id: int,
+    services: ServicesDep,
+    actor: SignedIn,
+    checksum: Annotated[str, Form(max_length=64)],
+) -> Response:
+    """Approve exactly the plan that was shown (its checksum) and queue the job."""
+    try:
+        services.requests.approve(
+            request_id, actor, checksum=checksum, client_ip=client_ip(request)
+        )
+    except ProvisionerError as exc:
+        return error_page(request, actor, exc)
+    return RedirectResponse(f"/requests/{request_id}", status_code=303)
+
+
+@router.post("/requests/{request_id}/reject")
+def reject(
+    request: Request,
+    request_id: int,
+    services: ServicesDep,
+    actor: SignedIn,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Reject with a reason (required); the name is released."""
+    try:
+        services.requests.reject(request_id, actor, reason, client_ip=client_ip(request))
+    except ProvisionerError as exc:
+        return error_page(request, actor, exc)
+    return RedirectResponse(f"/requests/{request_id}", status_code=303)
+
+
+@router.get("/drift", response_class=HTMLResponse)
+def dns_drift(request: Request, services: ServicesDep, actor: SignedIn) -> Response:
+    """What changed in the zone behind provisioner's back (dns area's DriftService)."""
+    try:
+        ensure_allowed(actor, Action.DECIDE)
+    except ProvisionerError as exc:
+        return error_page(request, actor, exc)
+    zones: list[dict[str, Any]] | None
+    error = None
+    try:
+        from provisioner.workflow.dns_drift import DriftService
+    except ImportError:
+        zones = None
+    else:
+        try:
+            zones = [z.to_dict() for z in
+                     DriftService.from_settings(services.settings, services.store).detect()]
+        except ProvisionerError as exc:
+            zones, error = [], exc.message
+    return render(request, "drift.html", {"zones": zones, "error": error},
+                  actor=actor, csrf=page_csrf(request, actor))
+
+
+# --- technical team -------------------------------------------------------------------
+
+
+@router.get("/sites", response_class=HTMLResponse)
+def sites(request: Request, services: ServicesDep, actor: SignedIn) -> Response:
+    """Live sites with deploy / promote / roll back, and their latest jobs."""
+    try:
+        ensure_allowed(actor, Action.OPERATE)
+    except ProvisionerError as exc:
+        return error_page(request, actor, exc)
+    rows = [
+        services.requests.get(r.id, actor)  # with its jobs loaded
+        for r in services.requests.list(actor)
+        if r.state in SITE_STATES and r.hosting
+    ]
+    deployable = getattr(services, "deployments", None) is not None
+    return render(
+        request,
+        "sites.html",
+        {"rows": rows, "deployable": deployable, "state_label": state_label},
+        actor=actor,
+        csrf=page_csrf(request, actor),
+    )
+
+
+@router.post("/sites/{fqdn}/{action}")
+def site_action(
+    request: Request,
+    fqdn: str,
+    action: str,
+    services: ServicesDep,
+    actor: SignedIn,
+    branch: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Deploy to dev, promote to production or roll back; then watch the job live."""
+    deployments = getattr(services, "deployments", None)
+    try:
+        if action not in SITE_ACTIONS or deployments is None:
+            from provisioner.domain.errors import NotFound
+
+            raise NotFound(f"Aksi {action} tidak ada / No action {action}")
+        if action == "deploy":
+            job = deployments.deploy(fqdn, actor, branch=branch.strip() or None)
+        elif action == "promote":
+            job = deployments.promote(fqdn, actor)
+        else:
+            job = deployments.rollback(fqdn, actor)
+    except ProvisionerError as exc:
+        return error_page(request, actor, exc)
+    return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+
+
+@router.get("/jobs/{job_id}", response_class=HTMLResponse)
+def job_page(request: Request, job_id: int, services: ServicesDep, actor: SignedIn) -> Response:
+    """One job with its steps; the output streams in while it runs."""
+    try:
+        job = services.requests.job(job_id, actor)
+    except ProvisionerError as exc:
+        return error_page(request, actor, exc)
+    return render(request, "job.html", {"job": job}, actor=actor,
+                  csrf=page_csrf(request, actor))
+
+
+@router.post("/jobs/{job_id}/retry")
+def retry(request: Request, job_id: int, services: ServicesDep, actor: SignedIn) -> Response:
+    """Resume a failed job at its failed step."""
+    try:
+        services.requests.retry(job_id, actor, client_ip=client_ip(request))
+    except ProvisionerError as exc:
+        return error_page(request, actor, exc)
+    return RedirectResponse(f"/jobs/{job_id}", status_code=303)
+
+
+# --- approver -------------------------------------------------------------------------
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard(request: Request, services: ServicesDep, actor: SignedIn) -> Response:
+    """Open requests, overdue steps (people area's SLA clocks), time to live per month."""
+    if actor.role not in (Role.APPROVER, Role.ADMIN, Role.NETWORK, Role.TECHNICAL):
+        from provisioner.domain.errors import Forbidden
+
+        return error_page(request, actor, Forbidden("Dasbor untuk tim / Dashboard for staff"))
+    rows = services.requests.list(actor)
+    sla = getattr(getattr(services, "people", None), "sla", None)
+    overdue: list[Any] | None = None
+    if sla is not None:
+        overdue = list(sla.overdue(actor))
+    return render(
+        request,
+        "dashboard.html",
+        {
+            "open": open_requests(rows),
+            "total": len(rows),
+            "overdue": overdue,
+            "months": time_to_live_per_month(rows),
+            "state_label": state_label,
+        },
+        actor=actor,
+        csrf=page_csrf(request, actor),
+    )

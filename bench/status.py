@@ -1,0 +1,101 @@
+"""Status endpoint throughput: `GET /api/v1/status/{fqdn}` at 100 concurrent clients next
+to a static file served by the same uvicorn server in the same run.
+
+    .venv/bin/python bench/status.py [--fqdn NAME] [--requests 2000] [--concurrency 100]
+
+Needs the lab (the status path asks every name server and the web server). Prints
+requests/s, p50 and p99 for both, and the ratio (target: status >= 50 % of static, p99 < 50 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def hammer(url: str, total: int, concurrency: int) -> tuple[float, list[float], int]:
+    latencies: list[float] = []
+    errors = 0
+    queue: asyncio.Queue[None] = asyncio.Queue()
+    for _ in range(total):
+        queue.put_nowait(None)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+
+        async def one() -> None:
+            nonlocal errors
+            while not queue.empty():
+                queue.get_nowait()
+                started = time.perf_counter()
+                resp = await client.get(url)
+                latencies.append(time.perf_counter() - started)
+                errors += resp.status_code >= 500
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return total / elapsed, sorted(latencies), errors
+
+
+def pct(values: list[float], p: float) -> float:
+    return values[min(len(values) - 1, int(len(values) * p))] * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--fqdn", default="ns1.demokab.go.id")
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=100)
+    args = parser.parse_args()
+    port = free_port()
+    data = tempfile.mkdtemp(prefix="bench-status-")
+    env = dict(os.environ, PROVISIONER_DATA_DIR=data,
+               PROVISIONER_LAB_PATH=str(ROOT / "var" / "lab"),
+               PROVISIONER_WORKER_ENABLED="false", PROVISIONER_SCHEDULER_ENABLED="false",
+               PROVISIONER_ENVIRONMENT="development")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "provisioner.cli", "serve", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        rows = []
+        for name, url in (("static /static/site.css", f"{base}/static/site.css"),
+                          (f"status {args.fqdn}", f"{base}/api/v1/status/{args.fqdn}")):
+            asyncio.run(hammer(url, args.concurrency, args.concurrency))  # warm up
+            rate, lat, errors = asyncio.run(hammer(url, args.requests, args.concurrency))
+            rows.append((name, rate, pct(lat, 0.50), pct(lat, 0.99), errors))
+        print(f"{'endpoint':<40} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'5xx':>5}")
+        for name, rate, p50, p99, errors in rows:
+            print(f"{name:<40} {rate:8.0f} {p50:8.1f} {p99:8.1f} {errors:5d}")
+        print(f"status / static rate: {rows[1][1] / rows[0][1]:.0%} (target >= 50%, p99 < 50 ms)")
+    finally:
+        server.terminate()
+        server.wait(20)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""Reading a site's TLS certificate over the wire: its expiry (for renewal) and whether it is
+valid for the name (for the post-deploy checks).
+
+Connections go to the web server's address with the site's name as SNI, so neither depends
+on DNS pointing at the server yet.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+from cryptography import x509
+
+HTTPS_PORT = 443
+
+
+@dataclass(frozen=True)
+class CertificateInfo:
+    """What a server presented for a name."""
+
+    not_after: datetime
+    days_left: int
+    subject_names: list[str]
+
+
+class TlsUnavailable(Exception):
+    """No TLS handshake with the server for that name (refused, timed out, no certificate)."""
+
+
+def certificate_info(
+    address: str, fqdn: str, *, port: int = HTTPS_PORT, timeout: float = 5.0
+) -> CertificateInfo:
+    """The certificate `address` presents for SNI `fqdn`, read without verifying it.
+
+    Raises TlsUnavailable when there is no handshake. Verification is tls_check's job; the
+    renewal only needs the date, even from a certificate a restarted lab CA no longer signs.
+    """
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    try:
+        with (
+            socket.create_connection((address, port), timeout=timeout) as sock,
+            context.wrap_socket(sock, server_hostname=fqdn) as tls,
+        ):
+            der = tls.getpeercert(binary_form=True)
+    except (OSError, ssl.SSLError) as exc:
+        raise TlsUnavailable(f"{address}:{port} ({fqdn}): {exc}") from exc
+    if not der:
+        raise TlsUnavailable(f"{address}:{port} ({fqdn}): no certificate")
+    cert = x509.load_der_x509_certificate(der)
+    not_after = cert.not_valid_after_utc
+    try:
+        names = cert.extensions.get_extension_for_class(
+            x509.SubjectAlternativeName
+        ).value.get_values_for_type(x509.DNSName)
+    except x509.ExtensionNotFound:
+        names = []
+    days = int((not_after - datetime.now(UTC)).total_seconds() // 86400)
+    return CertificateInfo(not_after=not_after, days_left=days, subject_names=list(names))
+
+
+def tls_check(
+    address: str,
+    fqdn: str,
+    *,
+    ca_file: str | None = None,
+    min_days: int = 7,
+    port: int = HTTPS_PORT,
+    timeout: float = 5.0,
+) -> tuple[bool, str]:
+    """(passed, detail): the chain verifies (against `ca_file`, else the system store), the
+    certificate is valid for `fqdn`, and it expires in more than `min_days` days."""
+    context = ssl.create_default_context(cafile=ca_file)
+    try:
+        with (
+            socket.create_connection((address, port), timeout=timeout) as sock,
+            context.wrap_socket(sock, server_hostname=fqdn) as tls,
+        ):
+            der = tls.getpeercert(binary_form=True)
+    except ssl.SSLCertVerificationError as exc:
+        return False, f"sertifikat tidak sah / certificate not valid: {exc.verify_message}"
+    except (OSError, ssl.SSLError) as exc:
+        return False, f"tidak ada TLS / no TLS at {address}:{port}: {exc}"
+    assert der is not None
+    not_after = x509.load_der_x509_certificate(der).not_valid_after_utc
+    days = int((not_after - datetime.now(UTC)).total_seconds() // 86400)
+    return days > min_days, f"valid for {fqdn}, expires {not_after:%Y-%m-%d} ({days} days left)"
+
+
+def fetch_ca_roots(roots_url: str, ca_file: str | None, *, timeout: float = 5.0) -> str:
+    """PEM of the roots an ACME test CA currently issues under (pebble's /roots/0).
+
+    pebble makes a new root at every start; the lab verifies issued certificates with it.
+    """
+    verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=ca_file) if ca_file else True
+    response = httpx.get(roots_url, verify=verify, timeout=timeout, trust_env=False)
+    response.raise_for_status()
+    return response.text

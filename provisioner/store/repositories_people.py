@@ -1,0 +1,206 @@
+"""Data access of the people area: the hash-chained audit log, users' sign-in state,
+web sessions and calendar overrides. Functions take a Session; the caller owns the
+transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from provisioner.domain.audit import GENESIS, AuditEntry, canonical_json
+from provisioner.store.models import Counter, Event, Request, User, utcnow
+from provisioner.store.models_people import AgencySla, CalendarDay, WebSession
+
+AUDIT_COUNTER = "audit:seq"
+
+
+# --- audit ---------------------------------------------------------------------------
+
+
+def append_audit(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    request_id: int | None = None,
+    job_id: int | None = None,
+    detail: Any = None,
+    at: datetime | None = None,
+    client_ip: str | None = None,
+    before: Any = None,
+    after: Any = None,
+) -> Event:
+    """Append one entry to the chain. Taking the next sequence number locks the counter row
+    until the caller commits, so concurrent writers line up and never fork the chain."""
+    from provisioner.store.repositories import next_counter  # the shared gap-free counter
+
+    seq = next_counter(session, AUDIT_COUNTER)
+    prev = GENESIS
+    if seq > 1:
+        prev = session.scalar(select(Event.hash).where(Event.seq == seq - 1)) or GENESIS
+    entry = AuditEntry(
+        seq=seq,
+        at=at or utcnow(),
+        actor=actor[:64],
+        action=action[:60],
+        request_id=request_id,
+        job_id=job_id,
+        client_ip=client_ip,
+        detail=canonical_json(detail),
+        before=canonical_json(before),
+        after=canonical_json(after),
+        prev_hash=prev,
+    )
+    event = Event(
+        seq=entry.seq,
+        at=entry.at,
+        actor=entry.actor,
+        action=entry.action,
+        request_id=request_id,
+        job_id=job_id,
+        client_ip=client_ip,
+        detail=entry.detail,
+        before=entry.before,
+        after=entry.after,
+        prev_hash=prev,
+        hash=entry.digest(),
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def entry_of(event: Event) -> AuditEntry:
+    return AuditEntry(
+        seq=event.seq or 0,
+        at=event.at,
+        actor=event.actor,
+        action=event.action,
+        request_id=event.request_id,
+        job_id=event.job_id,
+        client_ip=event.client_ip,
+        detail=event.detail,
+        before=event.before,
+        after=event.after,
+        prev_hash=event.prev_hash or "",
+    )
+
+
+def iter_audit(session: Session, *, batch: int = 1000) -> Iterator[Event]:
+    """Every entry in chain order, in batches (the log may be long)."""
+    last = 0
+    while True:
+        rows = session.scalars(
+            select(Event).where(Event.seq > last).order_by(Event.seq).limit(batch)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].seq or last
+
+
+def unchained_event_ids(session: Session) -> list[int]:
+    return list(session.scalars(select(Event.id).where(Event.seq.is_(None))))
+
+
+def audit_head(session: Session) -> int:
+    return int(session.scalar(select(Counter.value).where(Counter.name == AUDIT_COUNTER)) or 0)
+
+
+def list_audit(
+    session: Session,
+    *,
+    request_id: int | None = None,
+    actor: str | None = None,
+    since: datetime | None = None,
+    limit: int = 500,
+) -> Sequence[Event]:
+    stmt = select(Event).order_by(Event.seq.desc()).limit(limit)
+    if request_id is not None:
+        stmt = stmt.where(Event.request_id == request_id)
+    if actor is not None:
+        stmt = stmt.where(Event.actor == actor)
+    if since is not None:
+        stmt = stmt.where(Event.at >= since)
+    return session.scalars(stmt).all()
+
+
+def state_history(session: Session, request_id: int) -> list[tuple[datetime, str]]:
+    """(at, action) of a request's events, oldest first, for the SLA clocks."""
+    rows = session.execute(
+        select(Event.at, Event.action).where(Event.request_id == request_id).order_by(Event.seq)
+    ).all()
+    return [(r.at, r.action) for r in rows]
+
+
+def actions_for_request(session: Session, request_id: int, action: str) -> Sequence[Event]:
+    return session.scalars(
+        select(Event).where(Event.request_id == request_id, Event.action == action)
+    ).all()
+
+
+# --- users ---------------------------------------------------------------------------
+
+
+def list_users(session: Session) -> Sequence[User]:
+    return session.scalars(select(User).order_by(User.username)).all()
+
+
+def get_user(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+# --- sessions ------------------------------------------------------------------------
+
+
+def add_web_session(session: Session, ws: WebSession) -> None:
+    session.add(ws)
+
+
+def web_session(session: Session, token_sha256: str) -> WebSession | None:
+    return session.get(WebSession, token_sha256)
+
+
+def drop_web_session(session: Session, token_sha256: str) -> None:
+    session.execute(delete(WebSession).where(WebSession.token_sha256 == token_sha256))
+
+
+def drop_sessions_of(session: Session, user_id: int) -> None:
+    session.execute(delete(WebSession).where(WebSession.user_id == user_id))
+
+
+# --- calendar and SLA ----------------------------------------------------------------
+
+
+def calendar_days(session: Session) -> Sequence[CalendarDay]:
+    return session.scalars(select(CalendarDay).order_by(CalendarDay.day)).all()
+
+
+def set_calendar_day(session: Session, day: date, kind: str, note: str) -> None:
+    row = session.get(CalendarDay, day)
+    if row is None:
+        session.add(CalendarDay(day=day, kind=kind, note=note))
+    else:
+        row.kind, row.note = kind, note
+
+
+def agency_sla(session: Session, agency: str) -> AgencySla | None:
+    return session.get(AgencySla, agency)
+
+
+def set_agency_sla(session: Session, agency: str, timezone: str, limits: dict[str, int]) -> None:
+    row = session.get(AgencySla, agency)
+    if row is None:
+        session.add(AgencySla(agency=agency, timezone=timezone, limits=limits))
+    else:
+        row.timezone, row.limits = timezone, limits
+
+
+def open_requests(session: Session, states: Sequence[str], limit: int = 5000) -> Sequence[Request]:
+    return session.scalars(
+        select(Request).where(Request.state.in_(states)).order_by(Request.id).limit(limit)
+    ).all()

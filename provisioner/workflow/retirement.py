@@ -1,0 +1,125 @@
+"""Retiring a site through an approved plan: someone asks (the OPD for its own site, or
+Diskominfo's staff), the network team approves the plan it was shown (by checksum) or
+rejects it, and a retire job runs it: DNS records, backup, sites, database, then the name
+is released and the request becomes retired."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from provisioner.config import Settings
+from provisioner.domain.actors import Action, Actor, ensure_allowed
+from provisioner.domain.errors import Conflict, InvalidInput, NotFound
+from provisioner.domain.jobs import retire_steps, site_lock_key
+from provisioner.domain.retire_plan import build_retire_plan, retire_checksum
+from provisioner.domain.states import RequestState
+from provisioner.steps.retire import BACKUP_DIR
+from provisioner.store import repositories as repo
+from provisioner.store import repositories_hosting_workflow as hw
+from provisioner.store.db import Store
+from provisioner.store.models import Job, Request, utcnow
+from provisioner.store.models_hosting_workflow import Retirement
+from provisioner.workflow.deployments import ensure_site_idle
+
+RETIRABLE = frozenset({RequestState.LIVE, RequestState.LETTER_ISSUED, RequestState.FAILED})
+
+
+@dataclass
+class RetirementService:
+    store: Store
+    settings: Settings
+    on_job_queued: Callable[[int], None] = field(default=lambda _job_id: None)
+
+    def _plan(self, req: Request) -> dict[str, Any]:
+        st = self.settings
+        return build_retire_plan(
+            fqdn=req.fqdn,
+            dev_fqdn=st.dev_fqdn(req.label),
+            dns_changes=list(((req.plan or {}).get("dns") or {}).get("changes", [])),
+            hosting=req.hosting,
+            db_name=req.db_name,
+            db_user=req.db_user,
+            web_dev_host=st.web_dev_host,
+            web_prod_host=st.web_prod_host,
+            db_host=st.db_host,
+            backup_dir=BACKUP_DIR,
+        )
+
+    def propose(self, request_id: int, actor: Actor, reason: str = "") -> Retirement:
+        """Write the retirement plan for the network team (an OPD only for its own site)."""
+        with self.store.session() as s:
+            req = repo.get_request(s, request_id, lock=True)
+            ensure_allowed(actor, Action.VIEW, agency=req.agency)
+            if RequestState(req.state) not in RETIRABLE:
+                raise Conflict(
+                    f"Permohonan berstatus {req.state} tidak dapat dinonaktifkan / "
+                    f"A request in state {req.state} cannot be retired"
+                )
+            current = hw.open_retirement(s, req.id)
+            if current is not None and current.state == "proposed":
+                return current
+            plan = self._plan(req)
+            row = hw.add_retirement(
+                s, request_id=req.id, state="proposed", plan=plan,
+                checksum=retire_checksum(plan), reason=reason.strip()[:2000],
+                proposed_by=actor.username,
+            )
+            repo.record_event(s, actor=actor.username, action="retire:proposed",
+                              request_id=req.id, detail={"checksum": row.checksum})
+            return row
+
+    def current(self, request_id: int, actor: Actor) -> Retirement:
+        with self.store.read() as s:
+            req = repo.get_request(s, request_id)
+            ensure_allowed(actor, Action.VIEW, agency=req.agency)
+            row = hw.open_retirement(s, request_id)
+            if row is None:
+                raise NotFound("Belum ada rencana penonaktifan / No retirement plan yet")
+            return row
+
+    def _proposed(self, s: Any, request_id: int) -> tuple[Request, Retirement]:
+        req = repo.get_request(s, request_id, lock=True)
+        row = hw.open_retirement(s, request_id)
+        if row is None or row.state != "proposed":
+            raise Conflict("Tidak ada rencana penonaktifan yang menunggu / "
+                           "No retirement plan is waiting for a decision")
+        return req, row
+
+    def approve(self, request_id: int, actor: Actor, *, checksum: str | None = None) -> Job:
+        """Approve the plan that was shown and queue the retire job (network team)."""
+        with self.store.session() as s:
+            req, row = self._proposed(s, request_id)
+            ensure_allowed(actor, Action.DECIDE, owner=row.proposed_by)
+            plan = self._plan(req)
+            if retire_checksum(plan) != row.checksum or (checksum and checksum != row.checksum):
+                raise Conflict("Rencana berubah sejak ditampilkan; muat ulang / "
+                               "The plan changed since it was shown; reload it")
+            ensure_site_idle(s, req)
+            job = repo.create_job(
+                s, request_id=req.id, kind="retire", lock_key=site_lock_key(req.fqdn),
+                steps=[spec.name for spec in retire_steps(req.hosting)], actor=actor.username,
+            )
+            row.state, row.decided_by, row.decided_at, row.job_id = (
+                "approved", actor.username, utcnow(), job.id
+            )
+            repo.record_event(s, actor=actor.username, action="retire:approved",
+                              request_id=req.id, job_id=job.id,
+                              detail={"checksum": row.checksum})
+            job_id = job.id
+        self.on_job_queued(job_id)
+        return job
+
+    def reject(self, request_id: int, actor: Actor, reason: str) -> Retirement:
+        if len(reason.strip()) < 5:
+            raise InvalidInput("reason", "Alasan penolakan wajib diisi (min. 5 karakter) / "
+                                         "A rejection needs a reason (at least 5 characters)")
+        with self.store.session() as s:
+            _, row = self._proposed(s, request_id)
+            ensure_allowed(actor, Action.DECIDE, owner=row.proposed_by)
+            row.state, row.decided_by, row.decided_at = "rejected", actor.username, utcnow()
+            row.rejection_reason = reason.strip()
+            repo.record_event(s, actor=actor.username, action="retire:rejected",
+                              request_id=request_id, detail={"reason": row.rejection_reason})
+            return row

@@ -1,0 +1,175 @@
+"""Web sign-in: password check with lock-out, random session tokens with idle and absolute
+time-outs, and a CSRF token bound to each session (BSSN 4/2021 baseline)."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from provisioner.domain.actors import Actor
+from provisioner.domain.auth_policy import LockoutPolicy, SessionPolicy
+from provisioner.domain.errors import Forbidden
+from provisioner.store import repositories as repo
+from provisioner.store import repositories_people as prepo
+from provisioner.store.db import Store
+from provisioner.store.models import utcnow
+from provisioner.store.models_people import WebSession
+from provisioner.workflow.users import actor_of, password_matches, token_digest
+
+# One message for unknown user and wrong password: the answer must not tell which.
+BAD_CREDENTIALS = "Nama pengguna atau kata sandi salah / Wrong user name or password"
+
+
+@dataclass(frozen=True)
+class SessionGrant:
+    token: str  # goes into the cookie; only its hash is stored
+    csrf_token: str
+    actor: Actor
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    actor: Actor
+    csrf_token: str
+    expires_at: datetime
+
+
+def _aware(at: datetime) -> datetime:
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
+
+
+@dataclass
+class SessionService:
+    store: Store
+    lockout: LockoutPolicy = field(default_factory=LockoutPolicy)
+    policy: SessionPolicy = field(default_factory=SessionPolicy)
+
+    def sign_in(
+        self, username: str, password: str, *, client_ip: str | None = None, user_agent: str = ""
+    ) -> SessionGrant:
+        """Check the password; count failures and lock the account for a while after too
+        many. Every attempt, good or bad, goes into the audit log with the address."""
+        now = utcnow()
+        with self.store.session() as s:
+            user = repo.user_by_name(s, username.strip()[:64])
+            if user is not None and self.lockout.is_locked(
+                _aware(user.locked_until) if user.locked_until else None, now
+            ):
+                # Still check (and spend the time) so a locked account is not a timing oracle.
+                password_matches(user.password_hash, password)
+                repo.record_event(s, actor=user.username, action="auth:locked", client_ip=client_ip)
+                locked_failure = True
+            else:
+                locked_failure = False
+            ok = (
+                not locked_failure
+                and user is not None
+                and not user.disabled
+                and password_matches(user.password_hash, password)
+            )
+            if not ok:
+                if user is not None and not locked_failure:
+                    user.failed_logins, locked_until = self.lockout.after_failure(
+                        user.failed_logins or 0, now
+                    )
+                    if locked_until is not None:
+                        user.locked_until = locked_until
+                    repo.record_event(
+                        s,
+                        actor=user.username,
+                        action="auth:failed" if locked_until is None else "auth:lockout",
+                        client_ip=client_ip,
+                        detail={"locked_until": locked_until.isoformat()} if locked_until else None,
+                    )
+                elif user is None:
+                    repo.record_event(
+                        s,
+                        actor="anonymous",
+                        action="auth:failed",
+                        client_ip=client_ip,
+                        detail={"username": username[:64]},
+                    )
+                failed = True
+            else:
+                failed = False
+        if failed:
+            if locked_failure:
+                raise Forbidden(
+                    "Akun dikunci sementara karena terlalu banyak percobaan gagal; coba lagi "
+                    "nanti / Account temporarily locked after too many failed attempts; "
+                    "try again later"
+                )
+            raise Forbidden(BAD_CREDENTIALS)
+        assert user is not None
+        token = secrets.token_urlsafe(32)
+        csrf = secrets.token_urlsafe(32)
+        with self.store.session() as s:
+            user = repo.user_by_name(s, user.username)
+            assert user is not None
+            user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+            prepo.add_web_session(
+                s,
+                WebSession(
+                    token_sha256=token_digest(token),
+                    user_id=user.id,
+                    csrf_token=csrf,
+                    created_at=now,
+                    last_seen_at=now,
+                    client_ip=client_ip,
+                    user_agent=user_agent[:300],
+                ),
+            )
+            repo.record_event(s, actor=user.username, action="auth:signed_in", client_ip=client_ip)
+            actor = actor_of(user)
+        return SessionGrant(token, csrf, actor, self.policy.expires_at(now, now))
+
+    def resume(self, token: str) -> SessionInfo | None:
+        """The session a cookie names, if still valid; touching it restarts the idle clock.
+        Expired sessions are deleted on sight."""
+        if not token:
+            return None
+        now = utcnow()
+        digest = token_digest(token)
+        # Read without the write lock: most page views only need to look.
+        with self.store.read() as s:
+            ws = prepo.web_session(s, digest)
+            if ws is None:
+                return None
+            user = prepo.get_user(s, ws.user_id)
+            created, seen, csrf = _aware(ws.created_at), _aware(ws.last_seen_at), ws.csrf_token
+            actor = actor_of(user) if user is not None and not user.disabled else None
+        if actor is None or self.policy.expired(created, seen, now):
+            with self.store.session() as s:
+                prepo.drop_web_session(s, digest)
+            return None
+        # Touch at most once a minute: a write per page view would queue on SQLite's lock.
+        if now - seen > timedelta(minutes=1):
+            with self.store.session() as s:
+                ws = prepo.web_session(s, digest)
+                if ws is not None:
+                    ws.last_seen_at = now
+            seen = now
+        return SessionInfo(actor, csrf, self.policy.expires_at(created, seen))
+
+    def sign_out(self, token: str, *, client_ip: str | None = None) -> None:
+        digest = token_digest(token)
+        with self.store.session() as s:
+            ws = prepo.web_session(s, digest)
+            if ws is None:
+                return
+            user = prepo.get_user(s, ws.user_id)
+            prepo.drop_web_session(s, digest)
+            repo.record_event(
+                s,
+                actor=user.username if user else "unknown",
+                action="auth:signed_out",
+                client_ip=client_ip,
+            )
+
+
+def csrf_matches(expected: str, given: str | None) -> bool:
+    """Constant-time comparison of the session's CSRF token with the one sent."""
+    return bool(given) and hmac.compare_digest(expected.encode(), (given or "").encode())

@@ -1,0 +1,306 @@
+"""The web pages in a real browser (Debian's Chromium, headless, driven by Playwright)
+against a real uvicorn server on 127.0.0.1 with its own data directory and the real lab.
+
+The journeys of each role, in order: the OPD signs in on a phone-sized screen, types a
+wrong label on purpose (the bilingual error appears as they type), then a good one, and
+submits; the network team reviews the plan as a diff and approves it; the OPD watches the
+job live and downloads the letter; anyone verifies the letter (and an altered copy fails);
+the technical team deploys to dev and watches the output stream; the approver reads the
+dashboard. Screenshots of every page go to test-artifacts/browser/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright import sync_api
+
+from provisioner.config import PROJECT_ROOT, Settings
+from provisioner.domain.actors import Role
+from provisioner.wiring import Services, build_services
+from provisioner.workflow.users import add_user
+
+pytestmark = pytest.mark.lab
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SHOTS = PROJECT_ROOT / "test-artifacts" / "browser"
+PASSWORD = "Sandi-Uji-2026!browser"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+JOB_TIMEOUT_MS = 240_000
+
+
+@dataclass
+class Server:
+    url: str
+    settings: Settings
+    services: Services
+    undo: list[int]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(lab: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    data = tmp_path_factory.mktemp("browser")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "PROVISIONER_DATA_DIR": str(data),
+        "PROVISIONER_LAB_PATH": str(lab.lab_dir),
+        "PROVISIONER_SECRET_KEY": "browser-" + secrets.token_hex(16),
+        "PROVISIONER_PUBLIC_URL": url,
+        "PROVISIONER_ENVIRONMENT": "lab",
+        "PROVISIONER_SCHEDULER_ENABLED": "false",
+    }
+    settings = Settings(
+        data_dir=data, lab_path=lab.lab_dir, secret_key=env["PROVISIONER_SECRET_KEY"],
+        public_url=url,
+    )
+    services = build_services(settings)  # migrates the store the server will use
+    users = {
+        "opd-kes": (Role.OPD, "Dinas Kesehatan"),
+        "net-budi": (Role.NETWORK, None),
+        "tech-ani": (Role.TECHNICAL, None),
+        "kadis-demo": (Role.APPROVER, None),
+    }
+    for name, (role, agency) in users.items():
+        add_user(services.store, name, role, agency, name, password=PASSWORD)
+    log = (data / "uvicorn.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    srv = Server(url, settings, services, [])
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                started = (data / "uvicorn.log").read_text()
+                raise AssertionError("uvicorn did not start:\n" + started)
+            time.sleep(0.3)
+        yield srv
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+        for job_id in srv.undo:  # leave the lab as it was: DNS, vhosts, database, releases
+            services.runner.undo(job_id)
+        services.store.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    assert shutil.which(CHROMIUM) or Path(CHROMIUM).exists(), "apt-get install chromium"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def _context(browser, tmp: Path, viewport: dict[str, int]):  # type: ignore[no-untyped-def]
+    # A fresh context per role: its own cookies, like a different person's browser.
+    return browser.new_context(viewport=viewport, accept_downloads=True, locale="id-ID")
+
+
+def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page, url: str, username: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{url}/login")
+    page.get_by_label(re.compile("Nama pengguna|Username")).fill(username)
+    page.get_by_label(re.compile("Kata sandi|Password")).fill(PASSWORD)
+    page.get_by_role("button", name=re.compile("^(Masuk|Sign in)$")).click()
+    page.wait_for_load_state()
+    assert page.locator("#who").inner_text() == username
+
+
+A11Y_PROBLEMS = """() => {
+  const problems = [];
+  for (const el of document.querySelectorAll('input, select, textarea')) {
+    if (el.type === 'hidden') continue;
+    const labelled = (el.id && document.querySelector('label[for="' + el.id + '"]'))
+      || el.getAttribute('aria-label') || el.closest('label');
+    if (!labelled) problems.push('unlabelled ' + (el.name || el.id));
+  }
+  if (!document.querySelector('main')) problems.push('no <main>');
+  if (!document.documentElement.lang) problems.push('no lang');
+  for (const img of document.querySelectorAll('img:not([alt])')) problems.push('img without alt');
+  for (const s of document.querySelectorAll('script[src], link[href]')) {
+    const u = s.src || s.href;
+    if (u && !u.startsWith(location.origin)) problems.push('external ' + u);
+  }
+  return problems;
+}"""
+
+
+def accessible(page) -> None:  # type: ignore[no-untyped-def]
+    """Labels, landmarks, language, and nothing loaded from another origin."""
+    assert page.evaluate(A11Y_PROBLEMS) == []
+
+
+def test_main_journeys_of_every_role(server: Server, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    url = server.url
+    label = f"web-{secrets.token_hex(3)}"
+    fqdn = f"{label}.demokab.go.id"
+    outside: list[str] = []
+
+    # --- OPD, on a phone ---------------------------------------------------------------
+    opd_ctx = _context(browser, tmp_path, PHONE)
+    opd_ctx.on("request", lambda r: outside.append(r.url) if not r.url.startswith(url) else None)
+    opd = opd_ctx.new_page()
+    opd.goto(url + "/")
+    opd.keyboard.press("Tab")  # keyboard users land on the skip link first
+    assert opd.evaluate("document.activeElement.className") == "skip"
+    accessible(opd)
+    shot(opd, "01-home-phone")
+
+    sign_in(opd, url, "opd-kes")
+    opd.goto(f"{url}/requests/new")
+    accessible(opd)
+    label_box = opd.locator("#label")
+    label_box.press_sequentially("Dinkes_Baru", delay=30)  # wrong on purpose
+    live = opd.locator("#label-live")
+    sync_api.expect(live).to_contain_text("garis bawah", timeout=10_000)
+    sync_api.expect(live).to_contain_text("underscore")
+    assert label_box.get_attribute("aria-invalid") == "true"
+    shot(opd, "02-opd-wrong-label-phone")
+
+    label_box.fill("")
+    label_box.press_sequentially(label, delay=20)
+    sync_api.expect(live).to_contain_text(f"Tersedia: {fqdn}", timeout=15_000)
+    opd.get_by_label("Tujuan dan jenis situs").fill("Situs resmi Dinas Kesehatan (uji peramban)")
+    opd.get_by_label("Nama", exact=True).fill("Siti Rahma")
+    opd.get_by_label("Surel").fill("siti@dinkes.demokab.go.id")
+    opd.get_by_label("Nomor surat").fill("400.7/77/DINKES/2026")
+    opd.get_by_label("Repositori").fill("sample-app")
+    shot(opd, "03-opd-form-filled-phone")
+    opd.get_by_role("button", name="Ajukan").click()
+    opd.wait_for_url(re.compile(r"/requests/\d+\?submitted=1"))
+    sync_api.expect(opd.locator("#req-state")).to_contain_text("Diajukan")
+    request_path = opd.url.split("?")[0].removeprefix(url)
+    shot(opd, "04-opd-submitted-phone")
+
+    # --- network team: the queue, the plan as a diff, approve ----------------------------
+    net_ctx = _context(browser, tmp_path, DESKTOP)
+    net = net_ctx.new_page()
+    sign_in(net, url, "net-budi")
+    net.goto(f"{url}/queue")
+    net.get_by_role("link", name=f"Tinjau rencana {fqdn}").click()
+    dns = net.locator("#diff-dns")
+    sync_api.expect(dns).to_contain_text(f"{fqdn}. 300 IN A 127.0.2.12")
+    sync_api.expect(net.locator("#diff-vhost")).to_contain_text(f"ServerName {fqdn}")
+    sync_api.expect(net.locator("#diff-database")).to_contain_text("CREATE DATABASE")
+    accessible(net)
+    shot(net, "05-network-review-desktop")
+    net.get_by_role("button", name="Setujui rencana ini").click()
+    net.wait_for_url(re.compile(r"/requests/\d+$"))
+    job_id = int(net.locator("[data-job-live]").get_attribute("data-job-live").split("/")[2])
+    server.undo.append(job_id)
+
+    # --- OPD watches the job live, then downloads the letter -----------------------------
+    opd.goto(url + request_path)
+    log = opd.locator("[data-job-log]")
+    sync_api.expect(log).to_contain_text("== ", timeout=60_000)  # output arrives while running
+    shot(opd, "06-opd-job-running-phone")
+    sync_api.expect(opd.locator("[data-letter]").first).to_be_visible(timeout=JOB_TIMEOUT_MS)
+    sync_api.expect(opd.locator("#req-state")).to_contain_text("Surat terbit")
+    shot(opd, "07-opd-letter-issued-phone")
+    with opd.expect_download() as info:
+        opd.locator("[id^=download-letter-]").first.click()
+    pdf_path = tmp_path / "letter.pdf"
+    info.value.save_as(pdf_path)
+    pdf = pdf_path.read_bytes()
+    assert pdf.startswith(b"%PDF")
+    text = subprocess.run(["pdftotext", str(pdf_path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert fqdn in text
+
+    # --- anyone: the verification page, upload-to-verify, an altered copy fails ----------
+    code = re.search(r"/verify/([0-9A-F-]{19})", text)
+    assert code, text
+    pub = browser.new_context(viewport=PHONE).new_page()
+    pub.goto(f"{url}/verify/{code.group(1)}")
+    sync_api.expect(pub.locator("#verify-result")).to_contain_text("SAH")
+    pub.locator("#file").set_input_files(str(pdf_path))
+    pub.get_by_role("button", name="Periksa berkas").click()
+    sync_api.expect(pub.locator("#upload-result")).to_contain_text("COCOK")
+    shot(pub, "08-public-verify-match-phone")
+    altered = bytearray(pdf)
+    altered[len(pdf) // 2] ^= 0x01
+    (tmp_path / "altered.pdf").write_bytes(bytes(altered))
+    pub.locator("#file").set_input_files(str(tmp_path / "altered.pdf"))
+    pub.get_by_role("button", name="Periksa berkas").click()
+    sync_api.expect(pub.locator("#upload-result")).to_contain_text("TIDAK COCOK")
+    pub.locator("#lang-toggle").click()  # English, kept in a cookie
+    sync_api.expect(pub.locator("#verify-result")).to_contain_text("VALID")
+    assert pub.evaluate("document.documentElement.lang") == "en"
+    shot(pub, "09-public-verify-english-phone")
+    pub.goto(f"{url}/site/{fqdn}")
+    sync_api.expect(pub.locator("#status-result")).to_contain_text("LIVE")
+    shot(pub, "10-public-status-english-phone")
+
+    # --- technical team: deploy to dev, the output streams -------------------------------
+    tech_ctx = _context(browser, tmp_path, DESKTOP)
+    tech = tech_ctx.new_page()
+    sign_in(tech, url, "tech-ani")
+    tech.goto(f"{url}/sites")
+    accessible(tech)
+    shot(tech, "11-technical-sites-desktop")
+    site = tech.locator("section", has=tech.locator(f"code:text-is('{fqdn}')"))
+    site.get_by_role("button", name="Deploy ke dev").click()
+    tech.wait_for_url(re.compile(r"/jobs/\d+$"))
+    state = tech.locator("[data-job-state]")
+    sync_api.expect(state).to_have_attribute("data-value", "done", timeout=JOB_TIMEOUT_MS)
+    sync_api.expect(state).to_have_text("selesai")
+    sync_api.expect(tech.locator("[data-job-log]")).not_to_be_empty()
+    shot(tech, "12-technical-deploy-done-desktop")
+
+    # --- approver: the dashboard ---------------------------------------------------------
+    boss = _context(browser, tmp_path, DESKTOP).new_page()
+    sign_in(boss, url, "kadis-demo")
+    boss.goto(f"{url}/dashboard")
+    accessible(boss)
+    sync_api.expect(boss.locator("#ttl")).to_contain_text(time.strftime("%Y-%m"))
+    shot(boss, "13-approver-dashboard-desktop")
+
+    assert outside == [], f"requests to other origins: {json.dumps(outside)}"
