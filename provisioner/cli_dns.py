@@ -14,7 +14,7 @@ dns_app = typer.Typer(help="DNS: drift against the ownership registry, and repai
 console = Console()
 
 
-def _service():  # type: ignore[no-untyped-def]
+def _service():  # type: ignore[no-untyped-def,unused-ignore]
     from provisioner.store.db import Store, migrate
     from provisioner.workflow.dns_drift import DriftService
 

@@ -118,13 +118,13 @@ def _nameserver(host: LabHost, paths: HostPaths, config: HostConfig) -> bool:
     changed = write_file(
         etc_bind / f"{tsig.name}.key", tsig.bind_config(), mode=0o640, owner=bind_owner
     )
-    extra_zones = [
-        {"zone": zone, "key": config.keys.zone_keys[zone]}
+    extra_keys = {
+        zone: config.keys.zone_keys[zone]
         for zone in LAB_EXTRA_ZONES
         if zone in config.keys.zone_keys
-    ]
-    for extra in extra_zones:
-        key = extra["key"]
+    }
+    extra_zones = [{"zone": zone, "key": key} for zone, key in extra_keys.items()]
+    for key in extra_keys.values():
         changed |= write_file(
             etc_bind / f"{key.name}.key", key.bind_config(), mode=0o640, owner=bind_owner
         )

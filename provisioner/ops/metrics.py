@@ -51,7 +51,7 @@ class _JobsCollector:
     def __init__(self, counts: Callable[[], dict[str, int]]) -> None:
         self.counts = counts
 
-    def collect(self):  # type: ignore[no-untyped-def]
+    def collect(self):  # type: ignore[no-untyped-def,unused-ignore]
         family = GaugeMetricFamily(
             "provisioner_jobs", "Jobs in the store by state", labels=["state"]
         )
@@ -64,7 +64,7 @@ class _JobsCollector:
 def render(job_counts: Callable[[], dict[str, int]]) -> bytes:
     """The exposition text: process metrics plus jobs by state read now."""
     per_scrape = CollectorRegistry(auto_describe=False)
-    per_scrape.register(_JobsCollector(job_counts))  # type: ignore[arg-type]
+    per_scrape.register(_JobsCollector(job_counts))  # type: ignore[arg-type,unused-ignore]
     return generate_latest(REGISTRY) + generate_latest(per_scrape)
 
 

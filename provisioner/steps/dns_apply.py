@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 from provisioner.adapters.dns_zones import DnsZones
 from provisioner.config import Settings
@@ -67,7 +68,7 @@ class DnsChanges:
         """
         self.zones.for_zone(plan.zone)  # the zone must be one we manage
         with self.store.read() as s:
-            rows = {
+            rows: dict[tuple[str, str], Any] = {
                 (c.name, c.rtype): registry.owned_record(s, c.name, c.rtype) for c in plan.changes
             }
             owned_names = {c.name for c in plan.changes if registry.owned_at(s, c.name)}

@@ -8,6 +8,7 @@ and then completed or redone — every step is idempotent.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -116,15 +117,15 @@ class JobRunner:
 
     def _cancel_probe(self, job_id: int) -> Callable[[], bool]:
         # ansible-runner polls this many times a second: ask the store at most twice a second.
-        last = {"at": 0.0, "value": False}
+        last: dict[str, float | bool] = {"at": 0.0, "value": False}
 
         def cancelled() -> bool:
             now = time.monotonic()
-            if now - last["at"] > 0.5:
+            if now - float(last["at"]) > 0.5:
                 with self.store.read() as s:
                     last["value"] = bool(repo.get_job(s, job_id).cancel_requested)
                 last["at"] = now
-            return last["value"]
+            return bool(last["value"])
 
         return cancelled
 
@@ -213,7 +214,7 @@ class JobRunner:
                 site=site,
                 outputs=outputs,
                 run_dir=self.settings.runs_dir / f"job-{job_id}" / name,
-                log=lambda text, sid=step_id: self._append_log(sid, text),
+                log=functools.partial(self._append_log, step_id),
                 cancelled=cancelled,
             )
             started = time.monotonic()
@@ -374,7 +375,7 @@ class JobRunner:
             ctx = StepContext(
                 job_id=job_id, step=name, site=site, outputs=outputs,
                 run_dir=self.settings.runs_dir / f"job-{job_id}" / name,
-                log=lambda text, sid=step_id: self._append_log(sid, text),
+                log=functools.partial(self._append_log, step_id),
             )
             self.steps[name].undo(ctx)
             with self.store.session() as s:

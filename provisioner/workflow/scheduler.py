@@ -94,7 +94,7 @@ class LeaderOnlyScheduler(BackgroundScheduler):
         super().__init__(**kwargs)
         self.election = election
 
-    def add_job(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def add_job(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:  # type: ignore[override,unused-ignore]
         if kwargs.pop("leader_only", True):
             inner = func
 
