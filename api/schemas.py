@@ -139,6 +139,7 @@ class StatusOut(BaseModel):
     http: dict[str, Any]
     request: dict[str, Any] | None
     checked_at: datetime
+    tls: dict[str, Any] | None = None  # certificate expiry ("not_after", "days_left") if any
 
 
 class LetterOut(BaseModel):

@@ -27,7 +27,8 @@ def availability(label: str, services: ServicesDep, agency: str | None = None) -
 
 @router.get("/status/{fqdn}", response_model=StatusOut)
 def site_status(fqdn: str, services: ServicesDep) -> StatusOut:
-    """Is this subdomain live: resolves on every authoritative name server, HTTP answers."""
+    """Is this subdomain live: resolves on every authoritative name server, HTTP answers;
+    with the TLS certificate's expiry when it has one."""
     s = services.status.status(fqdn)
     return StatusOut(
         fqdn=s.fqdn,
@@ -36,4 +37,5 @@ def site_status(fqdn: str, services: ServicesDep) -> StatusOut:
         http=s.http,
         request=s.request,
         checked_at=s.checked_at,
+        tls=s.tls,
     )

@@ -9,6 +9,7 @@ works before DNS points at the server.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -25,6 +26,35 @@ from provisioner.domain.site_account import site_user
 
 SITE_ROOT = "/var/www"
 DETAIL_MAX = 300
+# Run by the site user with the site's own .env (which only that user can read): connects to
+# the database the app would use and says who it is there. Prints one JSON line.
+DB_PROBE_PHP = r"""
+$env = @file_get_contents($argv[1]);
+if ($env === false) {
+    echo json_encode(["ok" => false, "reason" => "cannot read $argv[1]"]); exit;
+}
+$v = [];
+foreach (preg_split('/\R/', $env) as $line) {
+    if (preg_match('/^(DB_[A-Z]+)="(.*)"$/', $line, $m)) { $v[$m[1]] = $m[2]; }
+}
+if (($v["DB_NAME"] ?? "") === "" || ($v["DB_HOST"] ?? "") === "") {
+    echo json_encode(["ok" => false, "reason" => "no DB_HOST/DB_NAME in .env"]); exit;
+}
+mysqli_report(MYSQLI_REPORT_OFF);
+$db = mysqli_init();
+$db->options(MYSQLI_OPT_CONNECT_TIMEOUT, 5);
+$base = ["host" => $v["DB_HOST"], "user" => $v["DB_USER"] ?? "", "db" => $v["DB_NAME"]];
+$ok = @$db->real_connect(
+    $v["DB_HOST"], $v["DB_USER"] ?? "", $v["DB_PASSWORD"] ?? "", $v["DB_NAME"]
+);
+if (!$ok) {
+    echo json_encode($base + ["ok" => false,
+        "reason" => mysqli_connect_errno() . " " . mysqli_connect_error()]); exit;
+}
+$row = $db->query("SELECT DATABASE(), CURRENT_USER(), VERSION()")->fetch_row();
+echo json_encode($base + ["ok" => $row[0] === $v["DB_NAME"], "as" => $row[1],
+    "version" => $row[2], "reason" => $row[0] === $v["DB_NAME"] ? "" : "other database"]);
+"""
 SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
     "x-frame-options": "SAMEORIGIN",
@@ -41,11 +71,19 @@ class CheckResult:
 
 
 def host_checks(
-    settings: Settings, host_address: str, fqdn: str, commit: str, *, php: bool = True
+    settings: Settings,
+    host_address: str,
+    fqdn: str,
+    commit: str,
+    *,
+    php: bool = True,
+    database: bool = False,
+    host_name: str | None = None,
 ) -> list[CheckResult]:
     """Inspect the web server: site enabled, configtest, current release, .env owned by the
     site user and unreadable by others, the site's own PHP-FPM pool running as its user
-    (when `php`), daemons."""
+    (when `php`), daemons, and (when `database`) that the site user reaches its database
+    from this host with the credentials in its own .env."""
     host = testinfra.get_host(
         f"ssh://root@{host_address}",
         ssh_config=str(ssh_config_path(settings)),
@@ -71,6 +109,9 @@ def host_checks(
             ("php_fpm_running", lambda h: _running(h, "php-fpm")),
             ("php_fpm_pool", lambda h: _fpm_pool(h, fqdn, user)),
         ]
+    if database:
+        where = f"{host_name} ({host_address})" if host_name else host_address
+        checks.append(("database_reachable", lambda h: _database(h, root, user, where)))
     results = [CheckResult("ssh", True, f"root@{host_address}")]
     for name, check in checks:
         try:
@@ -206,6 +247,27 @@ def _fpm_pool(host: Any, fqdn: str, user: str) -> tuple[bool, str]:
         }
     )
     return owners == [user], f"pool {fqdn} workers run as {', '.join(owners) or '(none)'}"
+
+
+def _database(host: Any, root: str, user: str, where: str) -> tuple[bool, str]:
+    out = host.run(
+        "runuser -u %s -- php -d display_errors=stderr -r %s %s",
+        user,
+        DB_PROBE_PHP,
+        f"{root}/shared/.env",
+    )
+    try:
+        seen = json.loads(out.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        reason = (out.stderr or out.stdout).strip() or f"rc {out.rc}"
+        return False, f"dari / from {where}: probe as {user} did not run: {reason}"
+    target = f"{seen.get('user', '?')}@{seen.get('host', '?')}/{seen.get('db', '?')}"
+    if not seen.get("ok"):
+        return False, (
+            f"basis data tidak terjangkau dari / database not reachable from {where} "
+            f"as {target} (site user {user}): {seen.get('reason')}"
+        )
+    return True, f"{where} -> {target} as {seen.get('as')}, MariaDB {seen.get('version')}"
 
 
 def _running(host: Any, prefix: str) -> tuple[bool, str]:

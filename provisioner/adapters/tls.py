@@ -11,9 +11,13 @@ import socket
 import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import httpx
 from cryptography import x509
+
+from provisioner.config import Settings
 
 HTTPS_PORT = 443
 
@@ -101,3 +105,51 @@ def fetch_ca_roots(roots_url: str, ca_file: str | None, *, timeout: float = 5.0)
     response = httpx.get(roots_url, verify=verify, timeout=timeout, trust_env=False)
     response.raise_for_status()
     return response.text
+
+
+def tls_extravars(
+    settings: Settings, fqdn: str, *, force: bool = False, directory_url: str | None = None
+) -> dict[str, Any]:
+    """Extra vars of tls.yml for `fqdn` from the settings; `directory_url` (the one the
+    approved plan names) overrides the configured ACME directory."""
+    ca_file = settings.acme_ca_file or settings.secrets_dir / "acme" / "ca.pem"
+    return {
+        "site_fqdn": fqdn,
+        "tls_acme_directory_url": directory_url or settings.acme_directory_url,
+        "tls_acme_ca_file": str(ca_file) if Path(ca_file).exists() else "",
+        "tls_acme_email": settings.acme_email,
+        "tls_renew_days": settings.tls_renew_days,
+        "tls_force": force,
+    }
+
+
+def verification_roots(settings: Settings, dest: Path) -> str | None:
+    """The CA file that sites' certificates are verified with: with `acme_roots_url` (a test
+    CA like the lab's pebble, whose root changes at each start) its current roots, written to
+    `dest`; without it None, the system store. Raises TlsUnavailable when the roots URL does
+    not answer."""
+    if not settings.acme_roots_url:
+        return None
+    ca = settings.acme_ca_file or settings.secrets_dir / "acme" / "ca.pem"
+    try:
+        pem = fetch_ca_roots(settings.acme_roots_url, str(ca) if Path(ca).exists() else None)
+    except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
+        raise TlsUnavailable(f"{settings.acme_roots_url}: {exc}") from exc
+    # pebble makes a new root at each start, and certificates issued before a restart stay
+    # in use until renewal: trust every root seen so far (a test CA only), not just today's.
+    seen_file = Path(ca).parent / "roots-seen.pem"
+    seen = _pem_blocks(seen_file.read_text()) if seen_file.exists() else []
+    for block in _pem_blocks(pem):
+        if block not in seen:
+            seen.append(block)
+    if seen_file.parent.exists():
+        seen_file.write_text("".join(seen))
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_text("".join(seen))
+    return str(dest)
+
+
+def _pem_blocks(text: str) -> list[str]:
+    """The certificates of a PEM bundle, each as its own normalised block."""
+    end = "-----END CERTIFICATE-----"
+    return [part.strip() + "\n" + end + "\n" for part in text.split(end) if part.strip()]

@@ -45,6 +45,11 @@ HOSTING_STEPS: tuple[StepSpec, ...] = (
     StepSpec("checks_prod", S.PRODUCTION, "Uji di server produksi", "Checks on production"),
     StepSpec("letter", S.LIVE, "Surat rekomendasi", "Recommendation letter"),
 )
+# Only in a job whose approved plan names a certificate (provision_plan.tls_targets); it
+# goes right after site_prod, so checks_prod also checks HTTPS.
+TLS_PROD_STEP = StepSpec(
+    "tls_prod", S.PRODUCTION, "Sertifikat TLS produksi", "TLS certificate on production"
+)
 DNS_ONLY_STEPS: tuple[StepSpec, ...] = (
     StepSpec("dns", S.PROVISIONING, "Rekaman DNS", "DNS records"),
     StepSpec("letter", S.LIVE, "Surat balasan", "Reply letter"),
@@ -78,11 +83,25 @@ OPERATION_STEPS: dict[str, tuple[StepSpec, ...]] = {
     ),
 }
 # The request's state at the end of a job of each kind; absent: unchanged.
-KIND_FINAL_STATE: dict[str, RequestState] = {"provision": FINAL_STATE, "retire": S.RETIRED}
+KIND_FINAL_STATE: dict[str, RequestState] = {
+    "provision": FINAL_STATE,
+    "retire": S.RETIRED,
+    "retarget": S.COMPLETED,
+}
+# An approved change-of-target request: its one step moves the site's record through the
+# guarded DNS path; the change request is provisioning while it runs, then completed.
+RETARGET_STEPS: tuple[StepSpec, ...] = (
+    StepSpec("retarget_dns", S.PROVISIONING, "Ubah rekaman DNS", "Change the DNS record"),
+)
 
 
-def provision_steps(hosting: bool) -> tuple[StepSpec, ...]:
-    return HOSTING_STEPS if hosting else DNS_ONLY_STEPS
+def provision_steps(hosting: bool, *, tls: bool = False) -> tuple[StepSpec, ...]:
+    if not hosting:
+        return DNS_ONLY_STEPS
+    if not tls:
+        return HOSTING_STEPS
+    at = [s.name for s in HOSTING_STEPS].index("site_prod") + 1
+    return HOSTING_STEPS[:at] + (TLS_PROD_STEP,) + HOSTING_STEPS[at:]
 
 
 def retire_steps(hosting: bool) -> tuple[StepSpec, ...]:
@@ -101,7 +120,10 @@ def final_state(kind: str) -> RequestState | None:
 
 
 def step_spec(name: str) -> StepSpec:
-    for spec in HOSTING_STEPS + DNS_ONLY_STEPS + sum(OPERATION_STEPS.values(), ()):
+    for spec in (
+        HOSTING_STEPS + (TLS_PROD_STEP,) + DNS_ONLY_STEPS + RETARGET_STEPS
+        + sum(OPERATION_STEPS.values(), ())
+    ):
         if spec.name == name:
             return spec
     raise KeyError(name)

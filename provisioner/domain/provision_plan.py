@@ -1,4 +1,5 @@
-"""The plan the network team approves: DNS records, vhosts, database, deploy source.
+"""The plan the network team approves: DNS records, vhosts, database, deploy source and,
+when an ACME directory is configured, the production name's TLS certificate.
 
 The checksum is stored at approval and recomputed just before the DNS change; a plan
 that differs from what was approved is refused (octoDNS `sync(checksum=)`).
@@ -25,6 +26,8 @@ class Placement:
     web_prod_address: str
     db_host: str
     ttl: int
+    # Production gets a certificate over ACME HTTP-01 from this directory; "" = no TLS.
+    acme_directory_url: str = ""
 
 
 def build_plan(
@@ -46,7 +49,7 @@ def build_plan(
             RecordChange("create", fqdn, "A", placement.ttl, placement.web_prod_address),
             RecordChange("create", dev_fqdn, "A", placement.ttl, placement.web_dev_address),
         )
-        hosting_part: dict[str, Any] | None = {
+        part: dict[str, Any] = {
             "vhosts": [
                 {"host": placement.web_dev_host, "fqdn": dev_fqdn},
                 {"host": placement.web_prod_host, "fqdn": fqdn},
@@ -54,11 +57,24 @@ def build_plan(
             "database": {"host": placement.db_host, "name": db_name, "user": db_user},
             "deploy": {"repo": repo_url, "branch": branch},
         }
+        if placement.acme_directory_url:
+            # Only when asked for: a plan without TLS keeps the shape (and checksum) it had.
+            part["tls"] = [
+                {"host": placement.web_prod_host, "fqdn": fqdn,
+                 "acme": placement.acme_directory_url},
+            ]
+        hosting_part: dict[str, Any] | None = part
     else:
         assert target_address is not None
         changes = (RecordChange("create", fqdn, "A", placement.ttl, target_address),)
         hosting_part = None
     return {"dns": DnsPlan(zone=zone, changes=changes).to_dict(), "hosting": hosting_part}
+
+
+def tls_targets(plan: dict[str, Any] | None) -> list[dict[str, str]]:
+    """The certificates a plan names: [{host, fqdn, acme}], empty when it names none."""
+    hosting = (plan or {}).get("hosting") or {}
+    return list(hosting.get("tls") or [])
 
 
 def plan_checksum(plan: dict[str, Any]) -> str:
@@ -85,4 +101,9 @@ def plan_summary(plan: dict[str, Any]) -> list[str]:
         lines.append(f"+ database {db['name']} (user {db['user']}) @ {db['host']}")
         dep = hosting["deploy"]
         lines.append(f"~ deploy {dep['repo']} ({dep['branch']}) → dev, then the same commit → prod")
+        for tls in tls_targets(plan):
+            lines.append(
+                f"+ TLS certificate {tls['fqdn']} (ACME HTTP-01, {tls['acme']}) + HTTPS vhost "
+                f"@ {tls['host']}"
+            )
     return lines

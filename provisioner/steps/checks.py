@@ -1,4 +1,5 @@
-"""Steps `checks_dev` and `checks_prod`: testinfra on the host and HTTP by the site's name.
+"""Steps `checks_dev` and `checks_prod`: testinfra on the host (including the database as the
+site user sees it) and HTTP by the site's name, plus HTTPS where the site has a certificate.
 The evidence is kept whether the checks pass or fail."""
 
 from __future__ import annotations
@@ -7,9 +8,19 @@ from dataclasses import asdict
 from typing import Any, Literal
 
 from provisioner.adapters.checks import CheckResult, host_checks, http_checks
+from provisioner.adapters.tls import (
+    TlsUnavailable,
+    certificate_info,
+    tls_check,
+    verification_roots,
+)
 from provisioner.config import Settings
 from provisioner.domain.errors import StepFailed
+from provisioner.domain.provision_plan import tls_targets
 from provisioner.steps.base import StepContext
+
+# A certificate closer than this to its end fails the checks (the renewal runs at 30 days).
+TLS_MIN_DAYS = 7
 
 
 class ChecksFailed(StepFailed):
@@ -39,21 +50,115 @@ class ChecksStep:
             ctx.site.dev_fqdn if self.environment == "dev" else ctx.site.fqdn
         )
         manifest = site.get("manifest") or {}
-        results = host_checks(self.settings, self.address, fqdn, site.get("commit", ""))
+        results = host_checks(
+            self.settings,
+            self.address,
+            fqdn,
+            site.get("commit", ""),
+            database=bool(ctx.site.db_name),
+            host_name=self.host,
+        )
         results += http_checks(
             self.address,
             fqdn,
             marker=manifest.get("marker"),
             health_url=manifest.get("health_url"),
         )
+        tls_result, tls_record = self._tls(ctx, fqdn)
+        if tls_result is not None:
+            results.append(tls_result)
         for r in results:
             ctx.log(f"{'PASS' if r.passed else 'FAIL'} {r.name}: {r.detail}")
         if not all(r.passed for r in results):
             raise ChecksFailed(self.name, self.host, results)
-        return {"host": self.host, "fqdn": fqdn, "checks": [asdict(r) for r in results]}
+        out: dict[str, Any] = {
+            "host": self.host,
+            "fqdn": fqdn,
+            "checks": [asdict(r) for r in results],
+        }
+        if tls_record is not None:
+            out["tls"] = tls_record
+        return out
+
+    def _tls(self, ctx: StepContext, fqdn: str) -> tuple[CheckResult | None, dict[str, Any] | None]:
+        """The HTTPS check and what is recorded of the certificate (expiry), or (None, None)
+        for a site whose plan names no certificate on this host.
+
+        Required when this job's TLS step enabled HTTPS, or (a promote / rollback job, which
+        has no TLS step) when the server presents a certificate for the name. When the CA
+        was away there is no certificate yet: recorded as a warning, not a failure — the
+        site serves over HTTP and the scheduled renewal asks again."""
+        step = ctx.outputs.get(f"tls_{self.environment}")
+        planned = any(
+            t.get("host") == self.host and t.get("fqdn") == fqdn for t in tls_targets(ctx.site.plan)
+        )
+        if not planned:
+            return None, None
+        if step is not None and not step.get("https"):
+            why = step.get("warning") or step.get("status")
+            return (
+                CheckResult(
+                    "tls",
+                    True,
+                    _short(f"belum ada sertifikat / no certificate yet, HTTP only: {why}"),
+                ),
+                {"https": False, "status": step.get("status"), "warning": why},
+            )
+        if step is None:
+            try:
+                presented = fqdn in certificate_info(self.address, fqdn).subject_names
+            except TlsUnavailable:
+                presented = False
+            if not presented:
+                why = "no certificate for this name on the server yet; the renewal asks again"
+                return (
+                    CheckResult("tls", True, f"belum ada sertifikat / {why} (HTTP only)"),
+                    {"https": False, "warning": why},
+                )
+        return self._verify_certificate(ctx, fqdn)
+
+    def _verify_certificate(
+        self, ctx: StepContext, fqdn: str
+    ) -> tuple[CheckResult, dict[str, Any]]:
+        try:
+            ca_file = verification_roots(self.settings, ctx.run_dir / "acme-roots.pem")
+        except TlsUnavailable as exc:
+            # The lab's test CA is away and its roots with it: the name and expiry are still
+            # checked, the chain cannot be; said so rather than failing a serving site.
+            try:
+                info = certificate_info(self.address, fqdn)
+            except TlsUnavailable as gone:
+                return CheckResult("tls", False, _short(str(gone))), {"https": False}
+            ok = fqdn in info.subject_names and info.days_left > TLS_MIN_DAYS
+            detail = (
+                f"chain not verified (CA roots unavailable: {exc}); valid for "
+                f"{', '.join(info.subject_names)}, {info.days_left} days left"
+            )
+            return CheckResult("tls", ok, _short(detail)), _record(info)
+        passed, detail = tls_check(self.address, fqdn, ca_file=ca_file, min_days=TLS_MIN_DAYS)
+        try:
+            record = _record(certificate_info(self.address, fqdn))
+        except TlsUnavailable:
+            record = {"https": False}
+        record["verified_with"] = self.settings.acme_roots_url or "system trust store"
+        return CheckResult("tls", passed, _short(detail)), record
 
     def verify(self, ctx: StepContext) -> dict[str, Any] | None:
         return None  # checks are cheap and read-only: run them again
 
     def undo(self, ctx: StepContext) -> None:
         return None
+
+
+def _record(info: Any) -> dict[str, Any]:
+    return {
+        "https": True,
+        "not_after": info.not_after.isoformat(),
+        "days_left": info.days_left,
+        "names": list(info.subject_names),
+    }
+
+
+def _short(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

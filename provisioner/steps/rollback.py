@@ -27,12 +27,14 @@ class RolledBack(ChecksFailed):
     """Production checks failed and production was put back; `undone_steps` tells the runner
     that `site_prod` must run again on a retry."""
 
-    undone_steps = ("site_prod",)
+    undone_steps: tuple[str, ...] = ("site_prod",)
 
     def __init__(self, failed: ChecksFailed, action: str, restored_commit: str) -> None:
         super().__init__(failed.step, failed.server, failed.results)
         # What production serves now ("" = nothing): the request's commit again.
         self.restored_commit = restored_commit
+        if not restored_commit:  # the fresh vhost was removed, its certificate with it
+            self.undone_steps = ("site_prod", "tls_prod")
         self.reason = (
             f"{failed.reason} — produksi dikembalikan otomatis / production rolled back "
             f"automatically: {action}"

@@ -1,5 +1,6 @@
 """Is a subdomain live? What an OPD asks today by phone: does it resolve on every
-authoritative name server, and does the site answer over HTTP."""
+authoritative name server, does the site answer over HTTP, and until when is its TLS
+certificate valid (read over the wire, so a renewal shows at once)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 import httpx
 
 from provisioner.adapters.dns import DnsAdapter
+from provisioner.adapters.tls import TlsUnavailable, certificate_info
 from provisioner.domain.errors import InvalidInput, ProvisionerError
 from provisioner.store import repositories as repo
 from provisioner.store.db import Store
@@ -27,6 +29,9 @@ class SiteStatus:
     http: dict[str, Any]
     request: dict[str, Any] | None
     checked_at: datetime = field(default_factory=utcnow)
+    # {"ok", "not_after", "days_left"} of the certificate served for the name, or
+    # {"ok": False, "detail"} when there is none (HTTP only); None when not resolved.
+    tls: dict[str, Any] | None = None
 
 
 class StatusService:
@@ -84,6 +89,23 @@ class StatusService:
             "ms": round((time.perf_counter() - started) * 1000, 1),
         }
 
+    def _tls(self, address: str, fqdn: str) -> dict[str, Any]:
+        """The certificate the server presents for the name: its expiry, not a verdict on
+        the chain (the production checks verify that)."""
+        if not any(ipaddress.ip_address(address) in net for net in self.networks):
+            return {"ok": False, "detail": f"{address} tidak dipantau / not monitored"}
+        try:
+            info = certificate_info(address, fqdn, timeout=2.0)
+        except TlsUnavailable:
+            return {"ok": False, "detail": "tidak ada HTTPS / no HTTPS"}
+        if fqdn not in info.subject_names:
+            return {"ok": False, "detail": "tidak ada sertifikat untuk nama ini / none for it"}
+        return {
+            "ok": info.days_left > 0,
+            "not_after": info.not_after.strftime("%Y-%m-%d %H:%M UTC"),
+            "days_left": info.days_left,
+        }
+
     def _request_info(self, fqdn: str) -> dict[str, Any] | None:
         with self.store.read() as s:
             req = repo.latest_request_for_fqdn(s, fqdn)
@@ -128,5 +150,6 @@ class StatusService:
         resolved = len(addresses) == 1 and all(isinstance(a, list) for a in answers.values())
         first = next(iter(addresses))[0] if resolved and next(iter(addresses)) else None
         http = self._http(first, fqdn) if first else {"ok": False, "detail": "tidak resolve"}
+        tls = self._tls(first, fqdn) if first else None
         public = {k: v for k, v in info.items() if not k.startswith("_")} if info else None
-        return SiteStatus(fqdn, bool(first) and bool(http["ok"]), answers, http, public)
+        return SiteStatus(fqdn, bool(first) and bool(http["ok"]), answers, http, public, tls=tls)

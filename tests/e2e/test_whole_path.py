@@ -122,9 +122,16 @@ def test_request_to_live_site_and_letter(api: TestClient) -> None:
     assert status["live"] is True and status["http"]["status"] == 200
     assert all(a == ["127.0.2.12"] for a in status["nameservers"].values())
 
+    # The lab configures an ACME CA (pebble), so production also got its certificate.
+    assert status["tls"]["ok"] and status["tls"]["not_after"], status
+
     job = api.get(f"/api/v1/jobs/{job_id}", headers=auth(api, "tech")).json()
-    assert [s["status"] for s in job["steps"]] == ["done"] * 7
-    assert job["steps"][4]["outputs"]["commit"] == job["steps"][2]["outputs"]["commit"]
+    steps = {s["name"]: s for s in job["steps"]}
+    assert list(steps) == ["dns", "database", "site_dev", "checks_dev", "site_prod", "tls_prod",
+                           "checks_prod", "letter"]
+    assert all(s["status"] == "done" for s in job["steps"]), job["steps"]
+    assert steps["site_prod"]["outputs"]["commit"] == steps["site_dev"]["outputs"]["commit"]
+    assert steps["tls_prod"]["outputs"]["https"] is True
 
     # The name is now taken: a second request for it is refused with the reason.
     again = api.post("/api/v1/requests", json=request_body(label), headers=auth(api, "opd"))

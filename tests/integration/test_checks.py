@@ -196,3 +196,43 @@ def test_runs_leave_no_secret(lab: Settings, runs: Path, deployed: tuple[str, st
     leaked = [p for p in runs.rglob("*") if p.is_file() and password.encode() in p.read_bytes()]
     assert leaked == []
     assert "db_password" not in (runs / "site" / "env" / "extravars").read_text()
+
+
+def test_host_checks_reach_the_database_as_the_site_user(
+    lab: Settings, deployed: tuple[str, str]
+) -> None:
+    fqdn, commit = deployed
+    started = time.monotonic()
+    results = by_name(host_checks(lab, WEB_ADDRESS, fqdn, commit, database=True, host_name=WEB))
+    elapsed = time.monotonic() - started
+    db = results["database_reachable"]
+    assert db.passed, db.detail
+    # Names where from and to, and that it was the site's own MariaDB user.
+    assert f"{WEB} ({WEB_ADDRESS})" in db.detail and "@127.0.2.30/" in db.detail
+    assert f"{fqdn.split('.')[0]}@127.0.2." in db.detail  # CURRENT_USER() as MariaDB saw it
+    assert elapsed < 12, f"host checks with the database took {elapsed:.1f} s"
+
+
+@pytest.mark.parametrize(
+    ("edit", "reason"),
+    [
+        ('s/^DB_PASSWORD=.*/DB_PASSWORD="wrong-password"/', "Access denied"),
+        (f's/^DB_HOST=.*/DB_HOST="{UNUSED}"/', "2002"),  # nothing listens there
+    ],
+    ids=["wrong-password", "database-host-down"],
+)
+def test_database_check_names_the_host_and_the_reason(
+    lab: Settings, deployed: tuple[str, str], edit: str, reason: str
+) -> None:
+    fqdn, commit = deployed
+    env = f"/var/www/{fqdn}/shared/.env"
+    ssh(lab, f"cp -p {env} {env}.keep && sed -i '{edit}' {env}")
+    try:
+        results = host_checks(lab, WEB_ADDRESS, fqdn, commit, database=True, host_name=WEB)
+    finally:
+        ssh(lab, f"mv -f {env}.keep {env}")
+    db = by_name(results)["database_reachable"]
+    assert not db.passed
+    assert f"from {WEB} ({WEB_ADDRESS})" in db.detail and reason in db.detail, db.detail
+    # Everything else about the site is still fine: only the database check failed.
+    assert [r.name for r in results if not r.passed] == ["database_reachable"]

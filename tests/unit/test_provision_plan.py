@@ -45,3 +45,26 @@ def test_dns_only_plan_points_at_the_target():
              db_name=None, db_user=None)
     assert p["hosting"] is None
     assert any("127.0.2.99" in line for line in plan_summary(p))
+
+
+def test_tls_is_planned_for_production_only_when_an_acme_directory_is_configured():
+    from dataclasses import replace
+
+    from provisioner.domain.jobs import provision_steps
+    from provisioner.domain.provision_plan import tls_targets
+
+    assert tls_targets(plan()) == [] and "tls" not in plan()["hosting"]
+    acme = "https://127.0.2.53:14000/dir"
+    with_tls = plan(placement=replace(PLACE, acme_directory_url=acme))
+    assert tls_targets(with_tls) == [
+        {"host": "web-prod", "fqdn": "dinkes.demokab.go.id", "acme": acme}
+    ]
+    assert plan_checksum(with_tls) != plan_checksum(plan())
+    assert any("TLS certificate dinkes.demokab.go.id" in line for line in plan_summary(with_tls))
+    names = [s.name for s in provision_steps(True, tls=True)]
+    assert names[names.index("site_prod") + 1] == "tls_prod"
+    assert names[names.index("tls_prod") + 1] == "checks_prod"
+    assert "tls_prod" not in [s.name for s in provision_steps(True)]
+    dns_only = plan(hosting=False, target_address="127.0.2.99", repo_url=None, branch=None,
+                    db_name=None, db_user=None, placement=replace(PLACE, acme_directory_url=acme))
+    assert tls_targets(dns_only) == []

@@ -1,0 +1,121 @@
+"""Step `tls_prod`: a certificate over ACME HTTP-01 for the production name and its HTTPS
+vhost (tls.yml), right after `site_prod` and before `checks_prod`.
+
+Only a job whose approved plan names a certificate has this step, and it gets the one the
+plan names (host, name, ACME directory). A CA that cannot be reached or refuses does not
+fail the site: the step is done with `status: unavailable` and a warning, HTTP keeps being
+served, `checks_prod` records that there is no certificate yet, and the scheduler's renewal
+(`workflow.tls_renewal`) asks again every 12 h. A refused HTTPS configuration (configtest)
+is a failure like any other vhost change.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from provisioner.adapters.ansible import AnsibleAdapter
+from provisioner.adapters.tls import TlsUnavailable, certificate_info, tls_extravars
+from provisioner.config import Settings
+from provisioner.domain.provision_plan import tls_targets
+from provisioner.steps.base import StepContext
+
+Environment = Literal["dev", "prod"]
+
+
+class TlsStep:
+    def __init__(
+        self,
+        ansible: AnsibleAdapter,
+        settings: Settings,
+        *,
+        environment: Environment,
+        host: str,
+        address: str,
+    ) -> None:
+        self.ansible = ansible
+        self.settings = settings
+        self.environment = environment
+        self.name = f"tls_{environment}"
+        self.host = host
+        self.address = address
+
+    def _target(self, ctx: StepContext) -> dict[str, str] | None:
+        """The certificate the approved plan names for this step's host, if any."""
+        for target in tls_targets(ctx.site.plan):
+            if target.get("host") == self.host:
+                return target
+        return None
+
+    def apply(self, ctx: StepContext) -> dict[str, Any]:
+        target = self._target(ctx)
+        if target is None:
+            ctx.log(f"{self.name}: the plan names no certificate for {self.host}; nothing to do")
+            return {"host": self.host, "status": "not_planned", "https": False}
+        fqdn = target["fqdn"]
+        ctx.log(f"{self.name}: certificate for {fqdn} @ {self.host} from {target['acme']}")
+        result = self.ansible.run(
+            "tls.yml",
+            extravars=tls_extravars(self.settings, fqdn, directory_url=target["acme"]),
+            limit=self.host,
+            run_dir=ctx.run_dir,
+            step=self.name,
+            cancel=ctx.cancelled,
+        )
+        ctx.log(result.stdout)
+        out = result.outputs
+        status = str(out.get("tls_status", ""))
+        output: dict[str, Any] = {
+            "host": self.host,
+            "fqdn": fqdn,
+            "acme": target["acme"],
+            "status": status,
+            "https": bool(out.get("tls_https")),
+            "not_after": out.get("tls_not_after") or None,
+            "days_left": out.get("tls_days_left"),
+            "seconds": round(result.duration_s, 2),
+        }
+        if status == "unavailable":
+            output["warning"] = (
+                f"{out.get('tls_reason') or 'CA unavailable'} — HTTPS belum aktif, "
+                "perpanjangan terjadwal mencoba lagi / HTTPS not enabled yet, the scheduled "
+                "renewal tries again"
+            )
+            ctx.log(f"WARNING {self.name}: {output['warning']}")
+        return output
+
+    def verify(self, ctx: StepContext) -> dict[str, Any] | None:
+        """After a restart: done if the server already presents a certificate for the name
+        that is not due for renewal; otherwise the (idempotent) playbook runs again."""
+        target = self._target(ctx)
+        if target is None:
+            return {"host": self.host, "status": "not_planned", "https": False}
+        try:
+            info = certificate_info(self.address, target["fqdn"])
+        except TlsUnavailable:
+            return None
+        due = info.days_left < self.settings.tls_renew_days
+        if target["fqdn"] not in info.subject_names or due:
+            return None
+        return {
+            "host": self.host,
+            "fqdn": target["fqdn"],
+            "acme": target["acme"],
+            "status": "valid",
+            "https": True,
+            "not_after": info.not_after.strftime("%b %d %H:%M:%S %Y GMT"),
+            "days_left": info.days_left,
+        }
+
+    def undo(self, ctx: StepContext) -> None:
+        """Remove the HTTPS vhost and the certificate; the HTTP vhost stays (site_prod's
+        own undo removes that)."""
+        target = self._target(ctx)
+        if target is None:
+            return
+        self.ansible.run(
+            "tls.yml",
+            extravars={"site_fqdn": target["fqdn"], "tls_state": "absent"},
+            limit=self.host,
+            run_dir=ctx.run_dir / "undo",
+            step=f"undo-{self.name}",
+        )
