@@ -237,8 +237,18 @@ def _tree_private(host: Any, root: str, user: str) -> tuple[bool, str]:
     return passed, f"{root} mode {tree.mode:04o} {tree.user}:{tree.group}"
 
 
+# The vhost role holds this lock (exclusively) for every config change and reload, including
+# PHP-FPM's worker hand-over; reading processes under it (shared) never sees another site's
+# reload half-done, which made the pool check fail spuriously while other sites deployed.
+WEB_LOCK = "/run/lock/provisioner-web.lock"
+
+
+def _ps_settled(host: Any, columns: str) -> Any:
+    return host.run(f"flock -s -w 120 {WEB_LOCK} ps -e {columns}")
+
+
 def _fpm_pool(host: Any, fqdn: str, user: str) -> tuple[bool, str]:
-    out = host.run("ps -e -o user:40= -o args=")
+    out = _ps_settled(host, "-o user:40= -o args=")
     owners = sorted(
         {
             line.split(None, 1)[0]
@@ -272,7 +282,7 @@ def _database(host: Any, root: str, user: str, where: str) -> tuple[bool, str]:
 
 def _running(host: Any, prefix: str) -> tuple[bool, str]:
     # comm, not the command line: "apache2" / "php-fpm8.2" (the pool workers say "php-fpm8.2").
-    out = host.run("ps -e -o comm=")
+    out = _ps_settled(host, "-o comm=")
     names = sorted({n for n in out.stdout.split() if n.startswith(prefix)})
     count = sum(1 for n in out.stdout.split() if n.startswith(prefix))
     return count > 0, f"{count} process(es) {', '.join(names) or prefix}"
