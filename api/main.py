@@ -9,7 +9,18 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
-from api.routes import admin, audit, auth, deployments, dns, jobs, public, requests, review
+from api.routes import (
+    admin,
+    audit,
+    auth,
+    deployments,
+    dns,
+    jobs,
+    letters_api,
+    public,
+    requests,
+    review,
+)
 from api.routes.ops import install_ops
 from api.web import account, opd, pages, team
 from provisioner.config import Settings, get_settings
@@ -69,6 +80,7 @@ def create_app(
     app.include_router(admin.router)
     app.include_router(audit.router)
     app.include_router(review.router)
+    app.include_router(letters_api.router)  # letter of record, corrections
     app.include_router(pages.router)
     app.include_router(account.router)
     app.include_router(opd.router)

@@ -17,9 +17,11 @@ from provisioner.steps.checks import ChecksStep
 from provisioner.steps.database import DatabaseStep
 from provisioner.steps.dns_apply import DnsChanges
 from provisioner.steps.dns_records import DnsRecordsStep
+from provisioner.steps.dns_retarget import RetargetDnsStep
 from provisioner.steps.hosting_workflow import hosting_workflow_steps
 from provisioner.steps.letter import LetterSettings, LetterStep
 from provisioner.steps.site import SiteStep
+from provisioner.steps.tls import TlsStep
 from provisioner.store.db import Store, migrate
 from provisioner.workflow.availability import AvailabilityService
 from provisioner.workflow.deployments import DeploymentService
@@ -79,8 +81,10 @@ def build_steps(settings: Settings, store: Store, dns: DnsAdapter) -> dict[str, 
         letters_dir=st.letters_dir,
         prod_server=f"{st.web_prod_host} ({st.web_prod_address})",
     )
+    dns_changes = DnsChanges.from_settings(st, store)
     steps: list[Step] = [
-        DnsRecordsStep(DnsChanges.from_settings(st, store)),
+        DnsRecordsStep(dns_changes),
+        RetargetDnsStep(dns_changes, store),  # an approved change of target
         DatabaseStep(ansible, db_host=st.db_host, client_hosts=st.db_client_hosts),
         SiteStep(
             ansible,
@@ -98,6 +102,10 @@ def build_steps(settings: Settings, store: Store, dns: DnsAdapter) -> dict[str, 
             host=st.web_prod_host,
             db_address=st.db_address,
             keep_releases=st.keep_releases,
+        ),
+        # In a job only when its approved plan names a certificate (provision_steps(tls=)).
+        TlsStep(
+            ansible, st, environment="prod", host=st.web_prod_host, address=st.web_prod_address
         ),
         ChecksStep(st, environment="prod", host=st.web_prod_host, address=st.web_prod_address),
         LetterStep(store, letter),
@@ -150,5 +158,6 @@ def build_services(settings: Settings, *, migrate_store: bool = True) -> Service
     # --- people: notifications on hand-offs; a deactivation request retires the site ---
     services.people = build_people(store, settings)
     requests.on_handoff = services.people.notifier.notify_later
+    runner.on_request_state = services.people.notifier.announce_state  # live, letter issued
     requests.on_retire_approved = retire_hook(services.retirements)
     return services

@@ -143,6 +143,22 @@ ID: dict[str, str] = {
     "review.reason": "Alasan penolakan",
     "review.approved": "Disetujui; pekerjaan diantrekan.",
     "review.rejected": "Ditolak.",
+    "review.note": "Catatan perbaikan untuk OPD",
+    "review.note_hint": "apa yang harus diperbaiki; jam SLA berhenti sampai OPD mengajukan ulang",
+    "review.return": "Kembalikan untuk perbaikan",
+    "review.field_note": "Catatan perbaikan",
+    "review.field_reason": "Alasan penolakan",
+    "req.revision": "Catatan perbaikan dari tim jaringan",
+    "req.revise_title": "Perbaiki dan ajukan ulang",
+    "req.revise_hint": "Ubah isian yang diminta, lalu ajukan ulang. Nama subdomain dan OPD tetap.",
+    "req.resubmit": "Ajukan ulang",
+    "req.returned": "Permohonan dikembalikan ke OPD untuk perbaikan; OPD sudah diberi tahu.",
+    "req.resubmitted": "Permohonan diajukan ulang.",
+    "drift.repair": "Perbaiki (setujui rencana ini)",
+    "drift.repair_hint": (
+        "Rencana di atas diterapkan lewat jalur DNS yang dijaga, hanya jika masih sama persis."
+    ),
+    "drift.repaired": "Perbaikan diterapkan",
     "review.create": "buat",
     "review.update": "ubah",
     "review.delete": "hapus",
@@ -329,6 +345,25 @@ EN: dict[str, str] = {
     "review.reason": "Reason for rejection",
     "review.approved": "Approved; the job is queued.",
     "review.rejected": "Rejected.",
+    "review.note": "What the agency must revise",
+    "review.note_hint": "what to fix; the SLA clock stops until the agency submits again",
+    "review.return": "Return for revision",
+    "review.field_note": "Revision note",
+    "review.field_reason": "Reason for rejection",
+    "req.revision": "Revision requested by the network team",
+    "req.revise_title": "Revise and submit again",
+    "req.revise_hint": (
+        "Change what was asked for, then submit again. The subdomain and agency stay."
+    ),
+    "req.resubmit": "Submit again",
+    "req.returned": "The request was returned to the agency for revision; the agency was notified.",
+    "req.resubmitted": "The request was submitted again.",
+    "drift.repair": "Repair (approve this plan)",
+    "drift.repair_hint": (
+        "The plan above is applied through the guarded DNS path, only if it is still "
+        "exactly the same."
+    ),
+    "drift.repaired": "Repair applied",
     "review.create": "create",
     "review.update": "update",
     "review.delete": "delete",

@@ -34,6 +34,12 @@ TEXT_FIELDS = (
     "repo", "branch", "target_address", "request_type", "site_kind", "stack",
 )
 MAX_FIELD = 4000
+# What an OPD may change when it revises a returned request (the workflow's list).
+REVISION_FIELDS = (
+    "purpose", "contact_name", "contact_nip", "contact_position", "contact_rank",
+    "contact_email", "contact_phone", "letter_number", "letter_date",
+)
+OPTIONAL_REVISION_FIELDS = ("contact_nip", "contact_position", "contact_rank")
 LOG_TAIL = 20_000
 
 
@@ -55,7 +61,12 @@ def error_page(request: Request, actor: Actor | None, exc: Exception) -> HTMLRes
 
 
 def letters_of(services: Services) -> LetterService:
-    return LetterService(services.store, services.settings)
+    people = services.people
+    return LetterService(
+        services.store,
+        services.settings,
+        on_issued=people.notifier.notify_later if people is not None else None,
+    )
 
 
 # --- my requests --------------------------------------------------------------------
@@ -180,9 +191,30 @@ def request_detail(
     services: ServicesDep,
     actor: SignedIn,
     submitted: int = 0,
+    returned: int = 0,
+    resubmitted: int = 0,
     scan_error: str | None = None,
 ) -> HTMLResponse:
     """The request, the status of every step of every job, its letters."""
+    flash = (
+        "req.submitted" if submitted else "req.returned" if returned
+        else "req.resubmitted" if resubmitted else None
+    )  # fmt: skip
+    return _detail_page(request, request_id, services, actor, flash=flash, scan_error=scan_error)
+
+
+def _detail_page(
+    request: Request,
+    request_id: int,
+    services: Services,
+    actor: Actor,
+    *,
+    flash: str | None = None,
+    scan_error: str | None = None,
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
     try:
         req = services.requests.get(request_id, actor)
         letters = letters_of(services).letters(request_id, actor)
@@ -194,6 +226,9 @@ def request_detail(
         (j for j in reversed(req.jobs) if j.state in ("queued", "running")), None
     )
     latest = req.jobs[-1] if req.jobs else None
+    revision = {f: getattr(req, f) for f in REVISION_FIELDS}
+    revision["letter_date"] = req.letter_date.isoformat()
+    revision.update(values or {})
     return render(
         request,
         "request_detail.html",
@@ -203,7 +238,7 @@ def request_detail(
             "clocks": clocks,
             "state_label": state_label,
             "live_job": running or latest,
-            "submitted": bool(submitted),
+            "flash": flash,
             "scan_error": scan_error,
             "can_upload": actor.role in (Role.OPD, Role.APPROVER, Role.ADMIN),
             "can_correct": actor.role in (Role.APPROVER, Role.ADMIN),
@@ -212,11 +247,51 @@ def request_detail(
             and not getattr(req, "letter_approved_by", None),
             "can_decide": actor.role in (Role.NETWORK, Role.ADMIN)
             and req.state in ("submitted", "verified"),
+            "can_resubmit": actor.role in (Role.OPD, Role.ADMIN) and req.state == "returned",
+            "revision": revision,
+            "revision_fields": REVISION_FIELDS,
+            "errors": errors or {},
             "max_mb": MAX_PDF_BYTES // 1024 // 1024,
         },
         actor=actor,
         csrf=page_csrf(request, actor),
+        status_code=status_code,
     )
+
+
+@router.post("/requests/{request_id}/resubmit", response_class=HTMLResponse)
+async def resubmit(
+    request: Request, request_id: int, services: ServicesDep, actor: SignedIn
+) -> Response:
+    """The OPD revises a returned request (only the revisable fields) and submits it
+    again; every refusal comes back on the page, next to its field."""
+    form = await request.form()
+    values = {f: str(form.get(f, ""))[:MAX_FIELD] for f in REVISION_FIELDS if f in form}
+    changes: dict[str, Any] = {
+        f: (v.strip() or None) if f in OPTIONAL_REVISION_FIELDS else v
+        for f, v in values.items()
+    }
+    try:
+        if "letter_date" in changes:
+            try:
+                changes["letter_date"] = date.fromisoformat(values["letter_date"])
+            except ValueError:
+                raise InvalidInput(
+                    "letter_date", "Tanggal tidak sah (YYYY-MM-DD) / Invalid date (YYYY-MM-DD)"
+                ) from None
+        if "contact_phone" in changes:
+            changes["contact_phone"] = changes["contact_phone"] or ""
+        services.requests.resubmit_revised(
+            request_id, actor, changes, client_ip=client_ip(request)
+        )
+    except InvalidInput as exc:
+        return _detail_page(
+            request, request_id, services, actor, errors={exc.field: exc.message},
+            values=values, status_code=422,
+        )  # fmt: skip
+    except (Forbidden, NotFound, Conflict) as exc:
+        return error_page(request, actor, exc)
+    return RedirectResponse(f"/requests/{request_id}?resubmitted=1", status_code=303)
 
 
 @router.get("/jobs/{job_id}/live")

@@ -5,6 +5,7 @@ the approver's dashboard. Routes call the workflow only."""
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -15,9 +16,11 @@ from api.web.opd import error_page
 from api.web.plan_view import plan_sections
 from api.web.render import render, state_label
 from api.web.session_bridge import CsrfProtect, SignedIn, client_ip, page_csrf
-from provisioner.domain.actors import Action, Role, ensure_allowed
-from provisioner.domain.errors import ProvisionerError
+from provisioner.domain.actors import Action, Actor, Role, ensure_allowed
+from provisioner.domain.errors import Forbidden, InvalidInput, ProvisionerError
 from provisioner.domain.provision_plan import plan_checksum
+from provisioner.wiring import Services
+from provisioner.workflow.dns_drift import DriftService
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfProtect])
 
@@ -44,7 +47,19 @@ def approval_queue(request: Request, services: ServicesDep, actor: SignedIn) -> 
 
 @router.get("/requests/{request_id}/review", response_class=HTMLResponse)
 def review(request: Request, request_id: int, services: ServicesDep, actor: SignedIn) -> Response:
-    """The plan the approval covers, as a diff, with approve / reject."""
+    """The plan the approval covers, as a diff, with approve / return / reject."""
+    return _review_page(request, request_id, services, actor)
+
+
+def _review_page(
+    request: Request,
+    request_id: int,
+    services: Services,
+    actor: Actor,
+    *,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
     try:
         ensure_allowed(actor, Action.DECIDE)
         req = services.requests.get(request_id, actor)
@@ -59,10 +74,11 @@ def review(request: Request, request_id: int, services: ServicesDep, actor: Sign
             "sections": plan_sections(plan),
             "checksum": plan_checksum(plan),
             "state_label": state_label,
-            "error": request.query_params.get("error"),
+            "errors": errors or {},
         },
         actor=actor,
         csrf=page_csrf(request, actor),
+        status_code=status_code,
     )
 
 
@@ -95,32 +111,92 @@ def reject(
     """Reject with a reason (required); the name is released."""
     try:
         services.requests.reject(request_id, actor, reason, client_ip=client_ip(request))
+    except InvalidInput as exc:
+        return _review_page(
+            request, request_id, services, actor, errors={exc.field: exc.message},
+            status_code=422,
+        )  # fmt: skip
     except ProvisionerError as exc:
         return error_page(request, actor, exc)
     return RedirectResponse(f"/requests/{request_id}", status_code=303)
 
 
+@router.post("/requests/{request_id}/return")
+def return_for_revision(
+    request: Request,
+    request_id: int,
+    services: ServicesDep,
+    actor: SignedIn,
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Return the request to the OPD with what to revise (required); its SLA clock stops
+    until the OPD submits it again, and the OPD is notified."""
+    try:
+        services.requests.return_for_revision(
+            request_id, actor, note, client_ip=client_ip(request)
+        )
+    except InvalidInput as exc:
+        return _review_page(
+            request, request_id, services, actor, errors={exc.field: exc.message},
+            status_code=422,
+        )  # fmt: skip
+    except ProvisionerError as exc:
+        return error_page(request, actor, exc)
+    return RedirectResponse(f"/requests/{request_id}?returned=1", status_code=303)
+
+
 @router.get("/drift", response_class=HTMLResponse)
-def dns_drift(request: Request, services: ServicesDep, actor: SignedIn) -> Response:
-    """What changed in the zone behind provisioner's back (dns area's DriftService)."""
+def dns_drift(
+    request: Request, services: ServicesDep, actor: SignedIn, repaired: str | None = None
+) -> Response:
+    """What changed in the zone behind provisioner's back (dns area's DriftService), with
+    each zone's repair plan and the button that approves it."""
+    return _drift_page(request, services, actor, repaired=repaired)
+
+
+def _drift_page(
+    request: Request,
+    services: Services,
+    actor: Actor,
+    *,
+    repaired: str | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
     try:
         ensure_allowed(actor, Action.DECIDE)
     except ProvisionerError as exc:
         return error_page(request, actor, exc)
-    zones: list[dict[str, Any]] | None
-    error = None
+    zones: list[dict[str, Any]]
     try:
-        from provisioner.workflow.dns_drift import DriftService
-    except ImportError:
-        zones = None
-    else:
-        try:
-            zones = [z.to_dict() for z in
-                     DriftService.from_settings(services.settings, services.store).detect()]
-        except ProvisionerError as exc:
-            zones, error = [], exc.message
-    return render(request, "drift.html", {"zones": zones, "error": error},
-                  actor=actor, csrf=page_csrf(request, actor))
+        zones = [z.to_dict() for z in
+                 DriftService.from_settings(services.settings, services.store).detect()]
+    except ProvisionerError as exc:
+        zones, error = [], exc.message
+    return render(request, "drift.html", {"zones": zones, "error": error, "repaired": repaired},
+                  actor=actor, csrf=page_csrf(request, actor), status_code=status_code)
+
+
+@router.post("/drift/repair")
+def repair_drift(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    zone: Annotated[str, Form(max_length=253)],
+    checksum: Annotated[str, Form(max_length=64)],
+) -> Response:
+    """Approve a zone's repair plan (network team): applied through the guarded DNS path
+    only if it is still exactly the plan that was shown (its checksum)."""
+    try:
+        DriftService.from_settings(services.settings, services.store).repair(
+            zone, checksum, actor
+        )
+    except Forbidden as exc:
+        return error_page(request, actor, exc)
+    except ProvisionerError as exc:
+        # The plan changed or a record moved meanwhile: show the fresh report and why.
+        return _drift_page(request, services, actor, error=exc.message, status_code=409)
+    return RedirectResponse(f"/drift?repaired={quote(zone)}", status_code=303)
 
 
 # --- technical team -------------------------------------------------------------------
@@ -203,8 +279,6 @@ def retry(request: Request, job_id: int, services: ServicesDep, actor: SignedIn)
 def dashboard(request: Request, services: ServicesDep, actor: SignedIn) -> Response:
     """Open requests, overdue steps (people area's SLA clocks), time to live per month."""
     if actor.role not in (Role.APPROVER, Role.ADMIN, Role.NETWORK, Role.TECHNICAL):
-        from provisioner.domain.errors import Forbidden
-
         return error_page(request, actor, Forbidden("Dasbor untuk tim / Dashboard for staff"))
     rows = services.requests.list(actor)
     sla = getattr(getattr(services, "people", None), "sla", None)

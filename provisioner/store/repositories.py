@@ -112,8 +112,13 @@ def get_request_by_ticket(session: Session, ticket: str) -> Request:
 
 
 def latest_request_for_fqdn(session: Session, fqdn: str) -> Request | None:
+    """The site's own request: change requests about it (target, contact, deactivation)
+    carry the same fqdn but are not the site."""
     return session.scalar(
-        select(Request).where(Request.fqdn == fqdn).order_by(Request.id.desc()).limit(1)
+        select(Request)
+        .where(Request.fqdn == fqdn, Request.request_type == "new")
+        .order_by(Request.id.desc())
+        .limit(1)
     )
 
 

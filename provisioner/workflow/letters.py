@@ -8,6 +8,7 @@ letter of record is an additional file; a correction is a new letter naming the 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -94,10 +95,19 @@ def _check_pdf(data: bytes, field: str) -> None:
 class LetterService:
     """Verification, letter of record and corrections, for the web pages and the API."""
 
-    def __init__(self, store: Store, settings: Settings) -> None:
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        *,
+        on_issued: Callable[[int, str], None] | None = None,
+    ) -> None:
         self.store = store
         self.settings = settings
         self.config = LetterSettings.from_settings(settings)
+        # Notifications (people area): called with (request_id, "letter_issued") after a
+        # correction letter is issued, as the job's letter step is announced by the runner.
+        self.on_issued = on_issued
 
     def _by_code(self, code: str) -> Letter | None:
         code = code.strip().upper()
@@ -225,6 +235,12 @@ class LetterService:
                 "Hanya pejabat penanda tangan atau admin yang boleh membetulkan surat / "
                 "Only the approver or an admin may correct a letter"
             )
+        if not changes:
+            raise InvalidInput(
+                "addressee",
+                "Isi yang dibetulkan (mis. Yth., Hal) / Give what to correct (e.g. addressee, "
+                "subject)",
+            )
         unknown = sorted(set(changes) - set(CORRECTABLE_FIELDS))
         if unknown:
             raise InvalidInput(
@@ -259,4 +275,6 @@ class LetterService:
                 request_id=old.request_id,
                 detail={"replaces": old.number, "letter": letter.number},
             )
+        if self.on_issued is not None:
+            self.on_issued(old.request_id, "letter_issued")
         return letter

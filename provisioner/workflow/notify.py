@@ -13,6 +13,7 @@ from provisioner.adapters.webhook import WebhookSender
 from provisioner.config import Settings
 from provisioner.domain.actors import Role
 from provisioner.domain.errors import ProvisionerError
+from provisioner.domain.states import RequestState
 from provisioner.store import repositories as repo
 from provisioner.store import repositories_people as prepo
 from provisioner.store.db import Store
@@ -43,6 +44,14 @@ SUBJECTS: dict[str, str] = {
     "evaluation": "Evaluasi 6 bulan setelah aktif / Six-month evaluation due",
 }
 
+# Request states the job runner reaches that people are told about (runner.on_request_state).
+STATE_EVENTS: dict[str, str] = {
+    RequestState.LIVE: "live",
+    RequestState.LETTER_ISSUED: "letter_issued",
+}
+# Sent once per request: a job retried after going live does not announce it again.
+ONCE_EVENTS = frozenset({"live"})
+
 
 @dataclass(frozen=True)
 class Notice:
@@ -54,6 +63,8 @@ class Notice:
     body: str
     link: str
     recipients: list[str]
+    # Further direct links for this event (the live site, the letter's PDF …).
+    links: dict[str, str] = field(default_factory=dict)
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -64,7 +75,17 @@ class Notice:
             "subject": self.subject,
             "text": self.body,
             "link": self.link,
+            "links": self.links,
         }
+
+
+LINK_TITLES: dict[str, str] = {
+    "site": "Situs / Site",
+    "status": "Status",
+    "letter": "Surat (PDF) / Letter (PDF)",
+    "letter_number": "Nomor surat / Letter number",
+    "verify": "Verifikasi / Verification",
+}
 
 
 def request_link(public_url: str, request_id: int) -> str:
@@ -99,6 +120,7 @@ class Notifier:
                         if u.role == who and u.email and not u.disabled
                     ]
             link = request_link(self.public_url, req.id)
+            links = self._event_links(s, event, req.id, req.fqdn)
             subject = f"[{req.ticket}] {SUBJECTS.get(event, event)}"
             body = (
                 f"{SUBJECTS.get(event, event)}\n\n"
@@ -107,11 +129,33 @@ class Notifier:
                 f"OPD / Agency: {req.agency}\n"
                 f"Status: {req.state}\n"
                 + (f"\n{extra}\n" if extra else "")
+                + "".join(f"{LINK_TITLES[k]}: {v}\n" for k, v in links.items())
                 + f"\nBuka / Open: {link}\n"
             )
             ticket, fqdn = req.ticket, req.fqdn
         unique = list(dict.fromkeys(recipients))
-        return Notice(event, request_id, ticket, fqdn, subject, body, link, unique)
+        return Notice(event, request_id, ticket, fqdn, subject, body, link, unique, links)
+
+    def _event_links(self, s: Any, event: str, request_id: int, fqdn: str) -> dict[str, str]:
+        base = self.public_url.rstrip("/")
+        if event == "live":
+            return {"site": f"http://{fqdn}/", "status": f"{base}/site/{fqdn}"}
+        if event == "letter_issued":
+            letter = repo.letter_for_request(s, request_id)
+            if letter is not None:
+                return {
+                    "letter": f"{base}/letters/{letter.id}.pdf",
+                    "letter_number": letter.number,
+                    "verify": f"{base}/verify/{letter.verification_code}",
+                }
+        return {}
+
+    def _already_sent(self, event: str, request_id: int) -> bool:
+        with self.store.read() as s:
+            return any(
+                e.action == "notify:sent" and (e.detail or {}).get("event") == event
+                for e in repo.events_for_request(s, request_id)
+            )
 
     def notify(self, event: str, request_id: int, extra: str = "") -> Notice:
         """Send now (both channels that are configured) and record the outcome."""
@@ -142,6 +186,13 @@ class Notifier:
             )
         return notice
 
+    def announce_state(self, request_id: int, state: str) -> None:
+        """Hook for the job runner: a request reached a state people are told about (live,
+        letter issued) — the requester and the person responsible, with direct links."""
+        event = STATE_EVENTS.get(state)
+        if event is not None:
+            self.notify_later(request_id, event)
+
     def notify_later(self, request_id: int, event: str) -> None:
         """Hand-off hook for the request workflow: send in the background so a slow mail
         server never holds up an approval."""
@@ -150,6 +201,8 @@ class Notifier:
 
     def _safe_notify(self, event: str, request_id: int) -> None:
         try:
+            if event in ONCE_EVENTS and self._already_sent(event, request_id):
+                return
             self.notify(event, request_id)
         except Exception:  # a notification must never take the service down
             log.exception("notification %s for request %s failed", event, request_id)

@@ -4,6 +4,7 @@ retry. Every hand-off is recorded with who and when."""
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import hashlib
 import secrets
 from collections.abc import Callable
@@ -17,13 +18,26 @@ from sqlalchemy.orm import Session
 
 from provisioner.config import Settings
 from provisioner.domain.actors import Action, Actor, Role, ensure_allowed
+from provisioner.domain.dns_plan import DnsPlan, RecordChange
 from provisioner.domain.errors import Conflict, InvalidInput
-from provisioner.domain.jobs import JobState, StepStatus, provision_steps, site_lock_key
+from provisioner.domain.jobs import (
+    RETARGET_STEPS,
+    JobState,
+    StepStatus,
+    provision_steps,
+    site_lock_key,
+)
 from provisioner.domain.naming import NamingPolicy
-from provisioner.domain.provision_plan import Placement, build_plan, plan_checksum
+from provisioner.domain.provision_plan import (
+    Placement,
+    build_plan,
+    plan_checksum,
+    tls_targets,
+)
 from provisioner.domain.requests import RequestDraft, db_identifiers, format_ticket, normalise_draft
 from provisioner.domain.states import RequestState, ensure_transition
 from provisioner.store import repositories as repo
+from provisioner.store import repositories_dns as dns_registry
 from provisioner.store.db import Store
 from provisioner.store.models import Job, Request, utcnow
 from provisioner.store.secrets import SecretBox
@@ -41,9 +55,6 @@ class RequestService:
     # PEOPLE_API.md). Called after the deactivation request is approved with the live
     # site's request id, the approver, the requester and the reason.
     on_retire_approved: Callable[[int, Actor, Actor, str], None] | None = None
-    # Change of target/DNS: wired to a DNS job by whoever owns it; until then the approved
-    # change waits for the technical team (state approved).
-    on_retarget_approved: Callable[[int, Actor], None] | None = None
     # Notifications (people area): called after each hand-off with (request_id, event).
     on_handoff: Callable[[int, str], None] = field(default=lambda _rid, _event: None)
 
@@ -56,6 +67,7 @@ class RequestService:
             web_prod_address=st.web_prod_address,
             db_host=st.db_host,
             ttl=st.dns_ttl,
+            acme_directory_url=st.acme_directory_url,  # TLS on production when configured
         )
 
     def _today(self) -> Any:
@@ -181,6 +193,8 @@ class RequestService:
             return self._plan_for(req)
 
     def _plan_for(self, req: Request) -> dict[str, Any]:
+        if req.request_type == "change_target":
+            return _retarget_plan(req, self._owned_a_record(req), self.settings.dns_ttl)
         if req.request_type != "new":
             return _change_plan(req)
         db_name, db_user = db_identifiers(req.label) if req.hosting else (None, None)
@@ -197,6 +211,12 @@ class RequestService:
             placement=self._placement(),
         )
 
+    def _owned_a_record(self, req: Request) -> tuple[str, int] | None:
+        """The value and TTL provisioner last wrote for the site's A record, if it owns it."""
+        with self.store.read() as s:
+            row = dns_registry.owned_record(s, req.fqdn, "A")
+            return (row.value, row.ttl) if row is not None else None
+
     def approve(
         self,
         request_id: int,
@@ -206,8 +226,8 @@ class RequestService:
         client_ip: str | None = None,
     ) -> Job | Request:
         """Approve the plan that was shown (its checksum may be passed to be sure) and
-        queue the provisioning job. A change request is carried out instead and the
-        request itself is returned."""
+        queue the provisioning job. A change of target queues its DNS change job (returned);
+        another change request is carried out at once and the request itself is returned."""
         with self.store.session() as s:
             req = repo.get_request(s, request_id, lock=True)
             ensure_allowed(actor, Action.DECIDE, owner=req.created_by)
@@ -221,16 +241,16 @@ class RequestService:
                 )
             kind = req.request_type
             if kind != "new":
-                self._apply_change(s, req, actor, digest, client_ip)
+                job = self._apply_change(s, req, actor, plan, digest, client_ip)
                 subject, change_id, reason = req.subject_request_id, req.id, req.purpose
                 requester = _actor_named(s, req.created_by, req.agency)
         if kind != "new":
             if kind == "deactivate" and self.on_retire_approved and subject is not None:
                 self.on_retire_approved(subject, actor, requester, reason)
-            elif kind == "change_target" and self.on_retarget_approved:
-                self.on_retarget_approved(change_id, actor)
+            if job is not None:
+                self.on_job_queued(job.id)
             self.on_handoff(change_id, "approved")
-            return req
+            return job or req
         return self._approve_new(request_id, actor, plan, digest, client_ip)
 
     def _approve_new(
@@ -271,7 +291,10 @@ class RequestService:
                 request_id=req.id,
                 kind="provision",
                 lock_key=site_lock_key(req.fqdn),
-                steps=[spec.name for spec in provision_steps(req.hosting)],
+                steps=[
+                    spec.name
+                    for spec in provision_steps(req.hosting, tls=bool(tls_targets(plan)))
+                ],
                 actor=actor.username,
             )
             repo.record_event(
@@ -291,26 +314,45 @@ class RequestService:
         return job
 
     def _apply_change(
-        self, s: Session, req: Request, actor: Actor, digest: str, client_ip: str | None
-    ) -> None:
-        """Carry out an approved change request inside the approving transaction."""
+        self,
+        s: Session,
+        req: Request,
+        actor: Actor,
+        plan: dict[str, Any],
+        digest: str,
+        client_ip: str | None,
+    ) -> Job | None:
+        """Carry out an approved change request inside the approving transaction; a change
+        of target instead gets its DNS change job, queued in the same transaction."""
         before_state = req.state
         req.state = RequestState.APPROVED
         req.decided_by = actor.username
         req.decided_at = utcnow()
         req.plan_checksum = digest
+        job = None
+        if req.request_type == "change_target":
+            req.plan = plan  # what the job applies: exactly the plan with this checksum
+            job = repo.create_job(
+                s,
+                request_id=req.id,
+                kind="retarget",
+                lock_key=site_lock_key(req.fqdn),
+                steps=[spec.name for spec in RETARGET_STEPS],
+                actor=actor.username,
+            )
         repo.record_event(
             s,
             actor=actor.username,
             action="request:approved",
             request_id=req.id,
+            job_id=job.id if job is not None else None,
             detail={"plan_checksum": digest, "type": req.request_type},
             client_ip=client_ip,
             before={"state": before_state},
             after={"state": RequestState.APPROVED},
         )
-        if req.request_type == "change_target":
-            return  # a DNS job carries it out (on_retarget_approved)
+        if job is not None:
+            return job  # the job moves the record on ns1, verifies it on ns2, completes
         if req.request_type == "change_contact" and req.subject_request_id is not None:
             site = repo.get_request(s, req.subject_request_id, lock=True)
             fields = (
@@ -340,6 +382,7 @@ class RequestService:
             before={"state": RequestState.APPROVED},
             after={"state": RequestState.COMPLETED},
         )
+        return None
 
     def reject(
         self, request_id: int, actor: Actor, reason: str, *, client_ip: str | None = None
@@ -479,6 +522,41 @@ class RequestService:
             )
         self.on_handoff(request_id, "submitted")
         return req
+
+    def resubmit_revised(
+        self,
+        request_id: int,
+        actor: Actor,
+        changes: dict[str, Any],
+        *,
+        client_ip: str | None = None,
+    ) -> Request:
+        """The OPD's revision from its request page: only the revisable fields (purpose,
+        the person responsible, the request letter) change; everything else stays as it
+        was submitted. Validated exactly as a new request is."""
+        unknown = sorted(set(changes) - set(_REVISABLE))
+        if unknown:
+            raise InvalidInput(
+                unknown[0], "Kolom ini tidak dapat diubah / This field cannot be revised"
+            )
+        with self.store.read() as s:
+            req = repo.get_request(s, request_id)
+            ensure_allowed(actor, Action.SUBMIT, agency=req.agency)
+            current = {f: getattr(req, f) for f in _REVISABLE}
+            draft = RequestDraft(
+                label=req.label,
+                agency=req.agency,
+                hosting=req.hosting,
+                repo=req.repo_url,
+                branch=req.branch,
+                target_address=req.target_address,
+                request_type=req.request_type,
+                stack=req.stack,
+                db_wanted=req.db_wanted,
+                **{**current, "contact_phone": current["contact_phone"] or ""},
+            )
+        draft = dataclasses.replace(draft, **changes)
+        return self.resubmit(request_id, actor, updates=draft, client_ip=client_ip)
 
     def attach_letter_scan(
         self, request_id: int, data: bytes, actor: Actor, *, client_ip: str | None = None
@@ -694,6 +772,26 @@ def _change_plan(req: Request) -> dict[str, Any]:
         "site_request_id": req.subject_request_id,
         "target_address": req.target_address,
         "summary": summary,
+    }
+
+
+def _retarget_plan(req: Request, owned: tuple[str, int] | None, ttl: int) -> dict[str, Any]:
+    """A change of target as a DNS plan: the site's A record from the value provisioner last
+    wrote (the update's prerequisite) to the new address — or created, if it owns none."""
+    assert req.target_address is not None  # required by the request's validation
+    if owned is None:
+        change = RecordChange("create", req.fqdn, "A", ttl, req.target_address)
+    elif owned[0] == req.target_address:
+        change = None  # already there: the job only verifies
+    else:
+        change = RecordChange(
+            "update", req.fqdn, "A", owned[1], req.target_address, previous=owned[0]
+        )
+    dns = DnsPlan(zone=req.zone, changes=(change,) if change else ())
+    return {
+        **_change_plan(req),
+        "dns": dns.to_dict(),
+        "summary": dns.summary() or [f"= A {req.fqdn} {req.target_address}"],
     }
 
 

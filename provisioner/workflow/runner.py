@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 
 from provisioner.config import Settings
@@ -96,6 +97,9 @@ class JobRunner:
         self.settings = settings
         self.box = SecretBox(settings.secret_key)
         self.worker_id = worker_id
+        # Told (request id, new state) after the commit that moved a request, e.g. live or
+        # letter issued; the composition root connects the notifications here.
+        self.on_request_state: Callable[[int, RequestState], None] = lambda _rid, _st: None
 
     # --- journal writes (each its own transaction) ----------------------------------
 
@@ -114,6 +118,14 @@ class JobRunner:
             if target == RequestState.LIVE and req.live_at is None:
                 req.live_at = utcnow()
             repo.record_event(s, actor="provisioner", action=f"state:{target}", request_id=req.id)
+            rid = req.id
+            event.listen(s, "after_commit", lambda _s: self._announce(rid, target), once=True)
+
+    def _announce(self, request_id: int, state: RequestState) -> None:
+        try:
+            self.on_request_state(request_id, state)
+        except Exception:  # noqa: BLE001 - a listener's failure must never fail the job
+            log.exception("announcing request %s as %s failed", request_id, state)
 
     def _cancel_probe(self, job_id: int) -> Callable[[], bool]:
         # ansible-runner polls this many times a second: ask the store at most twice a second.
