@@ -3,8 +3,10 @@ user, the CSRF token and the menu for the user's role."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -46,6 +48,19 @@ def state_label(state: str, lang: str) -> str:
     return s.label_en if lang == "en" else s.label_id
 
 
+ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+
+
+def local_time(when: datetime | None, tz: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored time (UTC; naive means UTC) as the agency reads it: "2026-11-30 08:15 WITA"."""
+    if when is None:
+        return "–"
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    local = when.astimezone(ZoneInfo(tz))
+    return f"{local.strftime(fmt)} {ZONE_NAMES.get(tz, local.tzname() or tz)}"
+
+
 def render(
     request: Request,
     template: str,
@@ -66,6 +81,12 @@ def render(
         "csrf_token": csrf,
         "menu": menu_for(actor),
         "path": request.url.path,
+        "local": lambda when, fmt="%Y-%m-%d %H:%M": local_time(when, _timezone(request), fmt),
     }
     ctx.update(context or {})
     return templates.TemplateResponse(request, template, ctx, status_code=status_code)
+
+
+def _timezone(request: Request) -> str:
+    services = getattr(request.app.state, "services", None)
+    return services.settings.timezone if services is not None else "Asia/Makassar"

@@ -138,3 +138,14 @@ def test_time_to_live_is_the_median_per_month_of_going_live() -> None:
         ("2026-10", 1, 1.0),
     ]
     assert [r.state for r in open_requests(rows)] == ["submitted"]
+
+
+def test_times_are_shown_in_the_agency_zone_with_its_name() -> None:
+    from datetime import UTC, datetime
+
+    from api.web.render import local_time
+
+    stored = datetime(2026, 11, 29, 16, 30, tzinfo=UTC)  # 00:30 the next day in WITA
+    assert local_time(stored, "Asia/Makassar") == "2026-11-30 00:30 WITA"
+    assert local_time(stored.replace(tzinfo=None), "Asia/Jakarta", "%Y-%m-%d") == "2026-11-29 WIB"
+    assert local_time(None, "Asia/Makassar") == "–"
