@@ -62,25 +62,7 @@ def build_steps(settings: Settings, store: Store, dns: DnsAdapter) -> dict[str, 
         cache_dir=settings.data_dir / "git-cache",
     )
     st = settings
-    letter = LetterSettings(
-        pattern=st.letter_number_pattern,
-        government_name=st.government_name,
-        classification=st.letter_classification,
-        unit=st.agency_short,
-        place=st.letter_place,
-        agency_name=st.agency_name,
-        agency_short=st.agency_short,
-        agency_address=st.agency_address,
-        signer_name=st.signer_name,
-        signer_position=st.signer_position,
-        signer_rank=st.signer_rank,
-        signer_nip=st.signer_nip,
-        timezone=st.timezone,
-        secret=st.secret_key,
-        public_url=st.public_url,
-        letters_dir=st.letters_dir,
-        prod_server=f"{st.web_prod_host} ({st.web_prod_address})",
-    )
+    letter = LetterSettings.from_settings(st)
     dns_changes = DnsChanges.from_settings(st, store)
     steps: list[Step] = [
         DnsRecordsStep(dns_changes),

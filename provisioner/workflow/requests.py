@@ -275,8 +275,6 @@ class RequestService:
                     f"Situs {req.fqdn} sedang dikerjakan oleh pekerjaan lain / "
                     f"Another job is already working on {req.fqdn}"
                 )
-            before_state = req.state
-            req.state = RequestState.APPROVED
             req.decided_by = actor.username
             req.decided_at = utcnow()
             req.plan = plan
@@ -297,17 +295,8 @@ class RequestService:
                 ],
                 actor=actor.username,
             )
-            repo.record_event(
-                s,
-                actor=actor.username,
-                action="request:approved",
-                request_id=req.id,
-                job_id=job.id,
-                detail={"plan_checksum": digest},
-                client_ip=client_ip,
-                before={"state": before_state},
-                after={"state": RequestState.APPROVED},
-            )
+            _move(s, req, RequestState.APPROVED, actor, "request:approved", client_ip,
+                  job_id=job.id, detail={"plan_checksum": digest})
             job_id = job.id
         self.on_job_queued(job_id)
         self.on_handoff(request_id, "approved")
@@ -324,8 +313,6 @@ class RequestService:
     ) -> Job | None:
         """Carry out an approved change request inside the approving transaction; a change
         of target instead gets its DNS change job, queued in the same transaction."""
-        before_state = req.state
-        req.state = RequestState.APPROVED
         req.decided_by = actor.username
         req.decided_at = utcnow()
         req.plan_checksum = digest
@@ -340,17 +327,9 @@ class RequestService:
                 steps=[spec.name for spec in RETARGET_STEPS],
                 actor=actor.username,
             )
-        repo.record_event(
-            s,
-            actor=actor.username,
-            action="request:approved",
-            request_id=req.id,
-            job_id=job.id if job is not None else None,
-            detail={"plan_checksum": digest, "type": req.request_type},
-            client_ip=client_ip,
-            before={"state": before_state},
-            after={"state": RequestState.APPROVED},
-        )
+        _move(s, req, RequestState.APPROVED, actor, "request:approved", client_ip,
+              job_id=job.id if job is not None else None,
+              detail={"plan_checksum": digest, "type": req.request_type})
         if job is not None:
             return job  # the job moves the record on ns1, verifies it on ns2, completes
         if req.request_type == "change_contact" and req.subject_request_id is not None:
@@ -372,16 +351,7 @@ class RequestService:
                 after={f: getattr(site, f) for f in fields},
             )
         # Deactivation is handed to the retire job (on_retire_approved) after commit.
-        req.state = RequestState.COMPLETED
-        repo.record_event(
-            s,
-            actor=actor.username,
-            action="request:completed",
-            request_id=req.id,
-            client_ip=client_ip,
-            before={"state": RequestState.APPROVED},
-            after={"state": RequestState.COMPLETED},
-        )
+        _move(s, req, RequestState.COMPLETED, actor, "request:completed", client_ip)
         return None
 
     def reject(
@@ -401,22 +371,12 @@ class RequestService:
             if req.state != RequestState.RETURNED:
                 _ensure_awaiting_decision(req)
             ensure_transition(RequestState(req.state), RequestState.REJECTED)
-            before_state = req.state
-            req.state = RequestState.REJECTED
             req.decided_by = actor.username
             req.decided_at = utcnow()
             req.rejection_reason = reason
             repo.release_name(s, req.id)
-            repo.record_event(
-                s,
-                actor=actor.username,
-                action="request:rejected",
-                request_id=req.id,
-                detail={"reason": reason},
-                client_ip=client_ip,
-                before={"state": before_state},
-                after={"state": RequestState.REJECTED},
-            )
+            _move(s, req, RequestState.REJECTED, actor, "request:rejected", client_ip,
+                  detail={"reason": reason})
         self.on_handoff(request_id, "rejected")
         return req
 
@@ -431,16 +391,7 @@ class RequestService:
             if req.state != RequestState.SUBMITTED:
                 _ensure_awaiting_decision(req)
                 raise Conflict("Permohonan sudah diverifikasi / The request is already verified")
-            req.state = RequestState.VERIFIED
-            repo.record_event(
-                s,
-                actor=actor.username,
-                action="request:verified",
-                request_id=req.id,
-                client_ip=client_ip,
-                before={"state": RequestState.SUBMITTED},
-                after={"state": RequestState.VERIFIED},
-            )
+            _move(s, req, RequestState.VERIFIED, actor, "request:verified", client_ip)
         return req
 
     def return_for_revision(
@@ -458,20 +409,10 @@ class RequestService:
         with self.store.session() as s:
             req = repo.get_request(s, request_id, lock=True)
             ensure_allowed(actor, Action.DECIDE, owner=req.created_by)
-            before_state = req.state
             _ensure_awaiting_decision(req)
-            req.state = RequestState.RETURNED
             req.revision_note = note
-            repo.record_event(
-                s,
-                actor=actor.username,
-                action="request:returned",
-                request_id=req.id,
-                detail={"note": note},
-                client_ip=client_ip,
-                before={"state": before_state},
-                after={"state": RequestState.RETURNED},
-            )
+            _move(s, req, RequestState.RETURNED, actor, "request:returned", client_ip,
+                  detail={"note": note})
         self.on_handoff(request_id, "returned")
         return req
 
@@ -510,16 +451,8 @@ class RequestService:
                     )
                 for f, value in _revisable_values(updates).items():
                     setattr(req, f, value)
-            req.state = RequestState.SUBMITTED
-            repo.record_event(
-                s,
-                actor=actor.username,
-                action="request:resubmitted",
-                request_id=req.id,
-                client_ip=client_ip,
-                before={"state": RequestState.RETURNED, **before},
-                after={"state": RequestState.SUBMITTED, **{f: getattr(req, f) for f in _REVISABLE}},
-            )
+            _move(s, req, RequestState.SUBMITTED, actor, "request:resubmitted", client_ip,
+                  before=before, after={f: getattr(req, f) for f in _REVISABLE})
         self.on_handoff(request_id, "submitted")
         return req
 
@@ -713,6 +646,36 @@ class RequestService:
         """Public: the letter a verification code belongs to, or None."""
         with self.store.read() as s:
             return repo.letter_by_code(s, code.strip().upper()) or repo.letter_by_code(s, code)
+
+
+def _move(
+    s: Session,
+    req: Request,
+    target: RequestState,
+    actor: Actor,
+    action: str,
+    client_ip: str | None,
+    *,
+    job_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Move a request to `target` and append the audit entry with the state before/after
+    (plus any other fields the caller changed), in the caller's transaction."""
+    previous = req.state
+    req.state = target
+    repo.record_event(
+        s,
+        actor=actor.username,
+        action=action,
+        request_id=req.id,
+        job_id=job_id,
+        detail=detail,
+        client_ip=client_ip,
+        before={"state": previous, **(before or {})},
+        after={"state": target, **(after or {})},
+    )
 
 
 def _actor_named(s: Session, username: str, agency: str) -> Actor:
