@@ -1,5 +1,5 @@
 """A provisioning plan as the network team reads it: sections (DNS records, virtual hosts,
-database, deploy) of lines marked add / change / delete, like a diff."""
+database, TLS, deploy) of lines marked add / change / delete, like a diff."""
 
 from __future__ import annotations
 
@@ -58,6 +58,17 @@ def plan_sections(plan: dict[str, Any] | None) -> list[tuple[str, list[DiffLine]
                     ],
                 )
             )
+        tls = [
+            line
+            for t in hosting.get("tls") or []
+            for line in (
+                DiffLine("add", f"{t['host']}: certificate {t['fqdn']} "
+                                f"(ACME HTTP-01, {t['acme']})"),
+                DiffLine("add", f"{t['host']}: <VirtualHost *:443> ServerName {t['fqdn']}"),
+            )
+        ]
+        if tls:
+            sections.append(("review.tls", tls))
         dep = hosting.get("deploy") or {}
         if dep.get("repo"):
             branch = dep.get("branch") or "main"

@@ -119,7 +119,23 @@ def test_plan_is_shown_as_a_diff_by_section() -> None:
     assert any("ServerName a.demokab.go.id" in line.text for line in sections["review.vhost"])
     assert "CREATE DATABASE site_a" in sections["review.database"][0].text
     assert sections["review.deploy"][0].sign == "~"
+    assert "review.tls" not in sections  # no ACME directory: no certificate in the plan
     assert plan_sections(None) == []
+
+
+def test_a_plan_with_tls_shows_the_certificate_and_https_vhost() -> None:
+    placement = Placement(web_dev_host="web-dev", web_dev_address="127.0.2.11",
+                          web_prod_host="web-prod", web_prod_address="127.0.2.12",
+                          db_host="db", ttl=300, acme_directory_url="https://acme.test/dir")
+    plan = build_plan(zone="demokab.go.id", fqdn="a.demokab.go.id",
+                      dev_fqdn="a.dev.demokab.go.id", hosting=True, target_address=None,
+                      repo_url="ssh://git/a.git", branch="main", db_name="site_a",
+                      db_user="u_a", placement=placement)
+    lines = [line.text for line in dict(plan_sections(plan))["review.tls"]]
+    assert lines == [
+        "web-prod: certificate a.demokab.go.id (ACME HTTP-01, https://acme.test/dir)",
+        "web-prod: <VirtualHost *:443> ServerName a.demokab.go.id",
+    ]
 
 
 def test_time_to_live_is_the_median_per_month_of_going_live() -> None:
