@@ -46,9 +46,10 @@ def create_app(
         if run_worker:
             services.worker.start()
         if run_scheduler:
+            assert services.dispatcher is not None
             scheduler = build_scheduler(
                 services.store,
-                services.status,
+                services.dispatcher.periodic,
                 worker_id=services.runner.worker_id,
                 lease_seconds=services.settings.scheduler_lease_seconds,
             )
@@ -58,6 +59,8 @@ def create_app(
         finally:
             if scheduler:
                 scheduler.shutdown(wait=False)
+            if services.dispatcher is not None:
+                services.dispatcher.close()
             if run_worker:
                 services.worker.stop()
 

@@ -142,6 +142,14 @@ class StatusOut(BaseModel):
     tls: dict[str, Any] | None = None  # certificate expiry ("not_after", "days_left") if any
 
 
+class LivenessCheckOut(BaseModel):
+    checked_at: datetime
+    live: bool
+    nameservers: dict[str, list[str] | str] = {}
+    http: dict[str, Any] = {}
+    tls: dict[str, Any] | None = None
+
+
 class LetterOut(BaseModel):
     number: str
     issued_at: datetime

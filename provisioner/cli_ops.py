@@ -35,7 +35,13 @@ def worker(
     if settings.dispatch == "procrastinate":
         from provisioner.workflow.dispatch_procrastinate import run_worker
 
-        run_worker(settings, services.store, services.runner, concurrency=concurrency)
+        run_worker(
+            settings,
+            services.store,
+            services.runner,
+            services.periodic_work,
+            concurrency=concurrency,
+        )
         return
     if concurrency:
         services.worker.threads = concurrency
@@ -48,8 +54,10 @@ def worker(
 
 
 def scheduler() -> None:
-    """Run only the scheduler (periodic work that enqueues). Several may run: exactly one is
-    leader (a lease in the store), the others stand by and take over when it dies."""
+    """Run only the scheduler. Several may run: exactly one is leader (a lease in the
+    store) and enqueues the periodic work, the others stand by and take over when it dies.
+    With dispatch=procrastinate the `provisioner worker`s run that work; with the embedded
+    default (inline) a thread of this process does."""
     from provisioner.ops.logs import configure_logging
     from provisioner.wiring import build_services
     from provisioner.workflow.scheduler import build_scheduler
@@ -57,9 +65,10 @@ def scheduler() -> None:
     settings = get_settings()
     configure_logging(json_logs=settings.log_json)
     services = build_services(settings)
+    assert services.dispatcher is not None
     sched = build_scheduler(
         services.store,
-        services.status,
+        services.dispatcher.periodic,
         worker_id=services.runner.worker_id,
         lease_seconds=settings.scheduler_lease_seconds,
     )
@@ -69,6 +78,7 @@ def scheduler() -> None:
     sched.start()
     stop.wait()
     sched.shutdown(wait=False)
+    services.dispatcher.close()
 
 
 def _progress() -> Progress:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from provisioner.adapters.ansible import AnsibleAdapter
@@ -25,11 +25,12 @@ from provisioner.steps.tls import TlsStep
 from provisioner.store.db import Store, migrate
 from provisioner.workflow.availability import AvailabilityService
 from provisioner.workflow.deployments import DeploymentService
-from provisioner.workflow.dispatch import build_dispatcher
+from provisioner.workflow.dispatch import Dispatcher, build_dispatcher
 from provisioner.workflow.dispatch_procrastinate import (
     apply_schema as apply_procrastinate_schema,
 )
 from provisioner.workflow.people import PeopleServices, build_people, retire_hook
+from provisioner.workflow.periodic import PeriodicWork, periodic_work
 from provisioner.workflow.requests import RequestService
 from provisioner.workflow.retirement import RetirementService
 from provisioner.workflow.runner import JobRunner
@@ -52,6 +53,9 @@ class Services:
     retirements: RetirementService | None = None
     # --- people ---
     people: PeopleServices | None = None
+    # --- jobs: how queued jobs and the scheduler's periodic work reach a worker ---
+    dispatcher: Dispatcher | None = None
+    periodic_work: PeriodicWork = field(default_factory=dict)
 
 
 def build_steps(settings: Settings, store: Store, dns: DnsAdapter) -> dict[str, Step]:
@@ -127,14 +131,16 @@ def build_services(settings: Settings, *, migrate_store: bool = True) -> Service
     )
     if migrate_store and not inline:
         apply_procrastinate_schema(settings)
-    dispatcher = build_dispatcher(settings, worker, store)
-    requests = RequestService(
-        store, settings, availability, policy, on_job_queued=dispatcher.queued
-    )
     status = StatusService(
         store, dns, zone=settings.zone, allowed_networks=settings.allowed_target_networks
     )
+    work = periodic_work(store, settings, status)
+    dispatcher = build_dispatcher(settings, worker, store, work)
+    requests = RequestService(
+        store, settings, availability, policy, on_job_queued=dispatcher.queued
+    )
     services = Services(settings, store, dns, availability, requests, status, runner, worker)
+    services.dispatcher, services.periodic_work = dispatcher, work
     services.deployments = DeploymentService(store, settings, on_job_queued=dispatcher.queued)
     services.retirements = RetirementService(store, settings, on_job_queued=dispatcher.queued)
     # --- people: notifications on hand-offs; a deactivation request retires the site ---

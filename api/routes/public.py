@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from api.deps import ServicesDep
-from api.schemas import AvailabilityOut, StatusOut
+from api.schemas import AvailabilityOut, LivenessCheckOut, StatusOut
 
 router = APIRouter(prefix="/api/v1", tags=["public"])
 
@@ -39,3 +41,11 @@ def site_status(fqdn: str, services: ServicesDep) -> StatusOut:
         checked_at=s.checked_at,
         tls=s.tls,
     )
+
+
+@router.get("/status/{fqdn}/history", response_model=list[LivenessCheckOut])
+def site_status_history(
+    fqdn: str, services: ServicesDep, limit: Annotated[int, Query(ge=1, le=500)] = 20
+) -> list[LivenessCheckOut]:
+    """The scheduler's periodic liveness checks of this subdomain, newest first."""
+    return [LivenessCheckOut(**row) for row in services.status.history(fqdn, limit=limit)]

@@ -3,7 +3,7 @@ subdomain, letter verification by code and by uploaded PDF, and the language swi
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, File, Request, UploadFile
@@ -79,14 +79,16 @@ def site_status_page(
 ) -> HTMLResponse:
     """The public status page of one subdomain: live or not, name servers, HTTP, TLS, when."""
     status = error = None
+    history: list[dict[str, Any]] = []
     try:
         status = services.status.status(fqdn)
+        history = services.status.history(fqdn, limit=12)
     except InvalidInput as exc:
         error = exc.message
     return render(
         request,
         "site_status.html",
-        {"status": status, "error": error, "fqdn": fqdn},
+        {"status": status, "error": error, "fqdn": fqdn, "history": history},
         actor=actor,
         csrf=page_csrf(request, actor),
         status_code=422 if error else 200,

@@ -13,9 +13,11 @@ to env/extravars where a re-run finds them. The roles mark every task that sees 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import signal
 import sys
 import time
 import uuid
@@ -36,6 +38,8 @@ SECRET_VAR = re.compile(r"(password|passwd|secret|token|private_key)", re.IGNORE
 PLAYBOOK_NAME = re.compile(r"^[a-z0-9_]+\.ya?ml$")
 REASON_MAX = 500
 CONTROLLER = "controller"
+# Every process of one run (ansible-playbook, its workers, their ssh clients) carries this.
+RUN_MARK = "PROVISIONER_ANSIBLE_RUN"
 
 
 @dataclass(frozen=True)
@@ -132,7 +136,7 @@ class AnsibleAdapter:
                 playbook=str(path),
                 inventory=str(self._settings.inventory),
                 limit=limit,
-                envvars=self._envvars(run_dir),
+                envvars=self._envvars(run_dir, ident),
                 extravars=str(secrets_file) if secrets_file else None,
                 ident=ident,
                 quiet=True,
@@ -152,6 +156,8 @@ class AnsibleAdapter:
         finally:
             if secrets_file:
                 secrets_file.unlink(missing_ok=True)
+        if runner.status in ("canceled", "timeout"):
+            end_leftovers(ident)
         result = self._result(runner, collected, started)
         (result.artifact_dir / "result.json").write_text(json.dumps(result.summary(), indent=2))
         self._raise_for(result, collected, step, limit)
@@ -185,7 +191,7 @@ class AnsibleAdapter:
             json.dump(secret, handle)
         return path
 
-    def _envvars(self, run_dir: Path) -> dict[str, str]:
+    def _envvars(self, run_dir: Path, ident: str) -> dict[str, str]:
         settings = self._settings
         venv_bin = str(Path(sys.executable).parent)
         ansible_home = settings.data_dir / "ansible"
@@ -205,6 +211,7 @@ class AnsibleAdapter:
             "ANSIBLE_FORCE_COLOR": "0",
             # ansible-runner starts `ansible-playbook` by name: it must be the venv's.
             "PATH": venv_bin + os.pathsep + os.environ.get("PATH", "/usr/bin:/bin"),
+            RUN_MARK: ident,
         }
 
     # --- reading the run -----------------------------------------------------------------
@@ -267,6 +274,33 @@ class AnsibleAdapter:
             raise PlaybookFailed(step, limit or CONTROLLER, "waktu habis / timed out", result)
         if result.status != "successful" or result.rc != 0:
             raise PlaybookFailed(step, limit or CONTROLLER, _stdout_reason(result), result)
+
+
+def end_leftovers(ident: str) -> list[int]:
+    """SIGKILL every process a cancelled or timed-out run left behind; return their PIDs.
+
+    ansible-runner stops such a run by killing ansible-playbook's process group, but Ansible's
+    workers call setsid(), so the ssh clients they started live on in groups of their own and
+    keep their channel: the remote command (a vhost script waiting for the web lock) would
+    carry on and change the host after the job was reported cancelled. Killing the client
+    closes the channel, so the remote script's next write ends it. The shared ControlMaster
+    ("[mux]" in its title) is left alone: other runs use it.
+    """
+    marker = f"{RUN_MARK}={ident}".encode()
+    killed: list[int] = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
+        try:
+            environ = (proc / "environ").read_bytes().split(b"\0")
+            title = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue  # gone meanwhile, or not ours to read
+        if marker in environ and b"[mux]" not in title:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(proc.name), signal.SIGKILL)
+                killed.append(int(proc.name))
+    return killed
 
 
 def _task_reason(data: Mapping[str, Any], *, unreachable: bool) -> str:

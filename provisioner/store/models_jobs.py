@@ -1,13 +1,15 @@
-"""Tables of the jobs area beyond the journal: leases (one active scheduler per cluster)."""
+"""Tables of the jobs area beyond the journal: leases (one active scheduler per cluster) and
+the liveness history of live subdomains."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import String
+from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from provisioner.store.models import Base
+from provisioner.store.models import Base, utcnow
 
 
 class Lease(Base):
@@ -19,3 +21,16 @@ class Lease(Base):
     holder: Mapped[str] = mapped_column(String(200))
     expires_at: Mapped[datetime]
     acquired_at: Mapped[datetime]
+
+
+class LivenessCheck(Base):
+    """One periodic check of a live subdomain: DNS on every name server, HTTP, TLS. Kept in
+    its own table (not the audit log) because it is frequent, and pruned by age."""
+
+    __tablename__ = "liveness_checks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    fqdn: Mapped[str] = mapped_column(String(253), index=True)
+    checked_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    live: Mapped[bool] = mapped_column(Boolean)
+    detail: Mapped[dict[str, Any]]  # {"nameservers": …, "http": …, "tls": …}

@@ -369,3 +369,35 @@ def lease_holder(session: Session, name: str) -> str | None:
     if expires.tzinfo is None:
         expires = expires.replace(tzinfo=UTC)
     return lease.holder if expires > utcnow() else None
+
+
+# --- liveness history (jobs area: periodic checks of live subdomains) ------------------
+
+
+def record_liveness(
+    session: Session, *, request_id: int, fqdn: str, live: bool, detail: dict[str, Any]
+) -> None:
+    from provisioner.store.models_jobs import LivenessCheck
+
+    session.add(LivenessCheck(request_id=request_id, fqdn=fqdn, live=live, detail=detail))
+
+
+def liveness_history(session: Session, fqdn: str, *, limit: int = 20) -> Sequence[Any]:
+    """The latest periodic checks of `fqdn`, newest first."""
+    from provisioner.store.models_jobs import LivenessCheck
+
+    return session.scalars(
+        select(LivenessCheck)
+        .where(LivenessCheck.fqdn == fqdn)
+        .order_by(LivenessCheck.checked_at.desc(), LivenessCheck.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def prune_liveness(session: Session, *, older_than: timedelta) -> int:
+    from provisioner.store.models_jobs import LivenessCheck
+
+    gone = session.execute(
+        delete(LivenessCheck).where(LivenessCheck.checked_at < utcnow() - older_than)
+    )
+    return int(gone.rowcount)  # type: ignore[attr-defined]

@@ -1,5 +1,6 @@
-"""How a queued job reaches a worker. The embedded default wakes the in-process worker;
-a cluster defers a procrastinate task (provisioner.workflow.dispatch_procrastinate)."""
+"""How a queued job — or a piece of periodic work — reaches a worker. The embedded default
+wakes the in-process worker; a cluster defers a procrastinate task
+(provisioner.workflow.dispatch_procrastinate)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Protocol
 
 from provisioner.config import Settings
 from provisioner.store.db import Store
+from provisioner.workflow.periodic import InlinePeriodic, PeriodicWork
 from provisioner.workflow.worker import Worker
 
 DISPATCH_MODES = ("inline", "procrastinate")
@@ -17,18 +19,35 @@ class Dispatcher(Protocol):
         """A job was queued (approved or retried): make sure a worker will run it."""
         ...
 
+    def periodic(self, name: str) -> None:
+        """The scheduler's trigger for periodic work `name`: have a worker run it once."""
+        ...
+
+    def close(self) -> None:
+        """Stop what this process runs for the dispatcher (inline periodic work)."""
+        ...
+
 
 class InlineDispatcher:
     """SQLite + the in-process worker: the job row is the queue; waking saves a poll."""
 
-    def __init__(self, worker: Worker) -> None:
+    def __init__(self, worker: Worker, work: PeriodicWork) -> None:
         self.worker = worker
+        self.periodic_runner = InlinePeriodic(work)
 
     def queued(self, job_id: int) -> None:
         self.worker.wake()
 
+    def periodic(self, name: str) -> None:
+        self.periodic_runner.enqueue(name)
 
-def build_dispatcher(settings: Settings, worker: Worker, store: Store) -> Dispatcher:
+    def close(self) -> None:
+        self.periodic_runner.stop()
+
+
+def build_dispatcher(
+    settings: Settings, worker: Worker, store: Store, work: PeriodicWork
+) -> Dispatcher:
     """The dispatcher the settings ask for (`dispatch = "inline" | "procrastinate"`)."""
     if settings.dispatch == "procrastinate":
         from provisioner.workflow.dispatch_procrastinate import ProcrastinateDispatcher
@@ -36,4 +55,4 @@ def build_dispatcher(settings: Settings, worker: Worker, store: Store) -> Dispat
         return ProcrastinateDispatcher(settings, store)
     if settings.dispatch != "inline":
         raise ValueError(f"dispatch must be one of {DISPATCH_MODES}, not {settings.dispatch!r}")
-    return InlineDispatcher(worker)
+    return InlineDispatcher(worker, work)

@@ -6,6 +6,8 @@ change twice (the take-over is a compare-and-set, a finished job is never run ag
 - approving/retrying a job defers `provisioner.run_job(job_id)` with `lock` = the site's
   lock key (procrastinate never runs two jobs of one site at once) and `queueing_lock` =
   the job (a job is never queued twice);
+- the scheduler's periodic work is a `provisioner.periodic(name)` task (one waiting and one
+  running per name, cluster-wide), run by whichever worker takes it;
 - a worker killed mid-job stops beating; another worker's recovery loop finds the stalled
   procrastinate job, puts it back, and the next worker takes the journal over once its
   heartbeat is older than `job_stale_seconds`, then resumes it step by step.
@@ -25,11 +27,13 @@ from provisioner.config import Settings
 from provisioner.domain.jobs import JobState
 from provisioner.store import repositories as repo
 from provisioner.store.db import Store
+from provisioner.workflow.periodic import PeriodicWork, run_periodic
 from provisioner.workflow.runner import JobRunner
 
 log = logging.getLogger(__name__)
 
 TASK_NAME = "provisioner.run_job"
+PERIODIC_TASK_NAME = "provisioner.periodic"
 QUEUE = "provisioner-jobs"
 FINAL_JOB_STATES = {JobState.DONE, JobState.FAILED, JobState.CANCELLED}
 
@@ -48,6 +52,7 @@ class _Runtime:
     runner: JobRunner | None = None
     store: Store | None = None
     settings: Settings | None = None
+    periodic: PeriodicWork | None = None
 
 
 _runtime = _Runtime()
@@ -66,6 +71,11 @@ def build_app(settings: Settings, *, sync: bool = False) -> procrastinate.App:
     @app.task(name=TASK_NAME, queue=QUEUE)
     def run_job(job_id: int) -> None:
         _run_job(app, job_id)
+
+    @app.task(name=PERIODIC_TASK_NAME, queue=QUEUE)
+    def periodic(name: str) -> None:
+        assert _runtime.periodic is not None
+        run_periodic(_runtime.periodic, name)
 
     return app
 
@@ -114,6 +124,16 @@ class ProcrastinateDispatcher:
         with self.app.open():
             _defer(self.app, job_id, lock_key)
 
+    def periodic(self, name: str) -> None:
+        task = self.app.tasks[PERIODIC_TASK_NAME]
+        # One waiting per name (queueing_lock) and one running per name (lock), cluster-wide.
+        key = f"periodic:{name}"
+        with self.app.open(), contextlib.suppress(pexc.AlreadyEnqueued):
+            task.configure(lock=key, queueing_lock=key).defer(name=name)
+
+    def close(self) -> None:
+        pass
+
 
 async def _recover_stalled(app: procrastinate.App, settings: Settings) -> None:
     """Put back the tasks of workers that stopped beating (SIGKILL, lost machine)."""
@@ -134,10 +154,17 @@ async def _recover_stalled(app: procrastinate.App, settings: Settings) -> None:
 
 
 def run_worker(
-    settings: Settings, store: Store, runner: JobRunner, *, concurrency: int | None = None
+    settings: Settings,
+    store: Store,
+    runner: JobRunner,
+    work: PeriodicWork,
+    *,
+    concurrency: int | None = None,
 ) -> None:
-    """Run one procrastinate worker in this process until SIGINT/SIGTERM."""
+    """Run one procrastinate worker in this process until SIGINT/SIGTERM: provisioning
+    jobs and the periodic work the scheduler enqueues."""
     _runtime.runner, _runtime.store, _runtime.settings = runner, store, settings
+    _runtime.periodic = work
     app = build_app(settings)
 
     async def main() -> None:

@@ -1,5 +1,5 @@
-"""Periodic work on APScheduler. Triggers only enqueue or record; the work itself runs
-in the worker, so a slow check never blocks the scheduler."""
+"""The scheduler on APScheduler: one leader per cluster (a lease in the store) whose
+triggers only enqueue named periodic work (provisioner.workflow.periodic); workers run it."""
 
 from __future__ import annotations
 
@@ -9,45 +9,15 @@ import os
 import secrets
 import threading
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from provisioner.domain.states import RequestState
-from provisioner.ops.metrics import record_liveness
 from provisioner.store import repositories as repo
 from provisioner.store.db import Store
-from provisioner.workflow.dns_drift import scheduled_drift_check
-from provisioner.workflow.sla import scheduled_people_sweep
-from provisioner.workflow.status import StatusService
-from provisioner.workflow.tls_renewal import renew_expiring_certificates
+from provisioner.workflow.periodic import SCHEDULE
 
 log = logging.getLogger(__name__)
-
-
-def liveness_sweep(store: Store, status: StatusService) -> dict[str, bool]:
-    """Check every live subdomain once and record the result as an event."""
-    with store.read() as s:
-        live = [
-            (r.id, r.fqdn)
-            for state in (RequestState.LIVE, RequestState.LETTER_ISSUED)
-            for r in repo.list_requests(s, state=state, limit=10_000)
-        ]
-    results: dict[str, bool] = {}
-    for request_id, fqdn in live:
-        result = status.status(fqdn)
-        results[fqdn] = result.live
-        record_liveness(result.live)
-        with store.session() as s:
-            repo.record_event(
-                s,
-                actor="scheduler",
-                action="liveness",
-                request_id=request_id,
-                detail={"live": result.live, "http": result.http},
-            )
-    return results
 
 
 LEASE_NAME = "scheduler"
@@ -110,8 +80,14 @@ class LeaderOnlyScheduler(BackgroundScheduler):
 
 
 def build_scheduler(
-    store: Store, status: StatusService, *, worker_id: str, lease_seconds: float = 30.0
+    store: Store,
+    enqueue: Callable[[str], None],
+    *,
+    worker_id: str,
+    lease_seconds: float = 30.0,
 ) -> BackgroundScheduler:
+    """A scheduler that, while it holds the lease, enqueues each piece of periodic work
+    (provisioner.workflow.periodic.SCHEDULE) for a worker to run."""
     node = f"{worker_id}:{os.getpid()}:{secrets.token_hex(3)}"
     election = LeaderElection(store, node, lease_seconds=lease_seconds)
     election.renew()
@@ -125,26 +101,8 @@ def build_scheduler(
         coalesce=True,
         leader_only=False,
     )
-
-    def requeue_stale() -> None:
-        with store.session() as s:
-            ids = repo.requeue_orphans(s, worker=None, stale_after=timedelta(minutes=5))
-        if ids:
-            log.warning("requeued stale jobs %s", ids)
-
-    scheduler.add_job(
-        requeue_stale, "interval", minutes=1, id="requeue-stale", max_instances=1, coalesce=True
-    )
-    scheduler.add_job(
-        liveness_sweep,
-        "interval",
-        minutes=5,
-        id="liveness",
-        args=[store, status],
-        max_instances=1,
-        coalesce=True,
-    )
-    scheduler.add_job(scheduled_drift_check, "interval", hours=1, id="dns-drift", args=[store], max_instances=1, coalesce=True)  # noqa: E501
-    scheduler.add_job(renew_expiring_certificates, "interval", hours=12, id="tls-renewal", max_instances=1, coalesce=True)  # noqa: E501
-    scheduler.add_job(scheduled_people_sweep, "interval", minutes=5, id="people-sla", args=[store], max_instances=1, coalesce=True)  # noqa: E501 — people: overdue SLA steps + 6-month evaluation reminders
+    for name, every in SCHEDULE.items():
+        scheduler.add_job(
+            enqueue, "interval", args=[name], id=name, max_instances=1, coalesce=True, **every
+        )
     return scheduler

@@ -208,12 +208,12 @@ class SlaService:
             )
 
 
-def scheduled_people_sweep(store: Store) -> None:
+def scheduled_people_sweep(store: Store, settings: Settings | None = None) -> None:
     """Scheduler entry: overdue SLA steps and evaluation reminders (notified)."""
     from provisioner.config import get_settings
     from provisioner.workflow.notify import build_notifier
 
-    settings = get_settings()
+    settings = settings or get_settings()
     service = SlaService(store, settings, build_notifier(store, settings))
     flagged = service.sweep_overdue()
     due = service.sweep_evaluations()

@@ -119,17 +119,27 @@ class StatusService:
                 "_updated": req.updated_at.isoformat() if req.updated_at else None,
             }
 
-    def status(self, fqdn: str) -> SiteStatus:
+    def history(self, fqdn: str, *, limit: int = 20) -> list[dict[str, Any]]:
+        """The latest periodic liveness checks of `fqdn` (newest first)."""
+        fqdn = self._validate(fqdn)
+        with self.store.read() as s:
+            rows = repo.liveness_history(s, fqdn, limit=limit)
+            return [
+                {"checked_at": r.checked_at, "live": r.live, **(r.detail or {})} for r in rows
+            ]
+
+    def status(self, fqdn: str, *, fresh: bool = False) -> SiteStatus:
         """The answer, cached for a few seconds: this endpoint is what every OPD polls.
         The key includes the request's state and last update, so a site that just went
-        live (or failed) is checked afresh, and `checked_at` always says when it was."""
+        live (or failed) is checked afresh, and `checked_at` always says when it was.
+        `fresh` skips the cache (the periodic liveness check) and refreshes it."""
         fqdn = self._validate(fqdn)
         info = self._request_info(fqdn)
         key = (fqdn, info["state"] if info else None, info["_updated"] if info else None)
         now = time.monotonic()
         with self._lock:
             hit = self._results.get(key)
-        if hit and now - hit[0] < self.result_cache_seconds:
+        if hit and not fresh and now - hit[0] < self.result_cache_seconds:
             return hit[1]
         result = self._check(fqdn, info)
         with self._lock:
