@@ -34,6 +34,9 @@ from provisioner.wiring import Services, build_services  # noqa: E402
 TARGET_RATIO = 3.0
 
 
+ANSIBLE_STEPS = ("database", "site_dev", "site_prod", "tls_prod")
+
+
 def approval_to_live(services: Services, runs: int) -> tuple[list[float], list[tuple[int, int]]]:
     """Seconds from approval to the production checks passing (the letter after them is not
     counted); the (job, request) ids, kept live for the concurrent part."""
@@ -64,13 +67,22 @@ class Poller(threading.Thread):
         self.stop = threading.Event()
         self.requests = 0
         self.failures: list[str] = []
+        # A graceful reload closes idle keep-alive connections; a request sent on one at
+        # that instant gets no answer and is sent again on a new connection, as browsers do
+        # (RFC 9112 §9.3.1). Counted apart: the site itself never stopped answering.
+        self.keepalive_retries = 0
 
     def run(self) -> None:
         with httpx.Client(timeout=5, trust_env=False) as client:
             while not self.stop.is_set():
                 for address, fqdn in list(self.sites):
+                    url, headers = f"http://{address}/", {"Host": fqdn}
                     try:
-                        status = client.get(f"http://{address}/", headers={"Host": fqdn})
+                        try:
+                            status = client.get(url, headers=headers)
+                        except httpx.RemoteProtocolError:
+                            self.keepalive_retries += 1
+                            status = httpx.get(url, headers=headers, timeout=5, trust_env=False)
                         ok = status.status_code == 200
                         detail = str(status.status_code)
                     except httpx.HTTPError as exc:
@@ -140,6 +152,13 @@ def main() -> None:
         services = build_services(settings)
         raw = raw_steps(settings, max(args.runs, 3))
         totals, first = approval_to_live(services, args.runs)
+        step_times: dict[str, list[float]] = {}
+        for job_id, _ in first:
+            for step in services.requests.job(job_id, NET).steps:
+                if step.started_at and step.finished_at and step.name != "letter":
+                    took = (step.finished_at - step.started_at).total_seconds()
+                    step_times.setdefault(step.name, []).append(took)
+        step_names = list(step_times)
         first_jobs = [job_id for job_id, _ in first]
         earlier = []
         for _, request_id in first:
@@ -159,9 +178,17 @@ def main() -> None:
     print_raw(raw)
     print(f"  sum of the raw steps without Ansible: {raw_total * 1000:.0f} ms;"
           f" ratio {med(totals) / raw_total:.0f}x")
-    floor = raw_total + 3 * ansible_run  # a by-hand path needs >= 3 playbook runs (db, dev, prod)
-    print(f"  raw sum + 3 Ansible runs (db, dev, prod; {ansible_run:.2f} s each):"
-          f" {floor:.2f} s; ratio {med(totals) / floor:.1f}x (target ≤ {TARGET_RATIO:.0f}x)")
+    # A by-hand path needs one playbook run per Ansible step of the job: db, dev, prod, and
+    # the certificate when the plan names one. The ACME issuance itself is not in the raw
+    # sum, so this floor is low and the ratio errs against us.
+    runs = [name for name in step_names if name in ANSIBLE_STEPS]
+    playbooks = len(runs)
+    floor = raw_total + playbooks * ansible_run
+    print(f"  raw sum + {playbooks} Ansible runs ({', '.join(runs)};"
+          f" {ansible_run:.2f} s each): {floor:.2f} s;"
+          f" ratio {med(totals) / floor:.1f}x (target ≤ {TARGET_RATIO:.0f}x)")
+    print("  steps of the job (median s): "
+          + ", ".join(f"{name} {med(step_times[name]):.2f}" for name in step_names))
     print(f"\n2. {args.sites} sites concurrently, {args.threads} worker threads, two web hosts")
     print(f"  all done in {elapsed:.1f} s; failed jobs: {len(problems)}")
     for line in problems:
@@ -169,7 +196,9 @@ def main() -> None:
     print(f"  failed reloads / configtests: {len(reloads)}")
     for line in reloads:
         print(f"    {line}")
-    print(f"  live sites polled: {poller.requests} requests, {len(poller.failures)} not answering")
+    print(f"  live sites polled: {poller.requests} requests, {len(poller.failures)} not answering"
+          f" ({poller.keepalive_retries} sent again after a reload closed their keep-alive"
+          " connection)")
     for line in poller.failures[:20]:
         print(f"    {line}")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 
 from api.deps import ServicesDep
 from api.schemas import AvailabilityOut, LivenessCheckOut, StatusOut
@@ -12,10 +13,31 @@ from api.schemas import AvailabilityOut, LivenessCheckOut, StatusOut
 router = APIRouter(prefix="/api/v1", tags=["public"])
 
 
-@router.get("/names/{label}/availability", response_model=AvailabilityOut)
-def availability(label: str, services: ServicesDep, agency: str | None = None) -> AvailabilityOut:
-    """Naming rules + registry + every authoritative name server, with suggestions."""
+@router.get(
+    "/names/{label}/availability",
+    response_model=AvailabilityOut,
+    responses={422: {"description": "The label breaks the naming rules: each reason, and "
+                                    "up to five valid free alternatives in `suggestions`"}},
+)
+def availability(
+    label: str, services: ServicesDep, agency: str | None = None
+) -> AvailabilityOut | JSONResponse:
+    """Naming rules + registry + every authoritative name server, with suggestions. A label
+    that breaks the rules is a 422 naming the field and each reason; a valid label that is
+    taken is a 200 with `available: false`."""
     v = services.availability.check(label, agency=agency)
+    if not v.valid:
+        return JSONResponse(
+            status_code=422,
+            content={
+                "detail": [
+                    {"loc": ["path", "label"], "msg": reason, "type": "value_error"}
+                    for reason in v.reasons
+                ],
+                "label": v.label,
+                "suggestions": v.suggestions,
+            },
+        )
     return AvailabilityOut(
         label=v.label,
         fqdn=v.fqdn,

@@ -145,8 +145,16 @@ def test_taken_and_invalid_names_are_refused_with_reasons(api: TestClient) -> No
     assert bad.status_code == 422
     assert bad.json()["detail"][0]["loc"] == ["body", "label"]
     assert "_" in bad.json()["detail"][0]["msg"]
-    portal = api.get("/api/v1/names/portal/availability").json()
+    portal = api.get("/api/v1/names/portal/availability").json()  # valid, but taken
     assert portal["available"] is False and portal["suggestions"]
+    www = api.get("/api/v1/names/www/availability")  # reserved by the agency's rules
+    assert www.status_code == 422
+    assert www.json()["detail"][0]["loc"] == ["path", "label"]
+    assert www.json()["suggestions"]
+    for bad in ("Bad_Name", "a;b", "xn--caf-dma", "-lead", "12345"):
+        answer = api.get(f"/api/v1/names/{bad}/availability")
+        assert answer.status_code == 422, bad
+        assert all(d["msg"] for d in answer.json()["detail"])
 
 
 def test_rejection_needs_a_reason_and_releases_the_name(api: TestClient) -> None:

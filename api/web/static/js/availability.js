@@ -45,10 +45,11 @@
         if (b.suggestions && b.suggestions.length) { lines.push("→ " + b.suggestions.join(", ")); }
         show(false, lines);
       } else {
-        var detail = b.detail;
-        var text = Array.isArray(detail) ? detail.map(function (d) { return d.msg; }).join(" ")
-                                         : String(detail || r.status);
-        show(false, [pick(text)]);
+        var detail = b.detail;  // 422: one entry per broken rule
+        var shown = Array.isArray(detail) ? detail.map(function (d) { return pick(d.msg); })
+                                          : [pick(String(detail || r.status))];
+        if (b.suggestions && b.suggestions.length) { shown.push("→ " + b.suggestions.join(", ")); }
+        show(false, shown);
       }
     }).catch(function () { if (mine === seq) { out.textContent = ""; } });
   }
