@@ -54,6 +54,7 @@ class StatusService:
         self.result_cache_seconds = result_cache_seconds
         self._results: dict[tuple[str, str | None, str | None], tuple[float, SiteStatus]] = {}
         self._lock = threading.Lock()
+        self._inflight: dict[tuple[str, str | None, str | None], threading.Event] = {}
 
     def _nameservers(self) -> dict[str, str]:
         # The NS set changes rarely; re-reading it for every status request would double
@@ -137,15 +138,36 @@ class StatusService:
         info = self._request_info(fqdn)
         key = (fqdn, info["state"] if info else None, info["_updated"] if info else None)
         now = time.monotonic()
+        # One check per key at a time (single flight): when the cached answer expires under
+        # load, the other callers get the previous answer (a few seconds old, and its
+        # checked_at says so) or wait for the one check, instead of all asking the name
+        # servers and the web server at once — that burst was the endpoint's latency tail.
         with self._lock:
             hit = self._results.get(key)
-        if hit and not fresh and now - hit[0] < self.result_cache_seconds:
-            return hit[1]
-        result = self._check(fqdn, info)
-        with self._lock:
-            if len(self._results) > 10_000:  # bounded: forget everything rather than grow
-                self._results.clear()
-            self._results[key] = (now, result)
+            if hit and not fresh and now - hit[0] < self.result_cache_seconds:
+                return hit[1]
+            ongoing = self._inflight.get(key)
+            if ongoing is not None and hit and not fresh:
+                return hit[1]
+            leader = ongoing is None
+            running = ongoing or threading.Event()
+            if leader:
+                self._inflight[key] = running
+        if not leader:
+            running.wait(timeout=60)
+            with self._lock:
+                hit = self._results.get(key)
+            return hit[1] if hit else self._check(fqdn, info)
+        try:
+            result = self._check(fqdn, info)
+            with self._lock:
+                if len(self._results) > 10_000:  # bounded: forget everything rather than grow
+                    self._results.clear()
+                self._results[key] = (time.monotonic(), result)
+        finally:
+            with self._lock:
+                self._inflight.pop(key, None)
+            running.set()
         return result
 
     def _check(self, fqdn: str, info: dict[str, Any] | None) -> SiteStatus:
