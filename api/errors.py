@@ -26,7 +26,10 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             status_code=422,
             content={
-                "detail": [{"loc": ["body", exc.field], "msg": exc.message, "type": "value_error"}]
+                "detail": [
+                    {"loc": ["body", field], "msg": message, "type": "value_error"}
+                    for field, message in exc.problems
+                ]
             },
         )
 

@@ -173,7 +173,7 @@ async def submit_request(
                     )
             return RedirectResponse(f"/requests/{req.id}?submitted=1", status_code=303)
         except InvalidInput as exc:
-            errors[exc.field] = exc.message
+            errors.update(exc.problems)
         except (Forbidden, Conflict) as exc:
             errors["label"] = exc.message
         except TypeError as exc:  # a required field the form lacked
@@ -286,7 +286,7 @@ async def resubmit(
         )
     except InvalidInput as exc:
         return _detail_page(
-            request, request_id, services, actor, errors={exc.field: exc.message},
+            request, request_id, services, actor, errors=dict(exc.problems),
             values=values, status_code=422,
         )  # fmt: skip
     except (Forbidden, NotFound, Conflict) as exc:

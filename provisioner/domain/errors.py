@@ -6,6 +6,8 @@ job records read the same in both languages.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class ProvisionerError(Exception):
     """Root of every error this project raises on purpose."""
@@ -16,11 +18,18 @@ class ProvisionerError(Exception):
 
 
 class InvalidInput(ProvisionerError):
-    """Bad input: maps to HTTP 422 with the field and the reason."""
+    """Bad input: maps to HTTP 422 with the field and the reason — every field's reason when
+    a form has several mistakes (`problems`), so it can be fixed in one go."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, *, more: Sequence[tuple[str, str]] = ()) -> None:
         super().__init__(message)
         self.field = field
+        self.problems: list[tuple[str, str]] = [(field, message), *more]
+
+    @classmethod
+    def of(cls, problems: Sequence[tuple[str, str]]) -> InvalidInput:
+        (field, message), *more = problems
+        return cls(field, message, more=more)
 
 
 class NotFound(ProvisionerError):

@@ -5,10 +5,15 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import partial
+from typing import TypeVar
 
 from provisioner.domain.errors import InvalidInput
+
+_T = TypeVar("_T")
 
 _REPO_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 _BRANCH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$")
@@ -172,64 +177,78 @@ def normalise_draft(
     today: date,
 ) -> RequestDraft:
     """Check every field except the label (the naming policy owns that) and return the
-    draft with trimmed text and a full repository URL."""
-    validate_email("contact_email", draft.contact_email)
+    draft with trimmed text and a full repository URL. Every field's problem is reported
+    at once (one InvalidInput with all of them), not just the first."""
+    problems: list[tuple[str, str]] = []
+
+    def attempt(check: Callable[[], _T]) -> _T | None:
+        try:
+            return check()
+        except InvalidInput as exc:
+            problems.extend(exc.problems)
+            return None
+
+    def refuse(field: str, message: str) -> None:
+        problems.append((field, message))
+
+    attempt(lambda: validate_email("contact_email", draft.contact_email))
     if draft.request_type not in REQUEST_TYPES:
         allowed = ", ".join(REQUEST_TYPES)
-        raise InvalidInput(
-            "request_type", f"Pilih salah satu: {allowed} / Choose one of: {allowed}"
-        )
-    site_kind = _choice("site_kind", draft.site_kind, SITE_KINDS)
-    stack = _choice("stack", draft.stack, STACKS)
-    nip = validate_nip(draft.contact_nip) if draft.contact_nip else None
-    position, rank = (
-        _text(name, value, max_len=200) if value and value.strip() else None
-        for name, value in (
-            ("contact_position", draft.contact_position),
-            ("contact_rank", draft.contact_rank),
-        )
-    )
+        refuse("request_type", f"Pilih salah satu: {allowed} / Choose one of: {allowed}")
+    site_kind = attempt(lambda: _choice("site_kind", draft.site_kind, SITE_KINDS))
+    stack = attempt(lambda: _choice("stack", draft.stack, STACKS))
+    nip = attempt(partial(validate_nip, draft.contact_nip)) if draft.contact_nip else None
+    position = rank = None
+    if draft.contact_position and draft.contact_position.strip():
+        position = attempt(partial(_text, "contact_position", draft.contact_position, max_len=200))
+    if draft.contact_rank and draft.contact_rank.strip():
+        rank = attempt(partial(_text, "contact_rank", draft.contact_rank, max_len=200))
     if draft.letter_date > today:
-        raise InvalidInput(
+        refuse(
             "letter_date",
             "Tanggal surat tidak boleh di masa depan / The letter date cannot be in the future",
         )
     phone = draft.contact_phone.strip()
     if phone and not re.fullmatch(r"\+?[0-9 ()-]{6,20}", phone):
-        raise InvalidInput("contact_phone", "Nomor telepon tidak sah / Not a valid phone number")
+        refuse("contact_phone", "Nomor telepon tidak sah / Not a valid phone number")
     repo = branch = target = None
     if draft.request_type in ("change_contact", "deactivate"):
         pass  # no hardware target in the request itself: it names an existing site
     elif draft.request_type == "change_target":
         if not draft.target_address:
-            raise InvalidInput(
-                "target_address",
-                "Wajib diisi: alamat IP baru / Required: the new IP address",
-            )
-        target = validate_target(draft.target_address, allowed_networks)
+            refuse("target_address", "Wajib diisi: alamat IP baru / Required: the new IP address")
+        else:
+            target = attempt(partial(validate_target, draft.target_address, allowed_networks))
     elif draft.hosting:
         if not draft.repo:
-            raise InvalidInput(
-                "repo", "Wajib diisi bila meminta hosting / Required when hosting is wanted"
-            )
-        repo = repo_url_for(draft.repo, git_base_url)
-        branch = validate_branch(draft.branch or "main")
+            refuse("repo", "Wajib diisi bila meminta hosting / Required when hosting is wanted")
+        else:
+            repo = attempt(partial(repo_url_for, draft.repo, git_base_url))
+        branch = attempt(lambda: validate_branch(draft.branch or "main"))
+    elif not draft.target_address:
+        refuse(
+            "target_address",
+            "Wajib diisi bila tanpa hosting: alamat IP server situs / "
+            "Required without hosting: the site server's IP address",
+        )
     else:
-        if not draft.target_address:
-            raise InvalidInput(
-                "target_address",
-                "Wajib diisi bila tanpa hosting: alamat IP server situs / "
-                "Required without hosting: the site server's IP address",
-            )
-        target = validate_target(draft.target_address, allowed_networks)
+        target = attempt(partial(validate_target, draft.target_address, allowed_networks))
+    agency = attempt(lambda: _text("agency", draft.agency, max_len=200))
+    purpose = attempt(lambda: _text("purpose", draft.purpose, max_len=2000, multiline=True))
+    contact_name = attempt(lambda: _text("contact_name", draft.contact_name, max_len=200))
+    letter_number = attempt(lambda: _text("letter_number", draft.letter_number, max_len=100))
+    if problems:
+        raise InvalidInput.of(problems)
+    assert agency is not None and purpose is not None
+    assert contact_name is not None and letter_number is not None
     return replace(
         draft,
-        agency=_text("agency", draft.agency, max_len=200),
-        purpose=_text("purpose", draft.purpose, max_len=2000, multiline=True),
-        contact_name=_text("contact_name", draft.contact_name, max_len=200),
+        agency=agency,
+        purpose=purpose,
+        contact_name=contact_name,
         contact_email=draft.contact_email.strip(),
         contact_phone=phone,
-        letter_number=_text("letter_number", draft.letter_number, max_len=100),
+        letter_number=letter_number,
         repo=repo,
         branch=branch,
         target_address=target,

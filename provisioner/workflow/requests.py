@@ -27,7 +27,7 @@ from provisioner.domain.jobs import (
     provision_steps,
     site_lock_key,
 )
-from provisioner.domain.naming import NamingPolicy
+from provisioner.domain.naming import NamingPolicy, check_label
 from provisioner.domain.provision_plan import (
     Placement,
     build_plan,
@@ -79,12 +79,25 @@ class RequestService:
         """Validate, check the name for real, and hold it in the registry. A change or
         deactivation request names an existing live site of the same agency instead."""
         ensure_allowed(actor, Action.SUBMIT, agency=draft.agency)
-        draft = normalise_draft(
-            draft,
-            git_base_url=self.settings.git_base_url,
-            allowed_networks=self.settings.allowed_target_networks,
-            today=self._today(),
-        )
+        # The naming rules (pure) and every other field are checked before anything is
+        # asked of the name servers, and all their problems are reported together.
+        problems: list[tuple[str, str]] = []
+        if draft.request_type == "new":
+            rules = check_label(draft.label, self.policy, zone=self.settings.zone,
+                                agency=draft.agency)
+            if not rules.ok:
+                problems.append(("label", "; ".join(rules.reasons)))
+        try:
+            draft = normalise_draft(
+                draft,
+                git_base_url=self.settings.git_base_url,
+                allowed_networks=self.settings.allowed_target_networks,
+                today=self._today(),
+            )
+        except InvalidInput as exc:
+            problems.extend(exc.problems)
+        if problems:
+            raise InvalidInput.of(problems)
         if draft.request_type != "new":
             req = self._submit_change(draft, actor, client_ip)
             self.on_handoff(req.id, "submitted")

@@ -145,6 +145,10 @@ def test_taken_and_invalid_names_are_refused_with_reasons(api: TestClient) -> No
     assert bad.status_code == 422
     assert bad.json()["detail"][0]["loc"] == ["body", "label"]
     assert "_" in bad.json()["detail"][0]["msg"]
+    several = api.post("/api/v1/requests", headers=auth(api, "opd"),
+                       json={**request_body("Bad_Name"), "contact_email": "nope", "branch": "a..b"})
+    assert several.status_code == 422  # every mistake at once, the label's first
+    assert [d["loc"][1] for d in several.json()["detail"]] == ["label", "contact_email", "branch"]
     portal = api.get("/api/v1/names/portal/availability").json()  # valid, but taken
     assert portal["available"] is False and portal["suggestions"]
     www = api.get("/api/v1/names/www/availability")  # reserved by the agency's rules

@@ -59,6 +59,17 @@ def test_bad_field_is_refused_with_its_name(change, field):
     assert " / " in err.value.message
 
 
+def test_every_bad_field_is_reported_at_once():
+    bad = replace(DRAFT, contact_email="nope", branch="a..b", agency=" ", contact_nip="123",
+                  letter_date=date(2027, 1, 1))
+    with pytest.raises(InvalidInput) as err:
+        normalise(bad)
+    fields = [field for field, _ in err.value.problems]
+    assert sorted(fields) == ["agency", "branch", "contact_email", "contact_nip", "letter_date"]
+    assert all(" / " in message for _, message in err.value.problems)
+    assert (err.value.field, err.value.message) == err.value.problems[0]
+
+
 def test_without_hosting_a_loopback_target_is_accepted():
     out = normalise(replace(DRAFT, hosting=False, repo=None, target_address=" 127.0.2.12 "))
     assert out.target_address == "127.0.2.12" and out.repo is None
