@@ -103,6 +103,13 @@ def build_scheduler(
     )
     for name, every in SCHEDULE.items():
         scheduler.add_job(
-            enqueue, "interval", args=[name], id=name, max_instances=1, coalesce=True, **every
+            enqueue,
+            "interval",
+            args=[name],
+            id=name,
+            name=f"enqueue {name}",  # what the scheduler's own log lines call it
+            max_instances=1,
+            coalesce=True,
+            **every,
         )
     return scheduler
