@@ -260,6 +260,24 @@ def normalise_draft(
     )
 
 
+REASON_REQUIRED = (
+    "Alasan penolakan wajib diisi (min. 5 karakter) / "
+    "A rejection needs a reason (at least 5 characters)"
+)
+NOTE_REQUIRED = (
+    "Catatan perbaikan wajib diisi (min. 5 karakter) / "
+    "Say what to revise (at least 5 characters)"
+)
+
+
+def required_note(field: str, text: str, message: str) -> str:
+    """A reason or note a decision must carry: trimmed, at least 5 characters."""
+    text = text.strip()
+    if len(text) < 5:
+        raise InvalidInput(field, message)
+    return text
+
+
 def format_ticket(day: date, serial: int) -> str:
     return f"SUB-{day:%Y%m%d}-{serial:04d}"
 

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from provisioner.config import Settings, get_settings
+from provisioner.config import Settings
 from provisioner.domain.actors import Action, Actor, ensure_allowed
 from provisioner.domain.dns_plan import DnsPlan, RecordChange
 from provisioner.domain.errors import UnsafeChange
@@ -178,10 +178,10 @@ class DriftService:
         return current.summary
 
 
-def scheduled_drift_check(store: Store, settings: Settings | None = None) -> dict[str, int]:
+def scheduled_drift_check(store: Store, settings: Settings) -> dict[str, int]:
     """Hourly: detect drift in every zone and record the counts as an event for the
     network team (the report itself is read with GET /api/v1/dns/drift)."""
-    service = DriftService.from_settings(settings or get_settings(), store)
+    service = DriftService.from_settings(settings, store)
     counts: dict[str, int] = {}
     for report in service.detect():
         counts[report.zone] = len(report.items)

@@ -34,7 +34,15 @@ from provisioner.domain.provision_plan import (
     plan_checksum,
     tls_targets,
 )
-from provisioner.domain.requests import RequestDraft, db_identifiers, format_ticket, normalise_draft
+from provisioner.domain.requests import (
+    NOTE_REQUIRED,
+    REASON_REQUIRED,
+    RequestDraft,
+    db_identifiers,
+    format_ticket,
+    normalise_draft,
+    required_note,
+)
 from provisioner.domain.states import RequestState, ensure_transition
 from provisioner.store import repositories as repo
 from provisioner.store import repositories_dns as dns_registry
@@ -371,13 +379,7 @@ class RequestService:
         self, request_id: int, actor: Actor, reason: str, *, client_ip: str | None = None
     ) -> Request:
         """Refuse with a mandatory reason; the name goes back to the pool."""
-        reason = reason.strip()
-        if len(reason) < 5:
-            raise InvalidInput(
-                "reason",
-                "Alasan penolakan wajib diisi (min. 5 karakter) / "
-                "A rejection needs a reason (at least 5 characters)",
-            )
+        reason = required_note("reason", reason, REASON_REQUIRED)
         with self.store.session() as s:
             req = repo.get_request(s, request_id, lock=True)
             ensure_allowed(actor, Action.DECIDE, owner=req.created_by)
@@ -412,13 +414,7 @@ class RequestService:
     ) -> Request:
         """Send a request back to the OPD with what to fix; its SLA clock stops until the
         OPD submits again. The name stays held."""
-        note = note.strip()
-        if len(note) < 5:
-            raise InvalidInput(
-                "note",
-                "Catatan perbaikan wajib diisi (min. 5 karakter) / "
-                "Say what to revise (at least 5 characters)",
-            )
+        note = required_note("note", note, NOTE_REQUIRED)
         with self.store.session() as s:
             req = repo.get_request(s, request_id, lock=True)
             ensure_allowed(actor, Action.DECIDE, owner=req.created_by)

@@ -11,8 +11,9 @@ from typing import Any
 
 from provisioner.config import Settings
 from provisioner.domain.actors import Action, Actor, ensure_allowed
-from provisioner.domain.errors import Conflict, InvalidInput, NotFound
+from provisioner.domain.errors import Conflict, NotFound
 from provisioner.domain.jobs import retire_steps, site_lock_key
+from provisioner.domain.requests import REASON_REQUIRED, required_note
 from provisioner.domain.retire_plan import build_retire_plan, retire_checksum
 from provisioner.domain.states import RequestState
 from provisioner.steps.retire import BACKUP_DIR
@@ -112,14 +113,12 @@ class RetirementService:
         return job
 
     def reject(self, request_id: int, actor: Actor, reason: str) -> Retirement:
-        if len(reason.strip()) < 5:
-            raise InvalidInput("reason", "Alasan penolakan wajib diisi (min. 5 karakter) / "
-                                         "A rejection needs a reason (at least 5 characters)")
+        reason = required_note("reason", reason, REASON_REQUIRED)
         with self.store.session() as s:
             _, row = self._proposed(s, request_id)
             ensure_allowed(actor, Action.DECIDE, owner=row.proposed_by)
             row.state, row.decided_by, row.decided_at = "rejected", actor.username, utcnow()
-            row.rejection_reason = reason.strip()
+            row.rejection_reason = reason
             repo.record_event(s, actor=actor.username, action="retire:rejected",
                               request_id=request_id, detail={"reason": row.rejection_reason})
             return row

@@ -17,7 +17,7 @@ from provisioner.store import repositories as repo
 from provisioner.store import repositories_people as prepo
 from provisioner.store.db import Store
 from provisioner.store.models import utcnow
-from provisioner.workflow.notify import Notifier
+from provisioner.workflow.notify import Notifier, build_notifier
 
 log = logging.getLogger(__name__)
 
@@ -208,12 +208,8 @@ class SlaService:
             )
 
 
-def scheduled_people_sweep(store: Store, settings: Settings | None = None) -> None:
-    """Scheduler entry: overdue SLA steps and evaluation reminders (notified)."""
-    from provisioner.config import get_settings
-    from provisioner.workflow.notify import build_notifier
-
-    settings = settings or get_settings()
+def scheduled_people_sweep(store: Store, settings: Settings) -> None:
+    """Periodic work: overdue SLA steps and evaluation reminders (notified)."""
     service = SlaService(store, settings, build_notifier(store, settings))
     flagged = service.sweep_overdue()
     due = service.sweep_evaluations()
