@@ -10,6 +10,7 @@ from api.session import CSRF_HEADER, CSRF_REFUSED, SAFE_METHODS, SESSION_COOKIE,
 from provisioner.domain.actors import Actor
 from provisioner.domain.errors import Forbidden
 from provisioner.wiring import Services
+from provisioner.workflow.letters import LetterService
 from provisioner.workflow.sessions import csrf_matches
 from provisioner.workflow.users import actor_for_token
 
@@ -20,6 +21,13 @@ def get_services(request: Request) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def letter_service(services: Services) -> LetterService:
+    """The one letter service the composition root built (verification, letter of record,
+    corrections)."""
+    assert services.letters is not None, "build_services() builds it"
+    return services.letters
 
 
 def current_actor(

@@ -29,6 +29,7 @@ from provisioner.workflow.dispatch import Dispatcher, build_dispatcher
 from provisioner.workflow.dispatch_procrastinate import (
     apply_schema as apply_procrastinate_schema,
 )
+from provisioner.workflow.letters import LetterService
 from provisioner.workflow.people import PeopleServices, build_people, retire_hook
 from provisioner.workflow.periodic import PeriodicWork, periodic_work
 from provisioner.workflow.requests import RequestService
@@ -53,6 +54,7 @@ class Services:
     retirements: RetirementService | None = None
     # --- people ---
     people: PeopleServices | None = None
+    letters: LetterService | None = None
     # --- jobs: how queued jobs and the scheduler's periodic work reach a worker ---
     dispatcher: Dispatcher | None = None
     periodic_work: PeriodicWork = field(default_factory=dict)
@@ -147,5 +149,9 @@ def build_services(settings: Settings, *, migrate_store: bool = True) -> Service
     services.people = build_people(store, settings)
     requests.on_handoff = services.people.notifier.notify_later
     runner.on_request_state = services.people.notifier.announce_state  # live, letter issued
+    # A correction letter is announced like the job's letter (runner.on_request_state).
+    services.letters = LetterService(
+        store, settings, on_issued=services.people.notifier.notify_later
+    )
     requests.on_retire_approved = retire_hook(services.retirements)
     return services

@@ -12,11 +12,10 @@ from fastapi import APIRouter, File, UploadFile, status
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import CurrentActor, ServicesDep
+from api.deps import CurrentActor, ServicesDep, letter_service
 from provisioner.domain.errors import NotFound
 from provisioner.store.models import Letter
-from provisioner.wiring import Services
-from provisioner.workflow.letters import MAX_PDF_BYTES, LetterService
+from provisioner.workflow.letters import MAX_PDF_BYTES
 
 router = APIRouter(prefix="/api/v1", tags=["letters"])
 
@@ -46,16 +45,6 @@ class CorrectionIn(BaseModel):
     subject: str | None = Field(None, max_length=300)
     nature: str | None = Field(None, max_length=300)
     attachments: str | None = Field(None, max_length=300)
-
-
-def letter_service(services: Services) -> LetterService:
-    """The letter service, announcing a correction like any issued letter."""
-    people = services.people
-    return LetterService(
-        services.store,
-        services.settings,
-        on_issued=people.notifier.notify_later if people is not None else None,
-    )
 
 
 def letter_out(letter: Letter) -> LetterDetailOut:

@@ -14,7 +14,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile as FormUpload  # what request.form() returns
 
-from api.deps import ServicesDep
+from api.deps import ServicesDep, letter_service
 from api.web.render import render, state_label
 from api.web.session_bridge import CsrfProtect, SignedIn, client_ip, page_csrf
 from provisioner.domain import requests as request_domain
@@ -22,7 +22,7 @@ from provisioner.domain.actors import Actor, Role
 from provisioner.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from provisioner.domain.requests import RequestDraft
 from provisioner.wiring import Services
-from provisioner.workflow.letters import MAX_PDF_BYTES, LetterService
+from provisioner.workflow.letters import MAX_PDF_BYTES
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfProtect])
 
@@ -57,15 +57,6 @@ def error_page(request: Request, actor: Actor | None, exc: Exception) -> HTMLRes
         actor=actor,
         csrf=page_csrf(request, actor),
         status_code=code,
-    )
-
-
-def letters_of(services: Services) -> LetterService:
-    people = services.people
-    return LetterService(
-        services.store,
-        services.settings,
-        on_issued=people.notifier.notify_later if people is not None else None,
     )
 
 
@@ -217,7 +208,7 @@ def _detail_page(
 ) -> HTMLResponse:
     try:
         req = services.requests.get(request_id, actor)
-        letters = letters_of(services).letters(request_id, actor)
+        letters = letter_service(services).letters(request_id, actor)
     except (Forbidden, NotFound) as exc:
         return error_page(request, actor, exc)
     sla = getattr(getattr(services, "people", None), "sla", None)
@@ -333,7 +324,7 @@ def download_letter(
 ) -> Response:
     """The issued PDF (the one provisioner signed)."""
     try:
-        letter = letters_of(services).letter(letter_id, actor)
+        letter = letter_service(services).letter(letter_id, actor)
     except (Forbidden, NotFound) as exc:
         return error_page(request, actor, exc)
     return FileResponse(letter.pdf_path, media_type="application/pdf",
@@ -346,7 +337,7 @@ def download_record(
 ) -> Response:
     """The TTE-signed letter of record the agency uploaded."""
     try:
-        letter = letters_of(services).letter(letter_id, actor)
+        letter = letter_service(services).letter(letter_id, actor)
         if not letter.record_pdf_path:
             raise NotFound("Belum ada surat ber-TTE / No TTE-signed letter yet")
     except (Forbidden, NotFound) as exc:
@@ -366,7 +357,7 @@ async def upload_record(
     """Store the TTE-signed PDF as the letter of record (once)."""
     data = await file.read(MAX_PDF_BYTES + 1)
     try:
-        letter = letters_of(services).upload_record(letter_id, data, actor)
+        letter = letter_service(services).upload_record(letter_id, data, actor)
     except (Forbidden, NotFound, Conflict, InvalidInput) as exc:
         return error_page(request, actor, exc)
     return RedirectResponse(f"/requests/{letter.request_id}#letters", status_code=303)
@@ -386,7 +377,7 @@ def correct_letter(
     try:
         if not changes:
             raise InvalidInput("addressee", "Isi yang dibetulkan / Give what to correct")
-        letter = letters_of(services).correct(letter_id, changes, actor)
+        letter = letter_service(services).correct(letter_id, changes, actor)
     except (Forbidden, NotFound, Conflict, InvalidInput) as exc:
         return error_page(request, actor, exc)
     return RedirectResponse(f"/requests/{letter.request_id}#letters", status_code=303)

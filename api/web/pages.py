@@ -9,12 +9,12 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from api.deps import ServicesDep
+from api.deps import ServicesDep, letter_service
 from api.web.i18n import LANG_COOKIE, LANGUAGES
 from api.web.render import STATIC_DIR, render
 from api.web.session_bridge import OptionalActor, page_csrf
 from provisioner.domain.errors import InvalidInput, NotFound
-from provisioner.workflow.letters import MAX_PDF_BYTES, LetterService
+from provisioner.workflow.letters import MAX_PDF_BYTES
 
 __all__ = ["STATIC_DIR", "router"]
 
@@ -100,7 +100,7 @@ def verify_letter(
     request: Request, code: str, services: ServicesDep, actor: OptionalActor
 ) -> HTMLResponse:
     """What the letter's QR code opens: the letter's facts, recomputed signature and hash."""
-    result = LetterService(services.store, services.settings).verify(code)
+    result = letter_service(services).verify(code)
     return render(
         request,
         "verify.html",
@@ -124,7 +124,7 @@ async def verify_upload(
 
     Public and sessionless by design — it changes nothing — so it needs no CSRF token.
     """
-    letters = LetterService(services.store, services.settings)
+    letters = letter_service(services)
     data = await file.read(MAX_PDF_BYTES + 1)
     upload = upload_error = None
     try:
