@@ -10,6 +10,7 @@ from api.session import CSRF_HEADER, CSRF_REFUSED, SAFE_METHODS, SESSION_COOKIE,
 from provisioner.domain.actors import Actor
 from provisioner.domain.errors import Forbidden
 from provisioner.wiring import Services
+from provisioner.workflow.dns_drift import DriftService
 from provisioner.workflow.letters import LetterService
 from provisioner.workflow.sessions import csrf_matches
 from provisioner.workflow.users import actor_for_token
@@ -21,6 +22,12 @@ def get_services(request: Request) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def drift_service(services: Services) -> DriftService:
+    """The DNS drift service the composition root built (detect, repair)."""
+    assert services.drift is not None, "build_services() builds it"
+    return services.drift
 
 
 def letter_service(services: Services) -> LetterService:

@@ -29,6 +29,7 @@ from provisioner.workflow.dispatch import Dispatcher, build_dispatcher
 from provisioner.workflow.dispatch_procrastinate import (
     apply_schema as apply_procrastinate_schema,
 )
+from provisioner.workflow.dns_drift import DriftService
 from provisioner.workflow.letters import LetterService
 from provisioner.workflow.people import PeopleServices, build_people, retire_hook
 from provisioner.workflow.periodic import PeriodicWork, periodic_work
@@ -55,6 +56,7 @@ class Services:
     # --- people ---
     people: PeopleServices | None = None
     letters: LetterService | None = None
+    drift: DriftService | None = None
     # --- jobs: how queued jobs and the scheduler's periodic work reach a worker ---
     dispatcher: Dispatcher | None = None
     periodic_work: PeriodicWork = field(default_factory=dict)
@@ -145,6 +147,7 @@ def build_services(settings: Settings, *, migrate_store: bool = True) -> Service
     services.dispatcher, services.periodic_work = dispatcher, work
     services.deployments = DeploymentService(store, settings, on_job_queued=dispatcher.queued)
     services.retirements = RetirementService(store, settings, on_job_queued=dispatcher.queued)
+    services.drift = DriftService.from_settings(settings, store)
     # --- people: notifications on hand-offs; a deactivation request retires the site ---
     services.people = build_people(store, settings)
     requests.on_handoff = services.people.notifier.notify_later

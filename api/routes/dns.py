@@ -8,9 +8,8 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from api.deps import CurrentActor, ServicesDep
+from api.deps import CurrentActor, ServicesDep, drift_service
 from provisioner.domain.actors import Action, ensure_allowed
-from provisioner.workflow.dns_drift import DriftService
 
 router = APIRouter(prefix="/api/v1/dns", tags=["dns"])
 
@@ -20,20 +19,16 @@ class RepairIn(BaseModel):
     checksum: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
-def _service(services: ServicesDep) -> DriftService:
-    return DriftService.from_settings(services.settings, services.store)
-
-
 @router.get("/drift")
 def drift(services: ServicesDep, actor: CurrentActor, zone: str | None = None) -> dict[str, Any]:
     """Per zone (AXFR with TSIG vs the ownership registry): missing, changed and dangling
     records, and the repair plan with its checksum (network team / admin)."""
     ensure_allowed(actor, Action.DECIDE)
-    return {"zones": [report.to_dict() for report in _service(services).detect(zone)]}
+    return {"zones": [report.to_dict() for report in drift_service(services).detect(zone)]}
 
 
 @router.post("/drift/repair")
 def repair(body: RepairIn, services: ServicesDep, actor: CurrentActor) -> dict[str, Any]:
     """Apply a zone's repair plan — only if it is still the one shown (checksum)."""
-    applied = _service(services).repair(body.zone, body.checksum, actor)
+    applied = drift_service(services).repair(body.zone, body.checksum, actor)
     return {"zone": body.zone, "applied": applied}

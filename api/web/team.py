@@ -10,7 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.deps import ServicesDep
+from api.deps import ServicesDep, drift_service
 from api.web.dashboard import open_requests, time_to_live_per_month
 from api.web.opd import error_page
 from api.web.plan_view import plan_sections
@@ -20,7 +20,6 @@ from provisioner.domain.actors import Action, Actor, Role, ensure_allowed
 from provisioner.domain.errors import Forbidden, InvalidInput, ProvisionerError
 from provisioner.domain.provision_plan import plan_checksum
 from provisioner.wiring import Services
-from provisioner.workflow.dns_drift import DriftService
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfProtect])
 
@@ -170,7 +169,7 @@ def _drift_page(
     zones: list[dict[str, Any]]
     try:
         zones = [z.to_dict() for z in
-                 DriftService.from_settings(services.settings, services.store).detect()]
+                 drift_service(services).detect()]
     except ProvisionerError as exc:
         zones, error = [], exc.message
     return render(request, "drift.html", {"zones": zones, "error": error, "repaired": repaired},
@@ -188,7 +187,7 @@ def repair_drift(
     """Approve a zone's repair plan (network team): applied through the guarded DNS path
     only if it is still exactly the plan that was shown (its checksum)."""
     try:
-        DriftService.from_settings(services.settings, services.store).repair(
+        drift_service(services).repair(
             zone, checksum, actor
         )
     except Forbidden as exc:
