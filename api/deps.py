@@ -11,6 +11,7 @@ from provisioner.domain.actors import Actor
 from provisioner.domain.errors import Forbidden
 from provisioner.wiring import Services
 from provisioner.workflow.dns_drift import DriftService
+from provisioner.workflow.job_undo import JobUndoService
 from provisioner.workflow.letters import LetterService
 from provisioner.workflow.sessions import csrf_matches
 from provisioner.workflow.users import actor_for_token
@@ -35,6 +36,12 @@ def letter_service(services: Services) -> LetterService:
     corrections)."""
     assert services.letters is not None, "build_services() builds it"
     return services.letters
+
+
+def undo_service(services: Services) -> JobUndoService:
+    """The undo of failed provisioning jobs the composition root built."""
+    assert services.undo is not None, "build_services() builds it"
+    return services.undo
 
 
 def current_actor(

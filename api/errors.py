@@ -12,10 +12,13 @@ from provisioner.domain.errors import (
     InvalidInput,
     NotFound,
     ProvisionerError,
+    ServerUnreachable,
+    TooManyAttempts,
     UnsafeChange,
 )
 
-STATUS = {NotFound: 404, Conflict: 409, UnsafeChange: 409, Forbidden: 403}
+# A server that must be asked first did not answer: not a bad request, try again (503).
+STATUS = {NotFound: 404, Conflict: 409, UnsafeChange: 409, Forbidden: 403, ServerUnreachable: 503}
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -31,6 +34,14 @@ def install_error_handlers(app: FastAPI) -> None:
                     for field, message in exc.problems
                 ]
             },
+        )
+
+    @app.exception_handler(TooManyAttempts)
+    async def _throttled(_: Request, exc: TooManyAttempts) -> JSONResponse:
+        return JSONResponse(
+            status_code=429,
+            content={"detail": exc.message},
+            headers={"Retry-After": str(exc.retry_after)},
         )
 
     @app.exception_handler(ProvisionerError)

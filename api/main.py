@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
+from api.limits import MULTIPART_OVERHEAD, BodyLimitMiddleware
 from api.routes import (
     admin,
     audit,
@@ -22,9 +23,11 @@ from api.routes import (
     review,
 )
 from api.routes.ops import install_ops
+from api.security_headers import SecurityHeadersMiddleware
 from api.web import account, opd, pages, team
 from provisioner.config import Settings, get_settings
 from provisioner.wiring import Services, build_services
+from provisioner.workflow.letters import MAX_PDF_BYTES
 from provisioner.workflow.scheduler import build_scheduler
 
 
@@ -78,7 +81,14 @@ def create_app(
     app.include_router(public.router)
     app.include_router(dns.router)
     app.include_router(deployments.router)
+    # Bodies over the limit get 413 before they are read.
+    app.add_middleware(
+        BodyLimitMiddleware,
+        json_max_bytes=settings.json_body_max_bytes,
+        multipart_max_bytes=max(settings.upload_max_bytes, MAX_PDF_BYTES) + MULTIPART_OVERHEAD,
+    )
     install_ops(app)  # /readyz, /metrics, request ids
+    app.add_middleware(SecurityHeadersMiddleware)  # CSP, framing, nosniff, no-store
     app.include_router(auth.router)  # people: sign-in, admin, audit, review steps
     app.include_router(admin.router)
     app.include_router(audit.router)

@@ -9,7 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class RequestIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """A request as JSON. Strict: `"yes"` or `1` is not a boolean, `"5"` not a number —
+    only dates come as text (ISO 8601), JSON having no date type."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     label: str = Field(..., max_length=300, description="desired subdomain label, e.g. 'dinkes'")
     agency: str = Field(..., max_length=300, description="the requesting OPD")
@@ -18,7 +21,7 @@ class RequestIn(BaseModel):
     contact_email: str = Field(..., max_length=300)
     contact_phone: str = Field("", max_length=40)
     letter_number: str = Field(..., max_length=200, description="the OPD's request letter number")
-    letter_date: date
+    letter_date: date = Field(..., strict=False, description="YYYY-MM-DD")
     hosting: bool = Field(..., description="virtual host + database + deploy wanted")
     repo: str | None = Field(None, max_length=500, description="repository on Diskominfo's server")
     branch: str | None = Field("main", max_length=250)
@@ -47,6 +50,21 @@ class StepOut(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     outputs: dict[str, Any] | None = None
+    title: str | None = Field(None, description="the step in plain words")
+    public_error: str | None = Field(
+        None, description="the failure in plain words (what an OPD is shown as `error`)"
+    )
+
+
+class StandingChangeOut(BaseModel):
+    """A change a job that stopped part-way left on a server (from its journal)."""
+
+    step: str
+    server: str
+    text: str = Field(..., description="what stands, in words (Indonesian / English)")
+    items: list[str] = Field(..., description="what exactly, e.g. each DNS record")
+    partial: bool = Field(..., description="the step failed: part of its change may stand")
+    undoing: bool = Field(..., description="an undo of it is queued or running")
 
 
 class JobOut(BaseModel):
@@ -60,6 +78,16 @@ class JobOut(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     steps: list[StepOut]
+    public_error: str | None = Field(
+        None, description="the failure in plain words (what an OPD is shown as `error`)"
+    )
+    standing_changes: list[StandingChangeOut] = Field(
+        [], description="what a failed or cancelled provisioning job left on the servers "
+        "(staff only; empty otherwise)"
+    )
+    undoable: bool = Field(
+        False, description="POST /api/v1/jobs/{id}/undo would take the standing changes back"
+    )
 
 
 class RequestOut(BaseModel):
@@ -87,7 +115,10 @@ class RequestOut(BaseModel):
     plan_summary: list[str] | None
     plan_checksum: str | None
     commit_sha: str | None
-    failure: dict[str, str | None] | None
+    failure: dict[str, str | None] | None = Field(
+        description="step, step_title, server, reason, public_reason; an OPD gets the plain "
+        "public reason as `reason` and no server"
+    )
     live_at: datetime | None
     jobs: list[JobOut] = []
     # --- people ---
@@ -113,12 +144,12 @@ class PlanOut(BaseModel):
 
 
 class ApproveIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     checksum: str | None = Field(None, description="checksum of the plan you reviewed")
 
 
 class RejectIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     reason: str = Field(..., max_length=2000)
 
 

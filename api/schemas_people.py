@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class LoginIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     username: str = Field(..., min_length=1, max_length=64)
     password: str = Field(..., min_length=1, max_length=256)
 
@@ -23,7 +23,7 @@ class MeOut(BaseModel):
 
 
 class UserIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     username: str = Field(..., min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
     role: Literal["opd", "network", "technical", "approver", "admin"]
     agency: str | None = Field(None, max_length=200)
@@ -49,20 +49,20 @@ class TokenOut(BaseModel):
 
 
 class PasswordIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     password: str = Field(..., min_length=1, max_length=256)
     current_password: str | None = Field(None, max_length=256)
 
 
 class CalendarDayIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    day: date
+    model_config = ConfigDict(extra="forbid", strict=True)
+    day: date = Field(..., strict=False, description="YYYY-MM-DD")
     kind: Literal["off", "working"]
     note: str = Field("", max_length=200)
 
 
 class AgencySlaIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     agency: str = Field(..., min_length=1, max_length=200)
     limits: dict[Literal["disposition", "availability", "create", "letter"], int]
     timezone: Literal["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"] | None = None
@@ -90,7 +90,7 @@ class AuditVerifyOut(BaseModel):
 
 
 class ReturnIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     note: str = Field(..., max_length=2000, description="what the OPD must revise")
 
 

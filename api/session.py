@@ -4,6 +4,7 @@ time-outs, protection against cross-site request forgery)."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated
 from urllib.parse import quote
 
@@ -13,9 +14,16 @@ from provisioner.config import Settings
 from provisioner.domain.actors import Actor
 from provisioner.wiring import Services
 from provisioner.workflow.people import PeopleServices
-from provisioner.workflow.sessions import SessionGrant, SessionInfo, csrf_matches
+from provisioner.workflow.sessions import (
+    SessionGrant,
+    SessionInfo,
+    csrf_matches,
+    login_csrf_matches,
+    login_csrf_token,
+)
 
 SESSION_COOKIE = "provisioner_session"
+LOGIN_NONCE_COOKIE = "provisioner_login_nonce"  # the sign-in form's pre-session CSRF pair
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -104,6 +112,37 @@ def start_session(response: Response, grant: SessionGrant, settings: Settings) -
 
 def end_session(response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+def login_nonce(request: Request) -> str:
+    """The browser's sign-in nonce (kept while it has one, so two open tabs both work)."""
+    nonce = request.cookies.get(LOGIN_NONCE_COOKIE, "")
+    return nonce if 20 <= len(nonce) <= 64 and nonce.isascii() else secrets.token_urlsafe(24)
+
+
+def login_form_token(settings: Settings, nonce: str) -> str:
+    """The hidden field of the sign-in form that goes with `nonce`."""
+    return login_csrf_token(settings.secret_key, nonce)
+
+
+def set_login_nonce(response: Response, nonce: str, settings: Settings) -> None:
+    """Keep the nonce for the sign-in form's POST (only /login sees it)."""
+    response.set_cookie(
+        LOGIN_NONCE_COOKIE,
+        nonce,
+        max_age=2 * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=settings.public_url.startswith("https://"),
+        path="/login",
+    )
+
+
+def login_csrf_ok(request: Request, given: str | None, settings: Settings) -> bool:
+    """Does the sign-in form's field match the nonce cookie it was served with?"""
+    return login_csrf_matches(
+        settings.secret_key, request.cookies.get(LOGIN_NONCE_COOKIE), given
+    )
 
 
 WebActor = Annotated[Actor, Depends(require_web_actor)]

@@ -8,7 +8,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+
+from api.gates import refusal_before_body
+from provisioner.domain.errors import OutOfRange
 
 _ID: dict[str, str] = {
     "missing": "Wajib diisi",
@@ -69,7 +71,14 @@ OUT_OF_RANGE = {
 
 def install_validation_handler(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        refused = refusal_before_body(request)
+        if refused is not None:
+            return JSONResponse(
+                status_code=refused.status_code,
+                content={"detail": refused.detail},
+                headers=refused.headers,
+            )
         return JSONResponse(
             status_code=422, content={"detail": [bilingual(e) for e in exc.errors()]}
         )
@@ -80,6 +89,7 @@ def install_validation_handler(app: FastAPI) -> None:
     async def _overflow(_: Request, __: OverflowError) -> JSONResponse:
         return JSONResponse(status_code=422, content={"detail": [OUT_OF_RANGE]})
 
-    @app.exception_handler(DataError)
-    async def _data(_: Request, __: DataError) -> JSONResponse:
+    # The same past PostgreSQL's integers: the store translates the driver's error.
+    @app.exception_handler(OutOfRange)
+    async def _data(_: Request, __: OutOfRange) -> JSONResponse:
         return JSONResponse(status_code=422, content={"detail": [OUT_OF_RANGE]})

@@ -85,9 +85,33 @@ def pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(len(values) * p))] * 1000
 
 
+def register_live_site(data: Path, fqdn: str) -> None:
+    """The status endpoint answers only for names in the registry: make `fqdn` a live
+    site's name in the bench's own store, so every request runs the whole check."""
+    from datetime import date
+
+    from provisioner.domain.states import RequestState
+    from provisioner.store.db import Store, migrate
+    from provisioner.store.models import Request
+
+    url = f"sqlite:///{data / 'provisioner.db'}"
+    migrate(url)
+    store = Store(url)
+    label, zone = fqdn.split(".", 1)
+    with store.session() as s:
+        s.add(Request(ticket="SUB-BENCH-0001", label=label, zone=zone, fqdn=fqdn,
+                      agency="Dinas Uji", purpose="bench", contact_name="Uji",
+                      contact_email="uji@demokab.go.id", letter_number="1/UJI/2026",
+                      letter_date=date(2026, 11, 29), hosting=False,
+                      state=RequestState.LIVE, created_by="bench"))
+    store.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--fqdn", default="ns1.demokab.go.id")
+    parser.add_argument("--fqdn", default="bench-status.demokab.go.id",
+                        help="registered in the bench's store as a live site (only names in "
+                             "the registry are answered)")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--requests", type=int, default=2000, help="httpx fallback only")
     parser.add_argument("--concurrency", type=int, default=100)
@@ -98,6 +122,7 @@ def main() -> None:
                PROVISIONER_LAB_PATH=str(ROOT / "var" / "lab"),
                PROVISIONER_WORKER_ENABLED="false", PROVISIONER_SCHEDULER_ENABLED="false",
                PROVISIONER_ENVIRONMENT="development")
+    register_live_site(Path(data), args.fqdn)
     server = subprocess.Popen(
         [sys.executable, "-m", "provisioner.cli", "serve", "--port", str(port)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -84,6 +85,28 @@ def migrate() -> None:
     console.print(f"store up to date: {settings.store_url.split('@')[-1]}")
 
 
+def _show_demo_tokens(tokens: dict[str, str], tokens_file: Path) -> None:
+    """The demo users' tokens go to the terminal (/dev/tty), never to stdout or stderr,
+    which a service manager or `scripts/run > log` keeps in a log file; without a
+    terminal only where to find them (the 0600 file) is printed."""
+    from provisioner.workflow.users import DEMO_USERS
+
+    try:
+        tty = open("/dev/tty", "w", encoding="utf-8")  # noqa: SIM115 - closed below
+    except OSError:
+        tty = None
+    if tty is None:
+        console.print(f"demo users and their API tokens: {tokens_file} (0600)", soft_wrap=True)
+        return
+    with tty:
+        table = Table("user", "role", "token (Authorization: Bearer …)")
+        for username, role, _agency, _name in DEMO_USERS:
+            table.add_row(username, role, tokens.get(username, f"(see {tokens_file})"))
+        Console(file=tty).print(table)
+    console.print(f"demo users' tokens: on the terminal, and in {tokens_file} (0600)",
+                  soft_wrap=True)
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="listen address")] = None,
@@ -103,12 +126,7 @@ def serve(
     if settings.environment == "lab":
         tokens_file = settings.data_dir / "demo-users.json"
         tokens = ensure_demo_users(services.store, tokens_file)
-        table = Table("user", "role", "token (Authorization: Bearer …)")
-        from provisioner.workflow.users import DEMO_USERS
-
-        for username, role, _agency, _name in DEMO_USERS:
-            table.add_row(username, role, tokens.get(username, "(see " + str(tokens_file) + ")"))
-        console.print(table)
+        _show_demo_tokens(tokens, tokens_file)
     url = f"http://{host or settings.host}:{port or settings.port}"
     console.print(
         f"provisioner: {url}/  ·  API docs {url}/docs  ·  status {url}/api/v1/status/<fqdn>"

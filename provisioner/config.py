@@ -42,7 +42,9 @@ class Settings(BaseSettings):
 
     # --- dns (issue 3) -----------------------------------------------------------------
     zones_file: Path | None = Field(
-        None, description="YAML/JSON list of {zone, primary, tsig_key_file}; default: `zone`"
+        None,
+        description="YAML/JSON list of {zone, primary, tsig_key_file}; default: the lab's "
+        "secrets/zones.json when `lab up` wrote one, else the single `zone`",
     )
     dns_retry_timeout: float = Field(
         15.0, description="seconds to keep retrying an unreachable primary (back-off)"
@@ -116,7 +118,30 @@ class Settings(BaseSettings):
     session_absolute_hours: int = Field(8, ge=1, description="web session absolute time-out")
     login_max_failures: int = Field(5, ge=1, description="failed sign-ins before lock-out")
     login_lockout_minutes: int = Field(15, ge=1, description="lock-out time, then unlocked")
+    login_address_max_failures: int = Field(
+        20, ge=1, description="failed sign-ins from one client address (any accounts) …"
+    )
+    login_address_window_minutes: int = Field(
+        15, ge=1, description="… within this many minutes, then 429 until one expires"
+    )
+    metrics_access: str = Field(
+        "token",
+        pattern="^(token|public)$",
+        description="/metrics: 'token' = a bearer token of the technical team or an admin "
+        "(or a client address in metrics_allow_networks); 'public' = anyone",
+    )
+    metrics_allow_networks: list[str] = Field(
+        default_factory=list,
+        description="client networks that may read /metrics without a token, e.g. "
+        "['127.0.0.1/32'] for a Prometheus on the same machine",
+    )
     upload_max_bytes: int = Field(5 * 1024 * 1024, description="largest letter scan (PDF)")
+    json_body_max_bytes: int = Field(
+        1024 * 1024, ge=1024, description="largest JSON (or form) body; larger ones get 413"
+    )
+    letter_max_age_years: int = Field(
+        5, ge=1, le=25, description="oldest plausible request letter, in years before today"
+    )
     smtp_host: str | None = Field(None, description="SMTP server for notifications; unset = off")
     smtp_port: int = 25
     smtp_starttls: bool = False
@@ -177,6 +202,15 @@ class Settings(BaseSettings):
     @property
     def store_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'provisioner.db'}"
+
+    @property
+    def zones_path(self) -> Path | None:
+        """The zones file in effect: the one set, or the lab's (every zone the lab serves,
+        so the drift check and the lab agree on what is managed), or None (one zone)."""
+        if self.zones_file is not None:
+            return self.zones_file
+        lab_zones = self.secrets_dir / "zones.json"
+        return lab_zones if lab_zones.is_file() else None
 
     @property
     def tsig_key_path(self) -> Path:

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from provisioner.adapters.ansible import AnsibleAdapter
 from provisioner.adapters.dns import DnsAdapter, TsigKey
+from provisioner.adapters.dns_zones import load_zones
 from provisioner.adapters.git import GitAdapter
 from provisioner.config import Settings
 from provisioner.domain.naming import NamingPolicy
@@ -30,6 +31,7 @@ from provisioner.workflow.dispatch_procrastinate import (
     apply_schema as apply_procrastinate_schema,
 )
 from provisioner.workflow.dns_drift import DriftService
+from provisioner.workflow.job_undo import JobUndoService
 from provisioner.workflow.letters import LetterService
 from provisioner.workflow.people import PeopleServices, build_people, retire_hook
 from provisioner.workflow.periodic import PeriodicWork, periodic_work
@@ -57,6 +59,8 @@ class Services:
     people: PeopleServices | None = None
     letters: LetterService | None = None
     drift: DriftService | None = None
+    # Undo of a failed provisioning job: what stands, and taking exactly that back.
+    undo: JobUndoService | None = None
     # --- jobs: how queued jobs and the scheduler's periodic work reach a worker ---
     dispatcher: Dispatcher | None = None
     periodic_work: PeriodicWork = field(default_factory=dict)
@@ -136,17 +140,31 @@ def build_services(settings: Settings, *, migrate_store: bool = True) -> Service
     if migrate_store and not inline:
         apply_procrastinate_schema(settings)
     status = StatusService(
-        store, dns, zone=settings.zone, allowed_networks=settings.allowed_target_networks
+        store,
+        dns,
+        zone=settings.zone,
+        zones=[z.zone for z in load_zones(settings)],
+        reserved=policy.reserved,
+        allowed_networks=settings.allowed_target_networks,
     )
     work = periodic_work(store, settings, status)
     dispatcher = build_dispatcher(settings, worker, store, work)
+    # Asked at submit whether a hosting request's repository and branch exist; a short
+    # time-out, as an OPD waits on the answer.
+    sources = GitAdapter(
+        ssh_key=settings.ssh_key_path,
+        known_hosts=settings.known_hosts_path,
+        cache_dir=settings.data_dir / "git-cache",
+        timeout=15.0,
+    )
     requests = RequestService(
-        store, settings, availability, policy, on_job_queued=dispatcher.queued
+        store, settings, availability, policy, on_job_queued=dispatcher.queued, sources=sources
     )
     services = Services(settings, store, dns, availability, requests, status, runner, worker)
     services.dispatcher, services.periodic_work = dispatcher, work
     services.deployments = DeploymentService(store, settings, on_job_queued=dispatcher.queued)
     services.retirements = RetirementService(store, settings, on_job_queued=dispatcher.queued)
+    services.undo = JobUndoService(store, on_job_queued=dispatcher.queued)
     services.drift = DriftService.from_settings(settings, store)
     # --- people: notifications on hand-offs; a deactivation request retires the site ---
     services.people = build_people(store, settings)

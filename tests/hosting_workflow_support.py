@@ -101,7 +101,7 @@ def run_job(services: Services, job_id: int) -> str:
 def provision(services: Services, label: str, branch: str = "main") -> tuple[int, int, str]:
     """Submit, approve and run the provisioning job: (request id, job id, final state)."""
     request_id = submit(services, label, branch)
-    job = services.requests.approve(request_id, NET)
+    job = services.requests.approve(request_id, NET).job
     return request_id, job.id, run_job(services, job.id)
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from api.deps import CurrentActor
+from api.gates import requires
 from api.schemas_people import AgencySlaIn, CalendarDayIn, TokenOut, UserIn, UserOut
 from api.session import People
-from provisioner.domain.actors import Role
+from provisioner.domain.actors import Action, Role
 
-router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+router = APIRouter(
+    prefix="/api/v1/admin", tags=["admin"], dependencies=[requires(Action.MANAGE_USERS)]
+)
 
 
 @router.get("/users", response_model=list[UserOut])

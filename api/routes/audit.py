@@ -9,10 +9,12 @@ from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
 from api.deps import CurrentActor
+from api.gates import requires
 from api.schemas_people import AuditEntryOut, AuditVerifyOut
 from api.session import People
+from provisioner.domain.actors import Action
 
-router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"], dependencies=[requires(Action.AUDIT)])
 
 
 @router.get("", response_model=list[AuditEntryOut])

@@ -6,50 +6,51 @@ the same journal as provisioning (read it at /api/v1/jobs/{id})."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import CurrentActor, ServicesDep
+from api.gates import requires
+from api.links import job_links, leads_to, retirement_links
+from api.presenters import job_out
 from api.schemas import JobOut
-from api.views import job_out
+from provisioner.domain.actors import Action
 from provisioner.domain.retire_plan import retire_summary
 from provisioner.wiring import Services
 from provisioner.workflow.deployments import DeploymentService
+from provisioner.workflow.read_models import RetirementView
 from provisioner.workflow.retirement import RetirementService
-
-if TYPE_CHECKING:
-    from provisioner.store.models_hosting_workflow import Retirement
 
 router = APIRouter(tags=["deployments"])
 
 
 class DeployIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     branch: str | None = Field(None, max_length=200, description="branch head to deploy")
     commit: str | None = Field(None, max_length=40, description="exact commit (40 hex)")
 
 
 class PromoteIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     commit: str | None = Field(
         None, max_length=40, description="a commit that passed dev (default: the newest)"
     )
 
 
 class RetireIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     reason: str = Field("", max_length=2000)
 
 
 class RetireDecisionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     checksum: str | None = Field(None, description="checksum of the plan you reviewed")
 
 
 class RetireRejectIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     reason: str = Field(..., max_length=2000)
 
 
@@ -79,7 +80,7 @@ def _retirements(services: Services) -> RetirementService:
     return services.retirements
 
 
-def _retirement_out(row: Retirement) -> RetirementOut:
+def _retirement_out(row: RetirementView) -> RetirementOut:
     return RetirementOut(
         id=row.id, request_id=row.request_id, state=row.state, summary=retire_summary(row.plan),
         checksum=row.checksum, plan=row.plan, reason=row.reason, proposed_by=row.proposed_by,
@@ -89,35 +90,38 @@ def _retirement_out(row: Retirement) -> RetirementOut:
 
 
 @router.post("/api/v1/sites/{fqdn}/deploy", response_model=JobOut,
-             status_code=status.HTTP_202_ACCEPTED)
+             status_code=status.HTTP_202_ACCEPTED, dependencies=[requires(Action.DEPLOY)],
+             responses=leads_to(202, "The queued job", job_links("$response.body#/id")))
 def deploy(fqdn: str, body: DeployIn, services: ServicesDep, actor: CurrentActor) -> JobOut:
     """Deploy a branch head (default: the request's branch) or an exact commit to the dev
     server, then run the dev checks (technical team). 409 while the site is busy."""
     job = _deployments(services).deploy(fqdn, actor, branch=body.branch, commit=body.commit)
-    return job_out(services.requests.job(job.id, actor))
+    return job_out(job, actor)
 
 
 @router.post("/api/v1/sites/{fqdn}/promote", response_model=JobOut,
-             status_code=status.HTTP_202_ACCEPTED)
+             status_code=status.HTTP_202_ACCEPTED, dependencies=[requires(Action.PROMOTE)],
+             responses=leads_to(202, "The queued job", job_links("$response.body#/id")))
 def promote(
     fqdn: str, services: ServicesDep, actor: CurrentActor, body: PromoteIn | None = None
 ) -> JobOut:
     """Put the commit that passed the dev checks on production, check it there, and roll
     production back automatically if those checks fail (technical team)."""
     job = _deployments(services).promote(fqdn, actor, commit=body.commit if body else None)
-    return job_out(services.requests.job(job.id, actor))
+    return job_out(job, actor)
 
 
 @router.post("/api/v1/sites/{fqdn}/rollback", response_model=JobOut,
-             status_code=status.HTTP_202_ACCEPTED)
+             status_code=status.HTTP_202_ACCEPTED, dependencies=[requires(Action.DEPLOY)])
 def rollback(fqdn: str, services: ServicesDep, actor: CurrentActor) -> JobOut:
     """Move production back to the release before the current one, then check it."""
-    job = _deployments(services).rollback(fqdn, actor)
-    return job_out(services.requests.job(job.id, actor))
+    return job_out(_deployments(services).rollback(fqdn, actor), actor)
 
 
 @router.post("/api/v1/requests/{request_id}/retire", response_model=RetirementOut,
-             status_code=status.HTTP_201_CREATED)
+             status_code=status.HTTP_201_CREATED,
+             responses=leads_to(201, "The retirement plan to decide",
+                                retirement_links("$response.body#/request_id")))
 def propose_retirement(
     request_id: int, services: ServicesDep, actor: CurrentActor, body: RetireIn | None = None
 ) -> RetirementOut:
@@ -134,7 +138,8 @@ def get_retirement(request_id: int, services: ServicesDep, actor: CurrentActor) 
 
 
 @router.post("/api/v1/requests/{request_id}/retire/approve", response_model=JobOut,
-             status_code=status.HTTP_202_ACCEPTED)
+             status_code=status.HTTP_202_ACCEPTED, dependencies=[requires(Action.DECIDE)],
+             responses=leads_to(202, "The queued retire job", job_links("$response.body#/id")))
 def approve_retirement(
     request_id: int, services: ServicesDep, actor: CurrentActor,
     body: RetireDecisionIn | None = None,
@@ -142,10 +147,11 @@ def approve_retirement(
     """Approve the shown retirement plan (network team) and queue the retire job."""
     job = _retirements(services).approve(request_id, actor,
                                          checksum=body.checksum if body else None)
-    return job_out(services.requests.job(job.id, actor))
+    return job_out(job, actor)
 
 
-@router.post("/api/v1/requests/{request_id}/retire/reject", response_model=RetirementOut)
+@router.post("/api/v1/requests/{request_id}/retire/reject", response_model=RetirementOut,
+             dependencies=[requires(Action.DECIDE)])
 def reject_retirement(
     request_id: int, body: RetireRejectIn, services: ServicesDep, actor: CurrentActor
 ) -> RetirementOut:

@@ -13,9 +13,12 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import CurrentActor, ServicesDep, letter_service
+from api.gates import requires
+from api.links import leads_to, letter_links
+from provisioner.domain.actors import Action
 from provisioner.domain.errors import NotFound
-from provisioner.store.models import Letter
 from provisioner.workflow.letters import MAX_PDF_BYTES
+from provisioner.workflow.read_models import LetterView
 
 router = APIRouter(prefix="/api/v1", tags=["letters"])
 
@@ -39,7 +42,7 @@ class CorrectionIn(BaseModel):
     """What the correction changes; at least one field. The site's facts (name, server,
     commit, checks) are what the job proved and cannot be corrected."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     addressee: str | None = Field(None, max_length=300)
     addressee_place: str | None = Field(None, max_length=300)
     subject: str | None = Field(None, max_length=300)
@@ -47,7 +50,7 @@ class CorrectionIn(BaseModel):
     attachments: str | None = Field(None, max_length=300)
 
 
-def letter_out(letter: Letter) -> LetterDetailOut:
+def letter_out(letter: LetterView) -> LetterDetailOut:
     base = f"/api/v1/letters/{letter.id}"
     return LetterDetailOut(
         id=letter.id,
@@ -65,7 +68,8 @@ def letter_out(letter: Letter) -> LetterDetailOut:
     )
 
 
-@router.get("/requests/{request_id}/letters", response_model=list[LetterDetailOut])
+@router.get("/requests/{request_id}/letters", response_model=list[LetterDetailOut],
+            responses=leads_to(200, "Oldest first", letter_links("$response.body#/0/id")))
 def list_letters(
     request_id: int, services: ServicesDep, actor: CurrentActor
 ) -> list[LetterDetailOut]:
@@ -103,7 +107,8 @@ def download_record(letter_id: int, services: ServicesDep, actor: CurrentActor) 
     )
 
 
-@router.put("/letters/{letter_id}/record", response_model=LetterDetailOut)
+@router.put("/letters/{letter_id}/record", response_model=LetterDetailOut,
+            dependencies=[requires(Action.RECORD_LETTER)])
 async def upload_record(
     letter_id: int,
     services: ServicesDep,
@@ -114,14 +119,15 @@ async def upload_record(
     approver or an admin). Not a PDF or larger than the limit: 422 on `file`."""
     data = await file.read(MAX_PDF_BYTES + 1)  # one byte past the limit is enough to refuse
     letters = letter_service(services)
-    letter = letters.upload_record(letter_id, data, actor)
-    return letter_out(letters.letter(letter.id, actor))
+    return letter_out(letters.upload_record(letter_id, data, actor))
 
 
 @router.post(
     "/letters/{letter_id}/correct",
     response_model=LetterDetailOut,
     status_code=status.HTTP_201_CREATED,
+    dependencies=[requires(Action.CORRECT_LETTER)],
+    responses=leads_to(201, "The correction letter", letter_links("$response.body#/id")),
 )
 def correct_letter(
     letter_id: int, body: CorrectionIn, services: ServicesDep, actor: CurrentActor
@@ -130,5 +136,4 @@ def correct_letter(
     the one it replaces; the issued letter itself never changes."""
     changes = {k: v for k, v in body.model_dump().items() if v is not None}
     letters = letter_service(services)
-    letter = letters.correct(letter_id, changes, actor)
-    return letter_out(letters.letter(letter.id, actor))
+    return letter_out(letters.correct(letter_id, changes, actor))

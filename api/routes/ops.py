@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Response
+from fastapi import APIRouter, FastAPI, Header, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import ServicesDep
+from provisioner.domain.actors import ALLOWED, Action
+from provisioner.domain.errors import Forbidden
 from provisioner.ops.logs import request_id_var
 from provisioner.ops.metrics import CONTENT_TYPE, job_counts_from, render
 from provisioner.ops.readiness import check_readiness
+from provisioner.workflow.users import actor_for_token
 
 router = APIRouter(tags=["ops"])
 
@@ -30,9 +34,53 @@ def readyz(services: ServicesDep) -> JSONResponse:
     return JSONResponse(body, status_code=200 if result.ready else 503)
 
 
+METRICS_REFUSED = (
+    "Metrik memerlukan token tim teknis atau admin / "
+    "Metrics need a bearer token of the technical team or an admin"
+)
+
+
+def _may_read_metrics(
+    request: Request, services: ServicesDep, authorization: str | None
+) -> None:
+    """`metrics_access=public`: anyone. Otherwise (the default, `token`) a client address in
+    `metrics_allow_networks` or a bearer token of a role that operates jobs; else 401."""
+    settings = services.settings
+    if settings.metrics_access == "public":
+        return
+    host = request.client.host if request.client else ""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if address is not None and any(
+        address in ipaddress.ip_network(n, strict=False) for n in settings.metrics_allow_networks
+    ):
+        return
+    if authorization and authorization.lower().startswith("bearer "):
+        try:
+            actor = actor_for_token(services.store, authorization[7:].strip())
+        except Forbidden:
+            actor = None
+        if actor is not None and actor.role in ALLOWED[Action.OPERATE]:
+            return
+        if actor is not None:
+            raise HTTPException(status_code=403, detail=METRICS_REFUSED)
+    raise HTTPException(
+        status_code=401, detail=METRICS_REFUSED, headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
 @router.get("/metrics")
-def metrics(services: ServicesDep) -> Response:
-    """Prometheus exposition: jobs by state, step durations, liveness results, SLA overdue."""
+def metrics(
+    request: Request,
+    services: ServicesDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> Response:
+    """Prometheus exposition: jobs by state, step durations, liveness results, SLA overdue.
+    Not public by default: see `metrics_access` (bearer token of the technical team or an
+    admin, or an allowed client network)."""
+    _may_read_metrics(request, services, authorization)
     return Response(render(job_counts_from(services.store)), media_type=CONTENT_TYPE)
 
 

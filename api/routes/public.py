@@ -2,36 +2,56 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
+from api import path_params  # noqa: F401 - registers the `anything` convertor
 from api.deps import ServicesDep
 from api.schemas import AvailabilityOut, LivenessCheckOut, StatusOut
 
 router = APIRouter(prefix="/api/v1", tags=["public"])
 
 
-@router.get(
-    "/names/{label}/availability",
-    response_model=AvailabilityOut,
-    responses={422: {"description": "The label breaks the naming rules: each reason, and "
-                                    "up to five valid free alternatives in `suggestions`"}},
-)
+NAMING_422: dict[int | str, dict[str, Any]] = {
+    422: {"description": "The label breaks the naming rules: each reason, and up to five "
+                         "valid free alternatives in `suggestions`"}
+}  # fmt: skip
+
+
+@router.get("/names/availability", response_model=AvailabilityOut, responses=NAMING_422)
+def availability_query(
+    services: ServicesDep, label: str = "", agency: str | None = None
+) -> AvailabilityOut | JSONResponse:
+    """The same answer as `/names/{label}/availability`, for a label given as a query
+    parameter (any characters, the empty label included, reach the naming rules)."""
+    return _availability(services, label, agency, where="query")
+
+
+# `:anything` so that a label holding "/", a line break or nothing at all still reaches
+# the naming rules and gets their reason, instead of matching no route.
+@router.get("/names/{label:anything}/availability", response_model=AvailabilityOut,
+            responses=NAMING_422)
 def availability(
     label: str, services: ServicesDep, agency: str | None = None
 ) -> AvailabilityOut | JSONResponse:
     """Naming rules + registry + every authoritative name server, with suggestions. A label
     that breaks the rules is a 422 naming the field and each reason; a valid label that is
     taken is a 200 with `available: false`."""
+    return _availability(services, label, agency, where="path")
+
+
+def _availability(
+    services: ServicesDep, label: str, agency: str | None, *, where: str
+) -> AvailabilityOut | JSONResponse:
     v = services.availability.check(label, agency=agency)
     if not v.valid:
         return JSONResponse(
             status_code=422,
             content={
                 "detail": [
-                    {"loc": ["path", "label"], "msg": reason, "type": "value_error"}
+                    {"loc": [where, "label"], "msg": reason, "type": "value_error"}
                     for reason in v.reasons
                 ],
                 "label": v.label,
@@ -49,10 +69,29 @@ def availability(
     )
 
 
-@router.get("/status/{fqdn}", response_model=StatusOut)
+STATUS_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "Not a requested or live subdomain in the registry (infrastructure "
+                         "and dev names included)"},
+    422: {"description": "Not a valid name inside a managed zone, with the reason"},
+}  # fmt: skip
+
+
+# History first: `{fqdn:anything}` (so a name with "/" still gets the naming reason) would
+# otherwise take ".../history" as part of the name.
+@router.get("/status/{fqdn:anything}/history", response_model=list[LivenessCheckOut],
+            responses=STATUS_ERRORS)
+def site_status_history(
+    fqdn: str, services: ServicesDep, limit: Annotated[int, Query(ge=1, le=500)] = 20
+) -> list[LivenessCheckOut]:
+    """The scheduler's periodic liveness checks of this subdomain, newest first."""
+    return [LivenessCheckOut(**row) for row in services.status.history(fqdn, limit=limit)]
+
+
+@router.get("/status/{fqdn:anything}", response_model=StatusOut, responses=STATUS_ERRORS)
 def site_status(fqdn: str, services: ServicesDep) -> StatusOut:
     """Is this subdomain live: resolves on every authoritative name server, HTTP answers;
-    with the TLS certificate's expiry when it has one."""
+    with the TLS certificate's expiry when it has one. Only names in the registry are
+    answered; one not live yet says so without its request's details."""
     s = services.status.status(fqdn)
     return StatusOut(
         fqdn=s.fqdn,
@@ -63,11 +102,3 @@ def site_status(fqdn: str, services: ServicesDep) -> StatusOut:
         checked_at=s.checked_at,
         tls=s.tls,
     )
-
-
-@router.get("/status/{fqdn}/history", response_model=list[LivenessCheckOut])
-def site_status_history(
-    fqdn: str, services: ServicesDep, limit: Annotated[int, Query(ge=1, le=500)] = 20
-) -> list[LivenessCheckOut]:
-    """The scheduler's periodic liveness checks of this subdomain, newest first."""
-    return [LivenessCheckOut(**row) for row in services.status.history(fqdn, limit=limit)]

@@ -7,40 +7,60 @@ from pathlib import Path
 from fastapi import APIRouter, status
 from fastapi.responses import FileResponse
 
-from api.deps import CurrentActor, ServicesDep
+from api.deps import CurrentActor, ServicesDep, undo_service
+from api.gates import requires
+from api.links import job_links, leads_to, listed_requests, request_links
+from api.presenters import approval_out, request_out, with_standing
 from api.schemas import ApproveIn, JobOut, LetterOut, PlanOut, RejectIn, RequestIn, RequestOut
 from api.session import ClientIp
-from api.views import job_out, request_out
+from provisioner.domain.actors import Action
 from provisioner.domain.errors import NotFound
 from provisioner.domain.provision_plan import plan_checksum, plan_summary
 from provisioner.domain.requests import RequestDraft
-from provisioner.store.models import Job
 
 router = APIRouter(prefix="/api/v1/requests", tags=["requests"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=RequestOut)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=RequestOut,
+             dependencies=[requires(Action.SUBMIT)],
+             responses=leads_to(201, "The request as submitted",
+                                request_links("$response.body#/id")))
 def submit_request(
     body: RequestIn, services: ServicesDep, actor: CurrentActor, ip: ClientIp
 ) -> RequestOut:
     """An OPD asks for a subdomain (and hosting), or a change / deactivation of its live
     site. A new name is checked for real first."""
     req = services.requests.submit(RequestDraft(**body.model_dump()), actor, client_ip=ip)
-    return request_out(services.requests.get(req.id, actor))
+    return request_out(req, actor)
 
 
-@router.get("", response_model=list[RequestOut])
+@router.get("", response_model=list[RequestOut], responses=leads_to(
+    200, "Newest first, each with its jobs",
+    request_links("$response.body#/0/id"),
+    job_links("$response.body#/0/jobs/0/id", "$response.body#/0/jobs/0/steps/0/name"),
+    listed_requests("$response.body#", 10),
+))
 def list_requests(
     services: ServicesDep, actor: CurrentActor, state: str | None = None
 ) -> list[RequestOut]:
     """Requests the caller may see (an OPD sees only its own agency's)."""
-    return [request_out(r) for r in services.requests.list(actor, state=state)]
+    return [request_out(r, actor) for r in services.requests.list(actor, state=state)]
 
 
-@router.get("/{request_id}", response_model=RequestOut)
+@router.get("/{request_id}", response_model=RequestOut, responses=leads_to(
+    200, "The request with its jobs",
+    job_links("$response.body#/jobs/0/id", "$response.body#/jobs/0/steps/0/name"),
+))
 def get_request(request_id: int, services: ServicesDep, actor: CurrentActor) -> RequestOut:
-    """One request with its jobs and the state of every step."""
-    return request_out(services.requests.get(request_id, actor))
+    """One request with its jobs and the state of every step; for staff, what a failed
+    provisioning job left standing on the servers (`jobs[].standing_changes`)."""
+    out = request_out(services.requests.get(request_id, actor), actor)
+    undo = undo_service(services)
+    jobs = [
+        with_standing(j, undo.standing(j.id, actor), actor) if j.kind == "provision" else j
+        for j in out.jobs
+    ]
+    return out.model_copy(update={"jobs": jobs})
 
 
 @router.get("/{request_id}/plan", response_model=PlanOut)
@@ -56,6 +76,9 @@ def get_plan(request_id: int, services: ServicesDep, actor: CurrentActor) -> Pla
     "/{request_id}/approve",
     response_model=JobOut | RequestOut,
     status_code=status.HTTP_202_ACCEPTED,
+    dependencies=[requires(Action.DECIDE)],
+    responses=leads_to(202, "The queued job, or the change request carried out",
+                       job_links("$response.body#/id")),
 )
 def approve_request(
     request_id: int,
@@ -69,18 +92,17 @@ def approve_request(
     done = services.requests.approve(
         request_id, actor, checksum=body.checksum if body else None, client_ip=ip
     )
-    if isinstance(done, Job):
-        return job_out(services.requests.job(done.id, actor))
-    return request_out(services.requests.get(done.id, actor))
+    return approval_out(done, actor)
 
 
-@router.post("/{request_id}/reject", response_model=RequestOut)
+@router.post("/{request_id}/reject", response_model=RequestOut,
+             dependencies=[requires(Action.DECIDE)])
 def reject_request(
     request_id: int, body: RejectIn, services: ServicesDep, actor: CurrentActor, ip: ClientIp
 ) -> RequestOut:
     """Reject with a reason; the name is released."""
-    services.requests.reject(request_id, actor, body.reason, client_ip=ip)
-    return request_out(services.requests.get(request_id, actor))
+    return request_out(services.requests.reject(request_id, actor, body.reason, client_ip=ip),
+                       actor)
 
 
 @router.get("/{request_id}/letter", response_model=LetterOut)

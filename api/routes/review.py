@@ -10,35 +10,39 @@ from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import FileResponse
 
 from api.deps import CurrentActor, ServicesDep
+from api.gates import requires
+from api.presenters import request_out
 from api.schemas import RequestIn, RequestOut
 from api.schemas_people import OverdueOut, ReturnIn, StepClockOut
 from api.session import ClientIp, People
-from api.views import request_out
+from provisioner.domain.actors import Action
 from provisioner.domain.errors import InvalidInput, NotFound
 from provisioner.domain.requests import RequestDraft
 
 router = APIRouter(prefix="/api/v1", tags=["review"])
 
 
-@router.post("/requests/{request_id}/verify", response_model=RequestOut)
+@router.post("/requests/{request_id}/verify", response_model=RequestOut,
+             dependencies=[requires(Action.DECIDE)])
 def verify_request(
     request_id: int, services: ServicesDep, actor: CurrentActor, ip: ClientIp
 ) -> RequestOut:
     """Disposition: the network team takes the request up (Diverifikasi)."""
-    services.requests.verify(request_id, actor, client_ip=ip)
-    return request_out(services.requests.get(request_id, actor))
+    return request_out(services.requests.verify(request_id, actor, client_ip=ip), actor)
 
 
-@router.post("/requests/{request_id}/return", response_model=RequestOut)
+@router.post("/requests/{request_id}/return", response_model=RequestOut,
+             dependencies=[requires(Action.DECIDE)])
 def return_request(
     request_id: int, body: ReturnIn, services: ServicesDep, actor: CurrentActor, ip: ClientIp
 ) -> RequestOut:
     """Send the request back to the OPD with what to revise; its SLA clock stops."""
-    services.requests.return_for_revision(request_id, actor, body.note, client_ip=ip)
-    return request_out(services.requests.get(request_id, actor))
+    returned = services.requests.return_for_revision(request_id, actor, body.note, client_ip=ip)
+    return request_out(returned, actor)
 
 
-@router.post("/requests/{request_id}/resubmit", response_model=RequestOut)
+@router.post("/requests/{request_id}/resubmit", response_model=RequestOut,
+             dependencies=[requires(Action.SUBMIT)])
 def resubmit_request(
     request_id: int,
     services: ServicesDep,
@@ -48,8 +52,8 @@ def resubmit_request(
 ) -> RequestOut:
     """The OPD submits a returned request again, optionally with revised details."""
     draft = RequestDraft(**body.model_dump()) if body else None
-    services.requests.resubmit(request_id, actor, updates=draft, client_ip=ip)
-    return request_out(services.requests.get(request_id, actor))
+    again = services.requests.resubmit(request_id, actor, updates=draft, client_ip=ip)
+    return request_out(again, actor)
 
 
 # Read at most one byte past the limit: enough to know it is too large.
@@ -64,7 +68,8 @@ async def _read_limited(upload: UploadFile, limit: int) -> bytes:
     return data
 
 
-@router.put("/requests/{request_id}/letter-scan", response_model=RequestOut)
+@router.put("/requests/{request_id}/letter-scan", response_model=RequestOut,
+            dependencies=[requires(Action.SUBMIT)])
 async def upload_letter_scan(
     request_id: int,
     services: ServicesDep,
@@ -75,7 +80,7 @@ async def upload_letter_scan(
     """Attach the scan of the OPD's request letter (PDF only, size-limited)."""
     data = await _read_limited(file, services.settings.upload_max_bytes)
     services.requests.attach_letter_scan(request_id, data, actor, client_ip=ip)
-    return request_out(services.requests.get(request_id, actor))
+    return request_out(services.requests.get(request_id, actor), actor)
 
 
 @router.get("/requests/{request_id}/letter-scan", response_class=FileResponse)
@@ -89,13 +94,13 @@ def download_letter_scan(
     return FileResponse(path, media_type="application/pdf", filename=Path(path).name)
 
 
-@router.post("/requests/{request_id}/letter/approve", response_model=RequestOut)
+@router.post("/requests/{request_id}/letter/approve", response_model=RequestOut,
+             dependencies=[requires(Action.SIGN_LETTER)])
 def approve_letter(
     request_id: int, services: ServicesDep, actor: CurrentActor, ip: ClientIp
 ) -> RequestOut:
     """The approver (Kepala Dinas / Kabid) records approval of the issued letter."""
-    services.requests.approve_letter(request_id, actor, client_ip=ip)
-    return request_out(services.requests.get(request_id, actor))
+    return request_out(services.requests.approve_letter(request_id, actor, client_ip=ip), actor)
 
 
 @router.get("/requests/{request_id}/sla", response_model=list[StepClockOut])
@@ -104,7 +109,8 @@ def request_sla(request_id: int, actor: CurrentActor, people: People) -> list[St
     return [StepClockOut(**vars(c)) for c in people.sla.clocks(request_id, actor)]
 
 
-@router.get("/sla/overdue", response_model=list[OverdueOut])
+@router.get("/sla/overdue", response_model=list[OverdueOut],
+            dependencies=[requires(Action.DASHBOARD)])
 def overdue(actor: CurrentActor, people: People) -> list[OverdueOut]:
     """Running steps past their limit, across agencies (dashboards)."""
     return [

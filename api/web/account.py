@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import ServicesDep
+from api.session import (
+    CSRF_REFUSED,
+    login_csrf_ok,
+    login_form_token,
+    login_nonce,
+    set_login_nonce,
+)
 from api.web.pages import safe_next
 from api.web.render import render
 from api.web.session_bridge import (
@@ -18,7 +25,7 @@ from api.web.session_bridge import (
     end_session,
     start_session,
 )
-from provisioner.domain.errors import Forbidden
+from provisioner.domain.errors import Forbidden, TooManyAttempts
 from provisioner.wiring import Services
 from provisioner.workflow.people import PeopleServices
 
@@ -30,12 +37,34 @@ def _people(services: Services) -> PeopleServices:
     return services.people
 
 
+def _login_form(
+    request: Request,
+    services: Services,
+    context: dict[str, Any],
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The sign-in form with its pre-session CSRF token (and the nonce cookie it pairs)."""
+    nonce = login_nonce(request)
+    token = login_form_token(services.settings, nonce)
+    resp = render(
+        request, "login.html", {**context, "login_csrf": token}, status_code=status_code
+    )
+    set_login_nonce(resp, nonce, services.settings)
+    for name, value in (headers or {}).items():
+        resp.headers[name] = value
+    return resp
+
+
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, actor: OptionalActor, next: str | None = None) -> Response:
+def login_page(
+    request: Request, services: ServicesDep, actor: OptionalActor, next: str | None = None
+) -> Response:
     """The sign-in form; a signed-in user goes straight on."""
     if actor is not None:
         return RedirectResponse(safe_next(next or "/requests"), status_code=303)
-    return render(request, "login.html", {"next": safe_next(next or "/requests"), "error": None})
+    return _login_form(request, services, {"next": safe_next(next or "/requests"), "error": None})
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -45,8 +74,14 @@ def login(
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=1024)],
     next: Annotated[str, Form(max_length=500)] = "/requests",
+    csrf_token: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
-    """Check the password (people area: argon2, lock-out) and start the session."""
+    """Check the form's CSRF token (a page of another site must not sign the browser in
+    to an account of its choosing), then the password (argon2, lock-out, per-address
+    throttle) and start the session."""
+    form = {"next": safe_next(next), "username": username}
+    if not login_csrf_ok(request, csrf_token, services.settings):
+        return _login_form(request, services, {**form, "error": CSRF_REFUSED}, status_code=403)
     try:
         grant = _people(services).sessions.sign_in(
             username,
@@ -54,13 +89,16 @@ def login(
             client_ip=client_ip(request),
             user_agent=request.headers.get("user-agent", ""),
         )
-    except Forbidden as exc:
-        return render(
+    except TooManyAttempts as exc:
+        return _login_form(
             request,
-            "login.html",
-            {"next": safe_next(next), "error": exc.message, "username": username},
-            status_code=401,
+            services,
+            {**form, "error": exc.message},
+            status_code=429,
+            headers={"Retry-After": str(exc.retry_after)},
         )
+    except Forbidden as exc:
+        return _login_form(request, services, {**form, "error": exc.message}, status_code=401)
     resp = RedirectResponse(safe_next(next), status_code=303)
     start_session(resp, grant, services.settings)
     return resp

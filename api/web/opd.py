@@ -14,14 +14,22 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile as FormUpload  # what request.form() returns
 
-from api.deps import ServicesDep, letter_service
+from api.deps import ServicesDep, letter_service, undo_service
+from api.presenters import job_for, request_for
 from api.web.render import render, state_label
 from api.web.session_bridge import CsrfProtect, SignedIn, client_ip, page_csrf
 from provisioner.domain import requests as request_domain
 from provisioner.domain.actors import Actor, Role
-from provisioner.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from provisioner.domain.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    ServerUnreachable,
+)
 from provisioner.domain.requests import RequestDraft
 from provisioner.wiring import Services
+from provisioner.workflow.job_undo import StandingReport
 from provisioner.workflow.letters import MAX_PDF_BYTES
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfProtect])
@@ -45,6 +53,14 @@ LOG_TAIL = 20_000
 
 def _draft_fields() -> set[str]:
     return {f.name for f in dataclasses.fields(RequestDraft)}
+
+
+def staff_standing(services: Services, actor: Actor, job_id: int) -> StandingReport | None:
+    """What a job left standing on the servers, for staff (an OPD's pages name no servers
+    or databases), else None."""
+    if actor.role is Role.OPD:
+        return None
+    return undo_service(services).standing(job_id, actor)
 
 
 def error_page(request: Request, actor: Actor | None, exc: Exception) -> HTMLResponse:
@@ -165,6 +181,8 @@ async def submit_request(
             return RedirectResponse(f"/requests/{req.id}?submitted=1", status_code=303)
         except InvalidInput as exc:
             errors.update(exc.problems)
+        except ServerUnreachable as exc:  # the code server could not be asked
+            errors["repo"] = exc.message
         except (Forbidden, Conflict) as exc:
             errors["label"] = exc.message
         except TypeError as exc:  # a required field the form lacked
@@ -207,7 +225,7 @@ def _detail_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     try:
-        req = services.requests.get(request_id, actor)
+        req = request_for(actor, services.requests.get(request_id, actor))
         letters = letter_service(services).letters(request_id, actor)
     except (Forbidden, NotFound) as exc:
         return error_page(request, actor, exc)
@@ -217,6 +235,8 @@ def _detail_page(
         (j for j in reversed(req.jobs) if j.state in ("queued", "running")), None
     )
     latest = req.jobs[-1] if req.jobs else None
+    live_job = running or latest
+    standing = staff_standing(services, actor, live_job.id) if live_job is not None else None
     revision = {f: getattr(req, f) for f in REVISION_FIELDS}
     revision["letter_date"] = req.letter_date.isoformat()
     revision.update(values or {})
@@ -228,7 +248,8 @@ def _detail_page(
             "letters": letters,
             "clocks": clocks,
             "state_label": state_label,
-            "live_job": running or latest,
+            "live_job": live_job,
+            "standing": standing,
             "flash": flash,
             "scan_error": scan_error,
             "can_upload": actor.role in (Role.OPD, Role.APPROVER, Role.ADMIN),
@@ -289,7 +310,7 @@ async def resubmit(
 def job_live(job_id: int, services: ServicesDep, actor: SignedIn) -> JSONResponse:
     """The job's steps and the tail of each step's log, polled by static/js/job-live.js."""
     try:
-        job = services.requests.job(job_id, actor)
+        job = job_for(actor, services.requests.job(job_id, actor))
     except (Forbidden, NotFound) as exc:
         code = 403 if isinstance(exc, Forbidden) else 404
         return JSONResponse({"detail": exc.message}, status_code=code)
@@ -298,14 +319,14 @@ def job_live(job_id: int, services: ServicesDep, actor: SignedIn) -> JSONRespons
             "id": job.id,
             "state": job.state,
             "kind": job.kind,
-            "error": job.error,
+            "error": job.error if job.error is not None else job.public_error,
             "request_id": job.request_id,
             "steps": [
                 {
                     "name": s.name,
                     "status": s.status,
                     "server": s.server,
-                    "error": s.error,
+                    "error": s.error if s.error is not None else s.public_error,
                     "log": (s.log or "")[-LOG_TAIL:],
                 }
                 for s in job.steps

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from api import path_params  # noqa: F401 - registers the `anything` convertor
 from api.deps import ServicesDep, letter_service
 from api.web.i18n import LANG_COOKIE, LANGUAGES
 from api.web.render import STATIC_DIR, render
@@ -55,7 +56,7 @@ def home(
             status = services.status.status(fqdn)
         if label:
             availability = services.availability.check(label)
-    except InvalidInput as exc:
+    except (InvalidInput, NotFound) as exc:
         error = exc.message
     return render(
         request,
@@ -73,25 +74,30 @@ def home(
     )
 
 
-@router.get("/site/{fqdn}", response_class=HTMLResponse)
+@router.get("/site/{fqdn:anything}", response_class=HTMLResponse)
 def site_status_page(
     request: Request, fqdn: str, services: ServicesDep, actor: OptionalActor
 ) -> HTMLResponse:
-    """The public status page of one subdomain: live or not, name servers, HTTP, TLS, when."""
+    """The public status page of one subdomain: live or not, name servers, HTTP, TLS, when.
+    A malformed name is a 422 page with the reason, a name not in the registry a 404 page;
+    neither asks any server."""
     status = error = None
+    code = 200
     history: list[dict[str, Any]] = []
     try:
         status = services.status.status(fqdn)
         history = services.status.history(fqdn, limit=12)
     except InvalidInput as exc:
-        error = exc.message
+        error, code = exc.message, 422
+    except NotFound as exc:
+        error, code = exc.message, 404
     return render(
         request,
         "site_status.html",
         {"status": status, "error": error, "fqdn": fqdn, "history": history},
         actor=actor,
         csrf=page_csrf(request, actor),
-        status_code=422 if error else 200,
+        status_code=code,
     )
 
 

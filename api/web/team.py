@@ -10,14 +10,15 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.deps import ServicesDep, drift_service
+from api.deps import ServicesDep, drift_service, undo_service
+from api.presenters import job_for
 from api.web.dashboard import open_requests, time_to_live_per_month
-from api.web.opd import error_page
+from api.web.opd import error_page, staff_standing
 from api.web.plan_view import plan_sections
 from api.web.render import render, state_label
 from api.web.session_bridge import CsrfProtect, SignedIn, client_ip, page_csrf
 from provisioner.domain.actors import Action, Actor, Role, ensure_allowed
-from provisioner.domain.errors import Forbidden, InvalidInput, ProvisionerError
+from provisioner.domain.errors import Conflict, Forbidden, InvalidInput, ProvisionerError
 from provisioner.domain.provision_plan import plan_checksum
 from provisioner.wiring import Services
 
@@ -59,10 +60,15 @@ def _review_page(
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
+    refused: str | None = None
     try:
         ensure_allowed(actor, Action.DECIDE)
         req = services.requests.get(request_id, actor)
-        plan = services.requests.preview_plan(request_id)
+        try:
+            plan: dict[str, Any] | None = services.requests.preview_plan(request_id)
+        except (InvalidInput, Conflict) as exc:
+            # A plan that cannot be carried out: show why, offer return / reject only.
+            plan, refused = None, exc.message
     except ProvisionerError as exc:
         return error_page(request, actor, exc)
     return render(
@@ -70,8 +76,9 @@ def _review_page(
         "review.html",
         {
             "req": req,
-            "sections": plan_sections(plan),
-            "checksum": plan_checksum(plan),
+            "sections": plan_sections(plan) if plan is not None else [],
+            "checksum": plan_checksum(plan) if plan is not None else None,
+            "plan_refused": refused,
             "state_label": state_label,
             "errors": errors or {},
         },
@@ -208,10 +215,8 @@ def sites(request: Request, services: ServicesDep, actor: SignedIn) -> Response:
         ensure_allowed(actor, Action.OPERATE)
     except ProvisionerError as exc:
         return error_page(request, actor, exc)
-    rows = [
-        services.requests.get(r.id, actor)  # with its jobs loaded
-        for r in services.requests.list(actor)
-        if r.state in SITE_STATES and r.hosting
+    rows = [  # a listed request comes with its jobs
+        r for r in services.requests.list(actor) if r.state in SITE_STATES and r.hosting
     ]
     deployable = getattr(services, "deployments", None) is not None
     return render(
@@ -254,10 +259,11 @@ def site_action(
 def job_page(request: Request, job_id: int, services: ServicesDep, actor: SignedIn) -> Response:
     """One job with its steps; the output streams in while it runs."""
     try:
-        job = services.requests.job(job_id, actor)
+        job = job_for(actor, services.requests.job(job_id, actor))
+        standing = staff_standing(services, actor, job_id)
     except ProvisionerError as exc:
         return error_page(request, actor, exc)
-    return render(request, "job.html", {"job": job}, actor=actor,
+    return render(request, "job.html", {"job": job, "standing": standing}, actor=actor,
                   csrf=page_csrf(request, actor))
 
 
@@ -266,6 +272,29 @@ def retry(request: Request, job_id: int, services: ServicesDep, actor: SignedIn)
     """Resume a failed job at its failed step."""
     try:
         services.requests.retry(job_id, actor, client_ip=client_ip(request))
+    except ProvisionerError as exc:
+        return error_page(request, actor, exc)
+    return RedirectResponse(f"/jobs/{job_id}", status_code=303)
+
+
+@router.post("/jobs/{job_id}/undo")
+def undo(
+    request: Request,
+    job_id: int,
+    services: ServicesDep,
+    actor: SignedIn,
+    confirm: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Take back what a failed job left standing, once the operator ticked the
+    confirmation; the worker does it, the job page shows it happen."""
+    try:
+        if confirm != "yes":
+            raise InvalidInput(
+                "confirm",
+                "Centang konfirmasi untuk membatalkan perubahan / "
+                "Tick the confirmation to undo the changes",
+            )
+        undo_service(services).undo(job_id, actor, client_ip=client_ip(request))
     except ProvisionerError as exc:
         return error_page(request, actor, exc)
     return RedirectResponse(f"/jobs/{job_id}", status_code=303)

@@ -1,9 +1,10 @@
 """Several zones, each with its own primary, name servers and TSIG key.
 
-The zones come from `settings.zones_file` (a YAML or JSON list of
-`{zone, primary, tsig_key_file}`; key paths relative to the file) or, without one, the
-single zone of the DNS settings. A change is sent to the adapter of the zone that holds
-its name (the longest matching zone, so a delegated sub-zone wins over its parent).
+The zones come from `settings.zones_path` (`zones_file`, a YAML or JSON list of
+`{zone, primary, tsig_key_file}`, key paths relative to the file; by default the lab's
+`secrets/zones.json`) or, without one, the single zone of the DNS settings. A change is
+sent to the adapter of the zone that holds its name (the longest matching zone, so a
+delegated sub-zone wins over its parent).
 """
 
 from __future__ import annotations
@@ -32,9 +33,9 @@ class ZoneConfig:
 
 def load_zones(settings: Settings) -> list[ZoneConfig]:
     """The configured zones; the settings' single zone when no zones file is set."""
-    if settings.zones_file is None:
+    if settings.zones_path is None:
         return [ZoneConfig(settings.zone, settings.dns_primary, settings.tsig_key_path)]
-    path = Path(settings.zones_file)
+    path = Path(settings.zones_path)
     try:
         text = path.read_text(encoding="utf-8")
         data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)

@@ -16,11 +16,13 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from provisioner.domain.errors import ServerUnreachable, StepFailed
+from provisioner.domain.errors import NotFound, ServerUnreachable, StepFailed
 
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 MANIFEST = "provisioner.json"
 _UNREACHABLE = ("Connection refused", "timed out", "No route to host", "Connection closed")
+# What servers say about a repository that is not there (sshd + git-shell, smart HTTP).
+_NO_REPOSITORY = ("does not appear to be a git repository", "Repository not found", "not found")
 
 
 class GitAdapter:
@@ -52,7 +54,7 @@ class GitAdapter:
         except subprocess.TimeoutExpired:
             raise ServerUnreachable(step, repo_url, f"git {args[0]} timed out") from None
         if out.returncode != 0:
-            reason = (out.stderr.strip().splitlines() or [f"git {args[0]} failed"])[-1]
+            reason = _reason(out.stderr) or f"git {args[0]} failed"
             if any(marker in out.stderr for marker in _UNREACHABLE):
                 raise ServerUnreachable(step, repo_url, reason)
             raise StepFailed(step, repo_url, reason)
@@ -94,6 +96,30 @@ class GitAdapter:
             step=step,
         ).strip()
 
+    def branch_head(self, repo_url: str, branch: str, *, step: str = "git") -> str | None:
+        """The commit `branch` points at on the server now (`git ls-remote`, nothing is
+        fetched), or None when the repository has no such branch. NotFound when there is
+        no such repository; ServerUnreachable when the server does not answer."""
+        try:
+            out = self._git(
+                ["ls-remote", "--heads", "--", repo_url, f"refs/heads/{branch}"],
+                repo_url=repo_url,
+                step=step,
+            )
+        except ServerUnreachable:
+            raise
+        except StepFailed as exc:
+            if any(marker in exc.reason for marker in _NO_REPOSITORY):
+                raise NotFound(
+                    f"Repositori {repo_url} tidak ada / No repository {repo_url}"
+                ) from None
+            raise
+        for line in out.splitlines():
+            sha, _, ref = line.partition("\t")
+            if ref == f"refs/heads/{branch}" and _SHA.match(sha):
+                return sha
+        return None
+
     def read_manifest(self, repo_url: str, commit: str, *, step: str = "git") -> dict[str, Any]:
         """The app's `provisioner.json` at `commit` ({} when the app declares none)."""
         cache = self._cache(repo_url, step)
@@ -112,3 +138,13 @@ class GitAdapter:
         if not isinstance(data, dict):
             raise StepFailed(step, repo_url, f"{MANIFEST} must hold a JSON object")
         return {k: data[k] for k in ("health_url", "marker") if isinstance(data.get(k), str)}
+
+
+def _reason(stderr: str) -> str:
+    """git's own complaint (the first `fatal:`/`error:`/`ssh:` line), not the advice that
+    follows it ("Please make sure you have the correct access rights …")."""
+    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
+    for line in lines:
+        if line.startswith(("fatal:", "error:", "ssh:")):
+            return line
+    return lines[-1] if lines else ""

@@ -1,5 +1,7 @@
 """Who may do what (pure). Roles follow the SOPs: OPD staff submit, the network team
-approves provisioning, the technical team deploys, the approver signs, admins do all."""
+approves plans, the technical team operates jobs and deploys, the approver signs, the admin
+manages users — and, by separation of duties, approves no plan. `ALLOWED` is the table in
+the README's "People" section (a test compares the two)."""
 
 from __future__ import annotations
 
@@ -20,11 +22,13 @@ class Role(StrEnum):
 class Action(StrEnum):
     SUBMIT = "submit"
     VIEW = "view"
-    DECIDE = "decide"  # approve, reject or return a DNS + hosting plan (network team)
-    OPERATE = "operate"  # retry / cancel jobs, deploy to dev, roll back
-    PROMOTE = "promote"  # approve promotion to production (technical team)
-    DEPLOY = "deploy"  # run deploy / promote / rollback jobs (technical team; hosting-workflow)
+    DECIDE = "decide"  # verify, approve, reject or return a plan; DNS drift (network team)
+    OPERATE = "operate"  # retry / cancel / undo jobs (technical team)
+    PROMOTE = "promote"  # put the commit that passed dev on production (technical team)
+    DEPLOY = "deploy"  # deploy to dev, roll production back (technical team)
     SIGN_LETTER = "sign_letter"  # record the approver's approval of a letter
+    CORRECT_LETTER = "correct_letter"  # issue a correction that replaces a letter
+    RECORD_LETTER = "record_letter"  # upload the TTE-signed letter of record
     MANAGE_USERS = "manage_users"
     AUDIT = "audit"  # read, export and verify the audit log
     DASHBOARD = "dashboard"  # SLA and overdue views across agencies
@@ -33,12 +37,16 @@ class Action(StrEnum):
 ALLOWED: dict[Action, frozenset[Role]] = {
     Action.SUBMIT: frozenset({Role.OPD, Role.ADMIN}),
     Action.VIEW: frozenset(Role),
-    Action.DECIDE: frozenset({Role.NETWORK, Role.ADMIN}),
-    Action.OPERATE: frozenset({Role.TECHNICAL, Role.NETWORK, Role.ADMIN}),
+    # Separation of duties: the admin manages accounts and must not approve the plans
+    # those accounts ask for; the network team approves, it does not operate jobs.
+    Action.DECIDE: frozenset({Role.NETWORK}),
+    Action.OPERATE: frozenset({Role.TECHNICAL, Role.ADMIN}),
     Action.DEPLOY: frozenset({Role.TECHNICAL, Role.ADMIN}),
     Action.PROMOTE: frozenset({Role.TECHNICAL, Role.ADMIN}),
     # Only the head of the agency signs: an admin account must not stand in for a signature.
     Action.SIGN_LETTER: frozenset({Role.APPROVER}),
+    Action.CORRECT_LETTER: frozenset({Role.APPROVER, Role.ADMIN}),
+    Action.RECORD_LETTER: frozenset({Role.OPD, Role.APPROVER, Role.ADMIN}),
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
     Action.AUDIT: frozenset({Role.ADMIN, Role.APPROVER}),
     Action.DASHBOARD: frozenset({Role.APPROVER, Role.ADMIN, Role.NETWORK, Role.TECHNICAL}),
@@ -55,6 +63,16 @@ class Actor:
     agency: str | None = None
 
 
+def ensure_role(actor: Actor, action: Action) -> None:
+    """Raise Forbidden unless the actor's role may do `action` at all (ALLOWED alone: the
+    own-request and own-agency rules need the request and are ensure_allowed's)."""
+    if actor.role not in ALLOWED[action]:
+        raise Forbidden(
+            f"Peran {actor.role} tidak boleh melakukan '{action}' / "
+            f"Role {actor.role} may not '{action}'"
+        )
+
+
 def ensure_allowed(
     actor: Actor,
     action: Action,
@@ -63,11 +81,7 @@ def ensure_allowed(
     agency: str | None = None,
 ) -> None:
     """Raise Forbidden unless `actor` may do `action` on a request of `owner`/`agency`."""
-    if actor.role not in ALLOWED[action]:
-        raise Forbidden(
-            f"Peran {actor.role} tidak boleh melakukan '{action}' / "
-            f"Role {actor.role} may not '{action}'"
-        )
+    ensure_role(actor, action)
     if action in APPROVALS and owner is not None and owner == actor.username:
         raise Forbidden(
             "Tidak boleh menyetujui permohonan sendiri / You cannot decide your own request"

@@ -75,3 +75,24 @@ class SessionPolicy:
 
     def expires_at(self, created_at: datetime, last_seen_at: datetime) -> datetime:
         return min(last_seen_at + self.idle, created_at + self.absolute)
+
+
+@dataclass(frozen=True)
+class AddressThrottle:
+    """Failed sign-ins from one client address, whatever accounts they try: at
+    `max_failures` within `window` further attempts wait until the oldest failure leaves
+    the window. It stops guessing one password across many accounts, which the
+    per-account lock-out alone does not."""
+
+    max_failures: int = 20
+    window: timedelta = timedelta(minutes=15)
+
+    def retry_after(self, failures: list[datetime], now: datetime) -> int | None:
+        """Seconds to wait before the next attempt, or None when one may try now.
+        `failures` are the times of this address's failures (any order)."""
+        recent = sorted(at for at in failures if now - at < self.window)
+        if len(recent) < self.max_failures:
+            return None
+        # The attempt that would bring the count below the limit: the oldest ones expire.
+        frees_at = recent[len(recent) - self.max_failures] + self.window
+        return max(1, int((frees_at - now).total_seconds() + 0.999))

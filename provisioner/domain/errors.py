@@ -32,6 +32,14 @@ class InvalidInput(ProvisionerError):
         return cls(field, message, more=more)
 
 
+class OutOfRange(InvalidInput):
+    """A number the store cannot hold or compare (an id past the database's integers): bad
+    input, not a server fault (HTTP 422 on the path)."""
+
+    def __init__(self) -> None:
+        super().__init__("path", "Angka di luar jangkauan / Number out of range")
+
+
 class NotFound(ProvisionerError):
     """The thing asked for does not exist (HTTP 404)."""
 
@@ -61,3 +69,12 @@ class StepFailed(ProvisionerError):
 
 class ServerUnreachable(StepFailed):
     """A server did not answer at all (worth retrying later)."""
+
+
+class TooManyAttempts(ProvisionerError):
+    """Too many failed attempts from one place in a while; try again after `retry_after`
+    seconds (HTTP 429 with Retry-After)."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -15,6 +15,7 @@ class JobState(StrEnum):
     DONE = "done"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    UNDONE = "undone"  # a failed or cancelled job whose standing changes were taken back
 
 
 class StepStatus(StrEnum):
@@ -23,6 +24,9 @@ class StepStatus(StrEnum):
     DONE = "done"
     FAILED = "failed"
     UNDONE = "undone"
+    # Asked to be taken back (POST /jobs/{id}/undo): the worker runs the step's undo, then
+    # marks it undone; until then its change still stands.
+    UNDOING = "undoing"
 
 
 @dataclass(frozen=True)

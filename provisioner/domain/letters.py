@@ -257,11 +257,3 @@ def content_from_data(data: dict[str, object]) -> LetterContent:
     )
     values["carbon_copies"] = tuple(values.get("carbon_copies") or ())  # type: ignore[arg-type]
     return LetterContent(**values)  # type: ignore[arg-type]
-
-
-PDF_MAGIC = b"%PDF-"
-
-
-def looks_like_pdf(data: bytes) -> bool:
-    """True when the bytes start like a PDF and carry an end-of-file marker."""
-    return data.startswith(PDF_MAGIC) and b"%%EOF" in data[-2048:]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import re
 from collections.abc import Callable
@@ -11,14 +10,19 @@ from datetime import date
 from functools import partial
 from typing import TypeVar
 
+from email_validator import EmailNotValidError
+from email_validator import validate_email as _email_syntax
+
 from provisioner.domain.errors import InvalidInput
+from provisioner.domain.site_names import database_name, database_user
+from provisioner.domain.text import check_visible
 
 _T = TypeVar("_T")
 
 _REPO_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 _BRANCH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$")
-_EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# No request letter is older than this: a date before it is a typing mistake.
+EARLIEST_LETTER_DATE = date(2000, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -64,10 +68,34 @@ _NIP = re.compile(r"^[0-9]{18}$")
 
 
 def validate_email(field: str, value: str) -> str:
+    """A deliverable address by its syntax (email-validator, RFC 5321/5322 with the DNS
+    label rules: no empty label, no `..`); ASCII local part, as the mail adapter sends
+    without SMTPUTF8. Nothing is looked up."""
     value = value.strip()
-    if not _EMAIL.match(value):
-        raise InvalidInput(field, "Alamat e-mail tidak sah / Not a valid e-mail address")
+    try:
+        _email_syntax(
+            value,
+            check_deliverability=False,
+            allow_smtputf8=False,
+            allow_quoted_local=False,
+            allow_domain_literal=False,
+        )
+    except EmailNotValidError as exc:
+        raise InvalidInput(
+            field, f"Alamat e-mail tidak sah / Not a valid e-mail address ({exc})"
+        ) from None
     return value
+
+
+def earliest_letter_date(today: date, max_age_years: int) -> date:
+    """The oldest plausible date of a request letter: `max_age_years` before `today`, and
+    never before EARLIEST_LETTER_DATE."""
+    year = today.year - max_age_years
+    try:
+        back = today.replace(year=year)
+    except ValueError:  # 29 February
+        back = today.replace(year=year, day=28)
+    return max(back, EARLIEST_LETTER_DATE)
 
 
 def validate_nip(value: str) -> str:
@@ -110,10 +138,7 @@ def _text(field: str, value: str, *, max_len: int, multiline: bool = False) -> s
         raise InvalidInput(
             field, f"Paling banyak {max_len} karakter / At most {max_len} characters"
         )
-    check = value.replace("\n", "").replace("\r", "").replace("\t", "") if multiline else value
-    if _CONTROL.search(check):
-        raise InvalidInput(field, "Mengandung karakter kendali / Contains control characters")
-    return value
+    return check_visible(field, value, multiline=multiline)
 
 
 def repo_url_for(repo: str, git_base_url: str) -> str:
@@ -175,10 +200,13 @@ def normalise_draft(
     git_base_url: str,
     allowed_networks: list[str],
     today: date,
+    letter_max_age_years: int = 5,
 ) -> RequestDraft:
     """Check every field except the label (the naming policy owns that) and return the
     draft with trimmed text and a full repository URL. Every field's problem is reported
-    at once (one InvalidInput with all of them), not just the first."""
+    at once (one InvalidInput with all of them), not just the first. `today` is the day in
+    the agency's time zone; a letter dated after it or more than `letter_max_age_years`
+    before it is refused."""
     problems: list[tuple[str, str]] = []
 
     def attempt(check: Callable[[], _T]) -> _T | None:
@@ -208,6 +236,12 @@ def normalise_draft(
             "letter_date",
             "Tanggal surat tidak boleh di masa depan / The letter date cannot be in the future",
         )
+    elif draft.letter_date < (earliest := earliest_letter_date(today, letter_max_age_years)):
+        refuse(
+            "letter_date",
+            f"Tanggal surat tidak masuk akal: paling awal {earliest.isoformat()} / "
+            f"Implausible letter date: {earliest.isoformat()} at the earliest",
+        )
     phone = draft.contact_phone.strip()
     if phone and not re.fullmatch(r"\+?[0-9 ()-]{6,20}", phone):
         refuse("contact_phone", "Nomor telepon tidak sah / Not a valid phone number")
@@ -220,6 +254,12 @@ def normalise_draft(
         else:
             target = attempt(partial(validate_target, draft.target_address, allowed_networks))
     elif draft.hosting:
+        if draft.target_address:
+            refuse(
+                "target_address",
+                "Kosongkan bila meminta hosting: situs berjalan di server Diskominfo / "
+                "Leave empty with hosting: the site runs on Diskominfo's servers",
+            )
         if not draft.repo:
             refuse("repo", "Wajib diisi bila meminta hosting / Required when hosting is wanted")
         else:
@@ -271,10 +311,12 @@ NOTE_REQUIRED = (
 
 
 def required_note(field: str, text: str, message: str) -> str:
-    """A reason or note a decision must carry: trimmed, at least 5 characters."""
+    """A reason or note a decision must carry: trimmed, at least 5 characters, nothing
+    that does not show (line breaks may separate its points)."""
     text = text.strip()
     if len(text) < 5:
         raise InvalidInput(field, message)
+    check_visible(field, text, multiline=True)
     return text
 
 
@@ -283,12 +325,6 @@ def format_ticket(day: date, serial: int) -> str:
 
 
 def db_identifiers(label: str) -> tuple[str, str]:
-    """Database and user names for a site. MariaDB users are capped at 32 characters here
-    (portable to older servers); a hash suffix keeps truncated names distinct."""
-    base = label.replace("-", "_")
-    db_name = f"site_{base}"[:64]
-    user = f"u_{base}"
-    if len(user) > 32:
-        digest = hashlib.sha256(label.encode()).hexdigest()[:6]
-        user = f"{user[:25]}_{digest}"
-    return db_name, user
+    """Database and user names for a site (provisioner.domain.site_names derives them,
+    within MariaDB's limits and distinct per label)."""
+    return database_name(label), database_user(label)

@@ -152,7 +152,7 @@ STEPS: tuple[SlaStep, ...] = (
         "create",
         "Pembuatan subdomain / Creating the subdomain",
         frozenset({S.APPROVED}),
-        frozenset({S.LIVE, S.LETTER_ISSUED, S.RETIRED}),
+        frozenset({S.LIVE, S.LETTER_ISSUED, S.RETIRED, S.UNDONE}),
     ),
     SlaStep(
         "letter",

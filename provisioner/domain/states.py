@@ -24,6 +24,8 @@ class RequestState(StrEnum):
     LETTER_ISSUED = "letter_issued"
     FAILED = "failed"
     RETIRED = "retired"
+    # A failed (or cancelled) provisioning whose changes were all taken back; the name is free.
+    UNDONE = "undone"
 
     @property
     def label_id(self) -> str:
@@ -48,6 +50,7 @@ _LABELS: dict[RequestState, tuple[str, str]] = {
     RequestState.LETTER_ISSUED: ("Surat terbit", "Letter issued"),
     RequestState.FAILED: ("Gagal", "Failed"),
     RequestState.RETIRED: ("Dinonaktifkan", "Retired"),
+    RequestState.UNDONE: ("Dibatalkan, perubahan dihapus", "Undone, changes removed"),
 }
 
 S = RequestState
@@ -58,23 +61,28 @@ TRANSITIONS: dict[RequestState, frozenset[RequestState]] = {
     S.RETURNED: frozenset({S.SUBMITTED, S.REJECTED}),
     # A change request that needs no provisioning job is completed when approved.
     S.APPROVED: frozenset({S.PROVISIONING, S.COMPLETED}),
-    S.PROVISIONING: frozenset({S.TESTING_DEV, S.LIVE, S.FAILED, S.COMPLETED}),
-    S.TESTING_DEV: frozenset({S.PRODUCTION, S.FAILED}),
-    S.PRODUCTION: frozenset({S.LIVE, S.FAILED}),
+    # A cancelled job leaves its request where the job stopped; undoing it ends it there.
+    S.PROVISIONING: frozenset({S.TESTING_DEV, S.LIVE, S.FAILED, S.COMPLETED, S.UNDONE}),
+    S.TESTING_DEV: frozenset({S.PRODUCTION, S.FAILED, S.UNDONE}),
+    S.PRODUCTION: frozenset({S.LIVE, S.FAILED, S.UNDONE}),
     S.LIVE: frozenset({S.LETTER_ISSUED, S.FAILED, S.RETIRED}),
     S.LETTER_ISSUED: frozenset({S.RETIRED}),
-    # A failed job is retried from its failed step (back to provisioning) or retired.
-    S.FAILED: frozenset({S.PROVISIONING, S.TESTING_DEV, S.PRODUCTION, S.LIVE, S.RETIRED}),
+    # A failed job is retried from its failed step (back to provisioning), retired, or
+    # undone (what it changed taken back, the name released).
+    S.FAILED: frozenset(
+        {S.PROVISIONING, S.TESTING_DEV, S.PRODUCTION, S.LIVE, S.RETIRED, S.UNDONE}
+    ),
     S.REJECTED: frozenset(),
     S.RETIRED: frozenset(),
     S.COMPLETED: frozenset(),
+    S.UNDONE: frozenset(),
 }
 
 # States in which the SLA clock does not run because the request waits on the OPD.
 WAITS_ON_OPD = frozenset({S.RETURNED})
 
 # States in which the request still holds its name in the registry.
-HOLDS_NAME = frozenset(set(RequestState) - {S.REJECTED, S.RETIRED, S.COMPLETED})
+HOLDS_NAME = frozenset(set(RequestState) - {S.REJECTED, S.RETIRED, S.COMPLETED, S.UNDONE})
 
 
 def can_transition(current: RequestState, target: RequestState) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -22,6 +23,7 @@ from pathlib import Path
 from sqlalchemy import String, create_engine, inspect, text
 
 from provisioner.config import Settings
+from provisioner.store.private_files import create_private
 
 # Never in a backup: lab keys/state belong to the lab, the git cache is rebuilt on demand.
 SKIP = {"lab", "git-cache", "provisioner.db", "provisioner.db-wal", "provisioner.db-shm"}
@@ -70,7 +72,10 @@ def backup(settings: Settings, dest: Path, progress: Progress | None = None) -> 
             "files": len(files),
         }
         dest.parent.mkdir(parents=True, exist_ok=True)
-        with tarfile.open(dest, "w:gz") as tar:
+        # 0600 from the start: the archive holds the store and the data directory's secrets.
+        with os.fdopen(create_private(dest), "wb") as out, tarfile.open(
+            fileobj=out, mode="w:gz"
+        ) as tar:
             info = tarfile.TarInfo("manifest.json")
             raw = json.dumps(manifest, indent=2).encode()
             info.size = len(raw)

@@ -56,7 +56,7 @@ class _JobsCollector:
             "provisioner_jobs", "Jobs in the store by state", labels=["state"]
         )
         counts = self.counts()
-        for state in ("queued", "running", "done", "failed", "cancelled"):
+        for state in ("queued", "running", "done", "failed", "cancelled", "undone"):
             family.add_metric([state], counts.get(state, 0))
         yield family
 

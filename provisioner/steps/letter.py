@@ -25,6 +25,7 @@ from provisioner.steps.base import StepContext
 from provisioner.store import repositories as repo
 from provisioner.store.db import Store
 from provisioner.store.models import Letter
+from provisioner.store.private_files import private_dir, write_private
 
 
 @dataclass(frozen=True)
@@ -107,8 +108,9 @@ def issue_letter(
         )
         pdf = render_letter_pdf(content)
         path = cfg.letters_dir / str(issued_on.year) / f"{serial:05d}-{label}.pdf"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(pdf)
+        private_dir(cfg.letters_dir)  # 0700, the letters 0600: issued before they are sent
+        private_dir(path.parent)
+        write_private(path, pdf)
         digest = hashlib.sha256(pdf).hexdigest()
         letter = Letter(
             request_id=request_id,

@@ -11,7 +11,11 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session, sessionmaker
+
+from provisioner.domain.errors import OutOfRange
+from provisioner.store.private_files import secure_sqlite_file
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -22,7 +26,7 @@ def make_engine(url: str, *, immediate: bool = True) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            secure_sqlite_file(Path(path))  # 0600, and so are its -wal and -shm files
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
@@ -51,6 +55,17 @@ def migrate(url: str) -> None:
     command.upgrade(cfg, "head")
 
 
+@contextmanager
+def _bad_values_are_input() -> Iterator[None]:
+    """A value the database refuses to compare or store (an id past PostgreSQL's integers,
+    found by schemathesis) is the caller's bad input, not a server fault: the driver's
+    DataError becomes the project's OutOfRange, so no caller needs to know SQLAlchemy."""
+    try:
+        yield
+    except DataError as exc:
+        raise OutOfRange() from exc
+
+
 class Store:
     """Owns the engine and hands out sessions; one per process."""
 
@@ -64,7 +79,7 @@ class Store:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A unit of work: committed when the block ends, rolled back on error."""
-        with self._factory() as session, session.begin():
+        with _bad_values_are_input(), self._factory() as session, session.begin():
             yield session
 
     @contextmanager
@@ -72,7 +87,7 @@ class Store:
         """A read-only unit of work that never waits for the write lock."""
         # Ends with a commit, not a rollback: a rollback would expire the loaded objects
         # the caller takes out of the block, and committing no writes costs nothing.
-        with self._read_factory() as session, session.begin():
+        with _bad_values_are_input(), self._read_factory() as session, session.begin():
             yield session
 
     def dispose(self) -> None:

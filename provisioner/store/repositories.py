@@ -123,14 +123,46 @@ def latest_request_for_fqdn(session: Session, fqdn: str) -> Request | None:
 
 
 def list_requests(
-    session: Session, *, agency: str | None = None, state: str | None = None, limit: int = 200
+    session: Session,
+    *,
+    agency: str | None = None,
+    state: str | None = None,
+    limit: int = 200,
+    with_jobs: bool = False,
 ) -> Sequence[Request]:
+    """Newest first. `with_jobs` loads every request's jobs and steps in two queries (the
+    steps' logs and outputs stay unread), for callers that build complete views."""
     stmt = select(Request).order_by(Request.id.desc()).limit(limit)
+    if with_jobs:
+        stmt = stmt.options(
+            selectinload(Request.jobs)
+            .selectinload(Job.steps)
+            .defer(JobStep.log)
+            .defer(JobStep.outputs)
+        )
     if agency is not None:
         stmt = stmt.where(Request.agency == agency)
     if state is not None:
         stmt = stmt.where(Request.state == state)
     return session.scalars(stmt).all()
+
+
+def hosting_sites_holding_names(
+    session: Session, *, states: Sequence[str], exclude_request_id: int
+) -> list[tuple[int, str, str, str | None, str | None]]:
+    """Every other hosting site (a "new" request) in one of `states`, as (id, ticket,
+    label, db_name, db_user); the names are None until its approval stored them."""
+    rows = session.execute(
+        select(Request.id, Request.ticket, Request.label, Request.db_name, Request.db_user)
+        .where(
+            Request.hosting.is_(True),
+            Request.request_type == "new",
+            Request.state.in_(list(states)),
+            Request.id != exclude_request_id,
+        )
+        .order_by(Request.id)
+    ).all()
+    return [(int(i), str(t), str(lbl), db, user) for i, t, lbl, db, user in rows]
 
 
 # --- jobs ----------------------------------------------------------------------------

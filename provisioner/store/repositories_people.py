@@ -5,7 +5,7 @@ transaction."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -109,6 +109,28 @@ def unchained_event_ids(session: Session) -> list[int]:
 
 def audit_head(session: Session) -> int:
     return int(session.scalar(select(Counter.value).where(Counter.name == AUDIT_COUNTER)) or 0)
+
+
+FAILED_SIGN_IN_ACTIONS = ("auth:failed", "auth:lockout", "auth:locked")
+
+
+def failed_sign_ins_from(
+    session: Session, client_ip: str, *, since: datetime, limit: int
+) -> list[datetime]:
+    """When the latest failed sign-ins from `client_ip` since `since` happened (UTC,
+    newest first, at most `limit`): the audit log is the record of every attempt."""
+    rows = session.scalars(
+        select(Event.at)
+        .where(
+            Event.client_ip == client_ip,
+            Event.action.in_(FAILED_SIGN_IN_ACTIONS),
+            Event.at >= since,
+        )
+        .order_by(Event.at.desc())
+        .limit(limit)
+    )
+    # SQLite hands back naive datetimes (stored as UTC); PostgreSQL aware ones.
+    return [at if at.tzinfo else at.replace(tzinfo=UTC) for at in rows]
 
 
 def list_audit(

@@ -12,14 +12,15 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from provisioner.config import Settings
-from provisioner.domain.actors import Action, Actor, ensure_allowed
+from provisioner.domain.actors import Action, Actor, ensure_allowed, ensure_role
 from provisioner.domain.errors import Conflict, InvalidInput, NotFound
 from provisioner.domain.jobs import OPERATION_STEPS, site_lock_key
 from provisioner.domain.states import RequestState
 from provisioner.store import repositories as repo
 from provisioner.store import repositories_hosting_workflow as hw
 from provisioner.store.db import Store
-from provisioner.store.models import Job, Request
+from provisioner.store.models import Request
+from provisioner.store.read_models import JobView, job_view
 
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 # git check-ref-format, the parts that matter for a name typed into an API.
@@ -63,8 +64,8 @@ class DeploymentService:
 
     def _queue(
         self, fqdn: str, actor: Actor, kind: str, *, ref: str | None, commit: str | None
-    ) -> Job:
-        ensure_allowed(actor, Action.DEPLOY)
+    ) -> JobView:
+        ensure_allowed(actor, Action.PROMOTE if kind == "promote" else Action.DEPLOY)
         with self.store.session() as s:
             req = self._site(s, fqdn)
             ensure_site_idle(s, req)
@@ -88,14 +89,15 @@ class DeploymentService:
             repo.record_event(s, actor=actor.username, action=f"{kind}:queued",
                               request_id=req.id, job_id=job.id,
                               detail={"ref": ref, "commit": commit})
-            job_id = job.id
-        self.on_job_queued(job_id)
-        return job
+            view = job_view(job)
+        self.on_job_queued(view.id)
+        return view
 
     def deploy(
         self, fqdn: str, actor: Actor, *, branch: str | None = None, commit: str | None = None
-    ) -> Job:
+    ) -> JobView:
         """Deploy a branch head or an exact commit to dev, then run the dev checks."""
+        ensure_role(actor, Action.DEPLOY)  # who may, before what they sent
         if branch and commit:
             raise InvalidInput("commit", "Pilih cabang atau commit, bukan keduanya / "
                                          "Give a branch or a commit, not both")
@@ -106,13 +108,14 @@ class DeploymentService:
             raise InvalidInput("branch", "Nama cabang tidak sah / Invalid branch name")
         return self._queue(fqdn, actor, "deploy", ref=commit or branch, commit=None)
 
-    def promote(self, fqdn: str, actor: Actor, *, commit: str | None = None) -> Job:
+    def promote(self, fqdn: str, actor: Actor, *, commit: str | None = None) -> JobView:
         """Put the commit that passed dev (the newest, or the one named) on production."""
+        ensure_role(actor, Action.PROMOTE)
         if commit is not None and not _SHA.match(commit):
             raise InvalidInput("commit", "Commit harus 40 digit heksadesimal huruf kecil / "
                                          "A commit is 40 lowercase hexadecimal digits")
         return self._queue(fqdn, actor, "promote", ref=None, commit=commit)
 
-    def rollback(self, fqdn: str, actor: Actor) -> Job:
+    def rollback(self, fqdn: str, actor: Actor) -> JobView:
         """Move production's `current` back one release, then check production."""
         return self._queue(fqdn, actor, "rollback", ref=None, commit=None)

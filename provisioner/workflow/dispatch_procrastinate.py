@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 TASK_NAME = "provisioner.run_job"
 PERIODIC_TASK_NAME = "provisioner.periodic"
 QUEUE = "provisioner-jobs"
-FINAL_JOB_STATES = {JobState.DONE, JobState.FAILED, JobState.CANCELLED}
+FINAL_JOB_STATES = {JobState.DONE, JobState.FAILED, JobState.CANCELLED, JobState.UNDONE}
 
 
 def libpq_url(store_url: str) -> str:

@@ -160,7 +160,7 @@ class DriftService:
 
     def repair(self, zone: str, checksum: str, actor: Actor) -> list[str]:
         """Apply the repair plan of `zone` if it is still exactly the one approved
-        (`checksum`), through the guarded apply path; network team or admin only."""
+        (`checksum`), through the guarded apply path; network team only."""
         ensure_allowed(actor, Action.DECIDE)
         current = self._zone(zone)
         if current.checksum != checksum:

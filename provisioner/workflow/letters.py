@@ -14,21 +14,24 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from provisioner.adapters.pdf_check import check_pdf
 from provisioner.config import Settings
-from provisioner.domain.actors import Action, Actor, Role, ensure_allowed
-from provisioner.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from provisioner.domain.actors import Action, Actor, ensure_allowed, ensure_role
+from provisioner.domain.errors import Conflict, InvalidInput, NotFound
 from provisioner.domain.letters import (
     content_from_data,
     letter_digest,
-    looks_like_pdf,
     signature_valid,
     verification_code,
 )
+from provisioner.domain.text import check_visible
 from provisioner.steps.letter import LetterSettings, issue_letter
 from provisioner.store import repositories as repo
 from provisioner.store import repositories_web as letters_repo
 from provisioner.store.db import Store
 from provisioner.store.models import Letter, utcnow
+from provisioner.store.private_files import write_private
+from provisioner.store.read_models import LetterView, letter_view
 
 # A scanned or TTE-signed letter of a page or two is well under this; anything larger is
 # not a letter and would only fill the disk.
@@ -79,17 +82,6 @@ class UploadCheck:
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _check_pdf(data: bytes, field: str) -> None:
-    if len(data) > MAX_PDF_BYTES:
-        raise InvalidInput(
-            field,
-            f"berkas lebih dari {MAX_PDF_BYTES // 1024 // 1024} MB / "
-            f"file larger than {MAX_PDF_BYTES // 1024 // 1024} MB",
-        )
-    if not looks_like_pdf(data):
-        raise InvalidInput(field, "berkas bukan PDF / the file is not a PDF")
 
 
 class LetterService:
@@ -160,7 +152,7 @@ class LetterService:
 
         Any changed byte changes the hash, so an altered PDF never matches.
         """
-        _check_pdf(data, "file")
+        check_pdf(data, max_bytes=MAX_PDF_BYTES)
         letter = self._by_code(code)
         if letter is None:
             raise NotFound(f"Kode {code} tidak dikenal / Unknown code {code}")
@@ -171,46 +163,42 @@ class LetterService:
             matches_record=letter.record_sha256 is not None and digest == letter.record_sha256,
         )
 
-    def letters(self, request_id: int, actor: Actor) -> list[Letter]:
+    def letters(self, request_id: int, actor: Actor) -> list[LetterView]:
         """Every letter of a request the actor may see, oldest first."""
         with self.store.read() as s:
             req = repo.get_request(s, request_id)
             ensure_allowed(actor, Action.VIEW, agency=req.agency)
-            return list(letters_repo.letters_for_request(s, request_id))
+            return [letter_view(x) for x in letters_repo.letters_for_request(s, request_id)]
 
-    def letter(self, letter_id: int, actor: Actor) -> Letter:
+    def letter(self, letter_id: int, actor: Actor) -> LetterView:
         """One letter the actor may see."""
         with self.store.read() as s:
             letter = letters_repo.letter_by_id(s, letter_id)
             if letter is None:
                 raise NotFound(f"Surat {letter_id} tidak ada / No letter {letter_id}")
             ensure_allowed(actor, Action.VIEW, agency=repo.get_request(s, letter.request_id).agency)
-            return letter
+            return letter_view(letter)
 
-    def upload_record(self, letter_id: int, data: bytes, actor: Actor) -> Letter:
+    def upload_record(self, letter_id: int, data: bytes, actor: Actor) -> LetterView:
         """Store the agency's TTE-signed PDF as the letter of record (once; then immutable).
 
         Allowed to the requesting agency's OPD staff, the approver and admins.
         """
-        _check_pdf(data, "file")
+        ensure_role(actor, Action.RECORD_LETTER)
+        check_pdf(data, max_bytes=MAX_PDF_BYTES)
         with self.store.session() as s:
             letter = letters_repo.letter_by_id(s, letter_id)
             if letter is None:
                 raise NotFound(f"Surat {letter_id} tidak ada / No letter {letter_id}")
             req = repo.get_request(s, letter.request_id)
-            ensure_allowed(actor, Action.VIEW, agency=req.agency)
-            if actor.role not in (Role.OPD, Role.APPROVER, Role.ADMIN):
-                raise Forbidden(
-                    "Hanya OPD, pejabat penanda tangan atau admin yang boleh mengunggah / "
-                    "Only the agency, the approver or an admin may upload"
-                )
+            ensure_allowed(actor, Action.RECORD_LETTER, agency=req.agency)
             if letter.record_sha256:
                 raise Conflict(
                     "Surat bertanda tangan sudah diunggah; surat tidak dapat diubah / "
                     "The signed letter was already uploaded; letters are immutable"
                 )
             path = Path(letter.pdf_path).with_name(Path(letter.pdf_path).stem + "-tte.pdf")
-            path.write_bytes(data)
+            write_private(path, data)
             letter.record_pdf_path = str(path)
             letter.record_sha256 = _sha256(data)
             letter.record_uploaded_at = utcnow()
@@ -222,19 +210,15 @@ class LetterService:
                 request_id=letter.request_id,
                 detail={"letter": letter.number, "sha256": letter.record_sha256},
             )
-            return letter
+            return letter_view(letter)
 
-    def correct(self, letter_id: int, changes: dict[str, str], actor: Actor) -> Letter:
+    def correct(self, letter_id: int, changes: dict[str, str], actor: Actor) -> LetterView:
         """Issue a correction: a new letter with a new number that names the one it replaces.
 
         Only the approver or an admin; only `CORRECTABLE_FIELDS` may change; a letter that
         was already replaced cannot be replaced again (correct the newest one).
         """
-        if actor.role not in (Role.APPROVER, Role.ADMIN):
-            raise Forbidden(
-                "Hanya pejabat penanda tangan atau admin yang boleh membetulkan surat / "
-                "Only the approver or an admin may correct a letter"
-            )
+        ensure_role(actor, Action.CORRECT_LETTER)
         if not changes:
             raise InvalidInput(
                 "addressee",
@@ -249,6 +233,7 @@ class LetterService:
         for field, value in changes.items():
             if not value.strip() or len(value) > 300:
                 raise InvalidInput(field, "isi 1–300 karakter / give 1–300 characters")
+            check_visible(field, value)
         with self.store.read() as s:
             old = letters_repo.letter_by_id(s, letter_id)
             if old is None or not old.content:
@@ -275,6 +260,9 @@ class LetterService:
                 request_id=old.request_id,
                 detail={"replaces": old.number, "letter": letter.number},
             )
+            issued = letters_repo.letter_by_id(s, letter.id)
+            assert issued is not None  # committed by issue_letter above
+            view = letter_view(issued)
         if self.on_issued is not None:
             self.on_issued(old.request_id, "letter_issued")
-        return letter
+        return view

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from provisioner.config import Settings
 from provisioner.domain.actors import Actor
-from provisioner.domain.auth_policy import LockoutPolicy, SessionPolicy
+from provisioner.domain.auth_policy import AddressThrottle, LockoutPolicy, SessionPolicy
 from provisioner.store.db import Store
 from provisioner.workflow.audit import AuditService
 from provisioner.workflow.notify import Notifier, build_notifier
@@ -37,6 +37,10 @@ def build_people(store: Store, settings: Settings) -> PeopleServices:
         SessionPolicy(
             timedelta(minutes=settings.session_idle_minutes),
             timedelta(hours=settings.session_absolute_hours),
+        ),
+        AddressThrottle(
+            settings.login_address_max_failures,
+            timedelta(minutes=settings.login_address_window_minutes),
         ),
     )
     return PeopleServices(

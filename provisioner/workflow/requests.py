@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from provisioner.adapters.pdf_check import check_pdf
 from provisioner.config import Settings
 from provisioner.domain.actors import Action, Actor, Role, ensure_allowed
 from provisioner.domain.dns_plan import DnsPlan, RecordChange
@@ -43,13 +44,27 @@ from provisioner.domain.requests import (
     normalise_draft,
     required_note,
 )
-from provisioner.domain.states import RequestState, ensure_transition
+from provisioner.domain.site_names import SiteNames, bilingual
+from provisioner.domain.states import HOLDS_NAME, RequestState, ensure_transition
 from provisioner.store import repositories as repo
 from provisioner.store import repositories_dns as dns_registry
 from provisioner.store.db import Store
 from provisioner.store.models import Job, Request, utcnow
+from provisioner.store.private_files import private_dir, write_private
+from provisioner.store.read_models import (
+    ApprovalResult,
+    EventView,
+    JobView,
+    LetterView,
+    RequestView,
+    event_view,
+    job_view,
+    letter_view,
+    request_view,
+)
 from provisioner.store.secrets import SecretBox
 from provisioner.workflow.availability import AvailabilityService
+from provisioner.workflow.sources import BranchLookup, ensure_branch_exists
 
 
 @dataclass
@@ -65,6 +80,9 @@ class RequestService:
     on_retire_approved: Callable[[int, Actor, Actor, str], None] | None = None
     # Notifications (people area): called after each hand-off with (request_id, event).
     on_handoff: Callable[[int, str], None] = field(default=lambda _rid, _event: None)
+    # The repository server (git ls-remote), asked at submit whether the repository and
+    # branch of a hosting request exist; wiring.py passes the git adapter.
+    sources: BranchLookup | None = None
 
     def _placement(self) -> Placement:
         st = self.settings
@@ -83,7 +101,9 @@ class RequestService:
 
     # --- submit ---------------------------------------------------------------------
 
-    def submit(self, draft: RequestDraft, actor: Actor, *, client_ip: str | None = None) -> Request:
+    def submit(
+        self, draft: RequestDraft, actor: Actor, *, client_ip: str | None = None
+    ) -> RequestView:
         """Validate, check the name for real, and hold it in the registry. A change or
         deactivation request names an existing live site of the same agency instead."""
         ensure_allowed(actor, Action.SUBMIT, agency=draft.agency)
@@ -101,15 +121,19 @@ class RequestService:
                 git_base_url=self.settings.git_base_url,
                 allowed_networks=self.settings.allowed_target_networks,
                 today=self._today(),
+                letter_max_age_years=self.settings.letter_max_age_years,
             )
         except InvalidInput as exc:
             problems.extend(exc.problems)
         if problems:
             raise InvalidInput.of(problems)
+        if draft.request_type == "new" and draft.hosting and self.sources is not None:
+            assert draft.repo is not None and draft.branch is not None  # normalise_draft's
+            ensure_branch_exists(self.sources, draft.repo, draft.branch)
         if draft.request_type != "new":
-            req = self._submit_change(draft, actor, client_ip)
-            self.on_handoff(req.id, "submitted")
-            return req
+            change = self._submit_change(draft, actor, client_ip)
+            self.on_handoff(change.id, "submitted")
+            return change
         verdict = self.availability.check(draft.label, agency=draft.agency)
         if not verdict.valid:
             raise InvalidInput("label", "; ".join(verdict.reasons))
@@ -152,10 +176,13 @@ class RequestService:
                 client_ip=client_ip,
                 after={"state": RequestState.SUBMITTED},
             )
-        self.on_handoff(req.id, "submitted")
-        return req
+            view = request_view(req)
+        self.on_handoff(view.id, "submitted")
+        return view
 
-    def _submit_change(self, draft: RequestDraft, actor: Actor, client_ip: str | None) -> Request:
+    def _submit_change(
+        self, draft: RequestDraft, actor: Actor, client_ip: str | None
+    ) -> RequestView:
         label = draft.label.strip().lower()
         fqdn = self.settings.prod_fqdn(label)
         with self.store.session() as s:
@@ -204,7 +231,7 @@ class RequestService:
                 client_ip=client_ip,
                 after={"state": RequestState.SUBMITTED},
             )
-        return req
+            return request_view(req)
 
     # --- decide ---------------------------------------------------------------------
 
@@ -218,7 +245,7 @@ class RequestService:
             return _retarget_plan(req, self._owned_a_record(req), self.settings.dns_ttl)
         if req.request_type != "new":
             return _change_plan(req)
-        db_name, db_user = db_identifiers(req.label) if req.hosting else (None, None)
+        db_name, db_user = self._executable_db_names(req) if req.hosting else (None, None)
         return build_plan(
             zone=req.zone,
             fqdn=req.fqdn,
@@ -231,6 +258,35 @@ class RequestService:
             db_user=db_user,
             placement=self._placement(),
         )
+
+    def _executable_db_names(self, req: Request) -> tuple[str, str]:
+        """The site's database names, once every name derived for it fits the limits of
+        its servers (InvalidInput) and belongs to no other site (Conflict): a plan that
+        cannot be carried out is refused before approval, with the reason."""
+        names = SiteNames.derive(
+            req.label, fqdn=req.fqdn, dev_fqdn=self.settings.dev_fqdn(req.label)
+        )
+        problems = names.problems()
+        if problems:
+            raise InvalidInput("label", bilingual(problems))
+        with self.store.read() as s:
+            others = repo.hosting_sites_holding_names(
+                s, states=sorted(HOLDS_NAME), exclude_request_id=req.id
+            )
+        for _id, ticket, label, db_name, db_user in others:
+            other = SiteNames.derive(
+                label, fqdn=self.settings.prod_fqdn(label),
+                dev_fqdn=self.settings.dev_fqdn(label),
+            ).with_database(db_name, db_user)  # fmt: skip
+            shared = names.clashes_with(other)
+            if shared:
+                raise Conflict(
+                    f"Rencana tidak dapat dijalankan: "
+                    f"{', '.join(w for w, _ in shared)} sudah dipakai permohonan {ticket} / "
+                    f"The plan cannot be carried out: {', '.join(w for _, w in shared)} "
+                    f"already belongs to request {ticket}"
+                )
+        return names.db_name, names.db_user
 
     def _owned_a_record(self, req: Request) -> tuple[str, int] | None:
         """The value and TTL provisioner last wrote for the site's A record, if it owns it."""
@@ -245,10 +301,10 @@ class RequestService:
         *,
         checksum: str | None = None,
         client_ip: str | None = None,
-    ) -> Job | Request:
+    ) -> ApprovalResult:
         """Approve the plan that was shown (its checksum may be passed to be sure) and
-        queue the provisioning job. A change of target queues its DNS change job (returned);
-        another change request is carried out at once and the request itself is returned."""
+        queue the provisioning job. A change of target queues its DNS change job; another
+        change request is carried out at once (outcome "carried_out", no job)."""
         with self.store.session() as s:
             req = repo.get_request(s, request_id, lock=True)
             ensure_allowed(actor, Action.DECIDE, owner=req.created_by)
@@ -265,13 +321,18 @@ class RequestService:
                 job = self._apply_change(s, req, actor, plan, digest, client_ip)
                 subject, change_id, reason = req.subject_request_id, req.id, req.purpose
                 requester = _actor_named(s, req.created_by, req.agency)
+                done = ApprovalResult(
+                    "job_queued" if job is not None else "carried_out",
+                    request_view(req),
+                    job_view(job) if job is not None else None,
+                )
         if kind != "new":
             if kind == "deactivate" and self.on_retire_approved and subject is not None:
                 self.on_retire_approved(subject, actor, requester, reason)
-            if job is not None:
-                self.on_job_queued(job.id)
+            if done.job is not None:
+                self.on_job_queued(done.job.id)
             self.on_handoff(change_id, "approved")
-            return job or req
+            return done
         return self._approve_new(request_id, actor, plan, digest, client_ip)
 
     def _approve_new(
@@ -281,7 +342,7 @@ class RequestService:
         plan: dict[str, Any],
         digest: str,
         client_ip: str | None,
-    ) -> Job:
+    ) -> ApprovalResult:
         with self.store.session() as s:
             req = repo.get_request(s, request_id, lock=True)
             # Checked again under this transaction's lock: a second approver loses here.
@@ -318,10 +379,11 @@ class RequestService:
             )
             _move(s, req, RequestState.APPROVED, actor, "request:approved", client_ip,
                   job_id=job.id, detail={"plan_checksum": digest})
-            job_id = job.id
-        self.on_job_queued(job_id)
+            done = ApprovalResult("job_queued", request_view(req), job_view(job))
+        assert done.job is not None
+        self.on_job_queued(done.job.id)
         self.on_handoff(request_id, "approved")
-        return job
+        return done
 
     def _apply_change(
         self,
@@ -377,7 +439,7 @@ class RequestService:
 
     def reject(
         self, request_id: int, actor: Actor, reason: str, *, client_ip: str | None = None
-    ) -> Request:
+    ) -> RequestView:
         """Refuse with a mandatory reason; the name goes back to the pool."""
         reason = required_note("reason", reason, REASON_REQUIRED)
         with self.store.session() as s:
@@ -392,12 +454,15 @@ class RequestService:
             repo.release_name(s, req.id)
             _move(s, req, RequestState.REJECTED, actor, "request:rejected", client_ip,
                   detail={"reason": reason})
+            view = request_view(req)
         self.on_handoff(request_id, "rejected")
-        return req
+        return view
 
     # --- revision, letter scan, letter approval ----------------------------------------
 
-    def verify(self, request_id: int, actor: Actor, *, client_ip: str | None = None) -> Request:
+    def verify(
+        self, request_id: int, actor: Actor, *, client_ip: str | None = None
+    ) -> RequestView:
         """Disposition (SOP step 1): the network team has taken the request up and checked
         it is complete (Diverifikasi). Stops the 30-minute disposition clock."""
         with self.store.session() as s:
@@ -407,11 +472,11 @@ class RequestService:
                 _ensure_awaiting_decision(req)
                 raise Conflict("Permohonan sudah diverifikasi / The request is already verified")
             _move(s, req, RequestState.VERIFIED, actor, "request:verified", client_ip)
-        return req
+            return request_view(req)
 
     def return_for_revision(
         self, request_id: int, actor: Actor, note: str, *, client_ip: str | None = None
-    ) -> Request:
+    ) -> RequestView:
         """Send a request back to the OPD with what to fix; its SLA clock stops until the
         OPD submits again. The name stays held."""
         note = required_note("note", note, NOTE_REQUIRED)
@@ -422,8 +487,9 @@ class RequestService:
             req.revision_note = note
             _move(s, req, RequestState.RETURNED, actor, "request:returned", client_ip,
                   detail={"note": note})
+            view = request_view(req)
         self.on_handoff(request_id, "returned")
-        return req
+        return view
 
     def resubmit(
         self,
@@ -432,7 +498,7 @@ class RequestService:
         *,
         updates: RequestDraft | None = None,
         client_ip: str | None = None,
-    ) -> Request:
+    ) -> RequestView:
         """The OPD sends a returned request back, optionally with revised details (the
         label and type cannot change: a different name is a new request)."""
         if updates is not None:
@@ -441,6 +507,7 @@ class RequestService:
                 git_base_url=self.settings.git_base_url,
                 allowed_networks=self.settings.allowed_target_networks,
                 today=self._today(),
+                letter_max_age_years=self.settings.letter_max_age_years,
             )
         with self.store.session() as s:
             req = repo.get_request(s, request_id, lock=True)
@@ -462,8 +529,9 @@ class RequestService:
                     setattr(req, f, value)
             _move(s, req, RequestState.SUBMITTED, actor, "request:resubmitted", client_ip,
                   before=before, after={f: getattr(req, f) for f in _REVISABLE})
+            view = request_view(req)
         self.on_handoff(request_id, "submitted")
-        return req
+        return view
 
     def resubmit_revised(
         self,
@@ -472,7 +540,7 @@ class RequestService:
         changes: dict[str, Any],
         *,
         client_ip: str | None = None,
-    ) -> Request:
+    ) -> RequestView:
         """The OPD's revision from its request page: only the revisable fields (purpose,
         the person responsible, the request letter) change; everything else stays as it
         was submitted. Validated exactly as a new request is."""
@@ -509,13 +577,8 @@ class RequestService:
         with self.store.session() as s:
             req = repo.get_request(s, request_id, lock=True)
             ensure_allowed(actor, Action.SUBMIT, agency=req.agency)
-            folder = self.settings.uploads_dir
-            folder.mkdir(parents=True, exist_ok=True, mode=0o750)
-            path = folder / f"{req.ticket}-surat-permohonan.pdf"
-            tmp = path.with_suffix(".tmp")
-            tmp.write_bytes(data)
-            tmp.chmod(0o640)
-            tmp.replace(path)
+            folder = private_dir(self.settings.uploads_dir)  # 0700: scans are personal data
+            path = write_private(folder / f"{req.ticket}-surat-permohonan.pdf", data)
             digest = hashlib.sha256(data).hexdigest()
             before = {"sha256": req.letter_scan_sha256}
             req.letter_scan_path = str(path)
@@ -540,7 +603,7 @@ class RequestService:
 
     def approve_letter(
         self, request_id: int, actor: Actor, *, client_ip: str | None = None
-    ) -> Request:
+    ) -> RequestView:
         """Record the approver's approval of the issued letter (not a legal electronic
         signature: that is the TTE through BSrE, uploaded back by the agency)."""
         with self.store.session() as s:
@@ -565,9 +628,9 @@ class RequestService:
                 client_ip=client_ip,
                 after={"letter_approved_by": actor.username},
             )
-        return req
+            return request_view(req)
 
-    def retry(self, job_id: int, actor: Actor, *, client_ip: str | None = None) -> Job:
+    def retry(self, job_id: int, actor: Actor, *, client_ip: str | None = None) -> JobView:
         """Queue a failed or cancelled job again; it resumes at the step that failed."""
         ensure_allowed(actor, Action.OPERATE)
         with self.store.session() as s:
@@ -592,10 +655,11 @@ class RequestService:
                 job_id=job.id,
                 client_ip=client_ip,
             )
+            view = job_view(job)
         self.on_job_queued(job_id)
-        return job
+        return view
 
-    def cancel(self, job_id: int, actor: Actor, *, client_ip: str | None = None) -> Job:
+    def cancel(self, job_id: int, actor: Actor, *, client_ip: str | None = None) -> JobView:
         ensure_allowed(actor, Action.OPERATE)
         with self.store.session() as s:
             job = repo.get_job(s, job_id)
@@ -614,47 +678,50 @@ class RequestService:
                 job_id=job.id,
                 client_ip=client_ip,
             )
-        return job
+            return job_view(job)
 
     # --- reading --------------------------------------------------------------------
 
-    def get(self, request_id: int, actor: Actor) -> Request:
+    def get(self, request_id: int, actor: Actor) -> RequestView:
+        """One request with its jobs, their steps and the steps' logs."""
         with self.store.read() as s:
             req = repo.get_request(s, request_id)
             ensure_allowed(actor, Action.VIEW, agency=req.agency)
-            req.jobs  # noqa: B018 - load for the caller outside the session
-            for job in req.jobs:
-                job.steps  # noqa: B018
-            return req
+            return request_view(req)
 
-    def list(self, actor: Actor, *, state: str | None = None) -> list[Request]:
+    def list(self, actor: Actor, *, state: str | None = None) -> builtins.list[RequestView]:
+        """Newest first, with jobs and steps (without the steps' logs and outputs)."""
         ensure_allowed(actor, Action.VIEW)
         agency = actor.agency if actor.role == "opd" else None
         with self.store.read() as s:
-            return list(repo.list_requests(s, agency=agency, state=state))
+            rows = repo.list_requests(s, agency=agency, state=state, with_jobs=True)
+            return [request_view(r, detail=False) for r in rows]
 
-    def job(self, job_id: int, actor: Actor) -> Job:
+    def job(self, job_id: int, actor: Actor) -> JobView:
         with self.store.read() as s:
             job = repo.get_job(s, job_id)
             ensure_allowed(actor, Action.VIEW, agency=job.request.agency)
-            return job
+            return job_view(job)
 
-    def letter(self, request_id: int, actor: Actor) -> Any:
+    def letter(self, request_id: int, actor: Actor) -> LetterView | None:
+        """The request's newest letter, if one was issued."""
         with self.store.read() as s:
             req = repo.get_request(s, request_id)
             ensure_allowed(actor, Action.VIEW, agency=req.agency)
-            return repo.letter_for_request(s, request_id)
+            letter = repo.letter_for_request(s, request_id)
+            return letter_view(letter) if letter is not None else None
 
-    def events(self, request_id: int, actor: Actor) -> builtins.list[Any]:
+    def events(self, request_id: int, actor: Actor) -> builtins.list[EventView]:
         with self.store.read() as s:
             req = repo.get_request(s, request_id)
             ensure_allowed(actor, Action.VIEW, agency=req.agency)
-            return list(repo.events_for_request(s, request_id))
+            return [event_view(e) for e in repo.events_for_request(s, request_id)]
 
-    def verify_letter(self, code: str) -> Any:
+    def verify_letter(self, code: str) -> LetterView | None:
         """Public: the letter a verification code belongs to, or None."""
         with self.store.read() as s:
-            return repo.letter_by_code(s, code.strip().upper()) or repo.letter_by_code(s, code)
+            letter = repo.letter_by_code(s, code.strip().upper()) or repo.letter_by_code(s, code)
+            return letter_view(letter) if letter is not None else None
 
 
 def _move(
@@ -765,15 +832,3 @@ def _retarget_plan(req: Request, owned: tuple[str, int] | None, ttl: int) -> dic
         "dns": dns.to_dict(),
         "summary": dns.summary() or [f"= A {req.fqdn} {req.target_address}"],
     }
-
-
-def check_pdf(data: bytes, *, max_bytes: int) -> None:
-    """Refuse anything that is not a PDF by its bytes, or is larger than allowed."""
-    if len(data) > max_bytes:
-        raise InvalidInput(
-            "file",
-            f"Berkas terlalu besar (maks. {max_bytes // 1024} KiB) / "
-            f"File too large (max {max_bytes // 1024} KiB)",
-        )
-    if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-2048:]:
-        raise InvalidInput("file", "Berkas harus PDF / The file must be a PDF")

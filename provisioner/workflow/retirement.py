@@ -16,12 +16,14 @@ from provisioner.domain.jobs import retire_steps, site_lock_key
 from provisioner.domain.requests import REASON_REQUIRED, required_note
 from provisioner.domain.retire_plan import build_retire_plan, retire_checksum
 from provisioner.domain.states import RequestState
+from provisioner.domain.text import check_visible
 from provisioner.steps.retire import BACKUP_DIR
 from provisioner.store import repositories as repo
 from provisioner.store import repositories_hosting_workflow as hw
 from provisioner.store.db import Store
-from provisioner.store.models import Job, Request, utcnow
+from provisioner.store.models import Request, utcnow
 from provisioner.store.models_hosting_workflow import Retirement
+from provisioner.store.read_models import JobView, RetirementView, job_view, retirement_view
 from provisioner.workflow.deployments import ensure_site_idle
 
 RETIRABLE = frozenset({RequestState.LIVE, RequestState.LETTER_ISSUED, RequestState.FAILED})
@@ -48,8 +50,9 @@ class RetirementService:
             backup_dir=BACKUP_DIR,
         )
 
-    def propose(self, request_id: int, actor: Actor, reason: str = "") -> Retirement:
+    def propose(self, request_id: int, actor: Actor, reason: str = "") -> RetirementView:
         """Write the retirement plan for the network team (an OPD only for its own site)."""
+        check_visible("reason", reason, multiline=True)
         with self.store.session() as s:
             req = repo.get_request(s, request_id, lock=True)
             ensure_allowed(actor, Action.VIEW, agency=req.agency)
@@ -60,7 +63,7 @@ class RetirementService:
                 )
             current = hw.open_retirement(s, req.id)
             if current is not None and current.state == "proposed":
-                return current
+                return retirement_view(current)
             plan = self._plan(req)
             row = hw.add_retirement(
                 s, request_id=req.id, state="proposed", plan=plan,
@@ -69,16 +72,16 @@ class RetirementService:
             )
             repo.record_event(s, actor=actor.username, action="retire:proposed",
                               request_id=req.id, detail={"checksum": row.checksum})
-            return row
+            return retirement_view(row)
 
-    def current(self, request_id: int, actor: Actor) -> Retirement:
+    def current(self, request_id: int, actor: Actor) -> RetirementView:
         with self.store.read() as s:
             req = repo.get_request(s, request_id)
             ensure_allowed(actor, Action.VIEW, agency=req.agency)
             row = hw.open_retirement(s, request_id)
             if row is None:
                 raise NotFound("Belum ada rencana penonaktifan / No retirement plan yet")
-            return row
+            return retirement_view(row)
 
     def _proposed(self, s: Any, request_id: int) -> tuple[Request, Retirement]:
         req = repo.get_request(s, request_id, lock=True)
@@ -88,7 +91,9 @@ class RetirementService:
                            "No retirement plan is waiting for a decision")
         return req, row
 
-    def approve(self, request_id: int, actor: Actor, *, checksum: str | None = None) -> Job:
+    def approve(
+        self, request_id: int, actor: Actor, *, checksum: str | None = None
+    ) -> JobView:
         """Approve the plan that was shown and queue the retire job (network team)."""
         with self.store.session() as s:
             req, row = self._proposed(s, request_id)
@@ -108,11 +113,11 @@ class RetirementService:
             repo.record_event(s, actor=actor.username, action="retire:approved",
                               request_id=req.id, job_id=job.id,
                               detail={"checksum": row.checksum})
-            job_id = job.id
-        self.on_job_queued(job_id)
-        return job
+            view = job_view(job)
+        self.on_job_queued(view.id)
+        return view
 
-    def reject(self, request_id: int, actor: Actor, reason: str) -> Retirement:
+    def reject(self, request_id: int, actor: Actor, reason: str) -> RetirementView:
         reason = required_note("reason", reason, REASON_REQUIRED)
         with self.store.session() as s:
             _, row = self._proposed(s, request_id)
@@ -121,4 +126,4 @@ class RetirementService:
             row.rejection_reason = reason
             repo.record_event(s, actor=actor.username, action="retire:rejected",
                               request_id=request_id, detail={"reason": row.rejection_reason})
-            return row
+            return retirement_view(row)

@@ -35,6 +35,7 @@ from provisioner.ops.logs import job_id_var
 from provisioner.ops.metrics import observe_step
 from provisioner.steps.base import SiteSpec, Step, StepContext
 from provisioner.store import repositories as repo
+from provisioner.store import repositories_dns as dns_registry
 from provisioner.store.db import Store
 from provisioner.store.models import JobStep, Request, utcnow
 from provisioner.store.secrets import SecretBox
@@ -210,6 +211,8 @@ class JobRunner:
                 s, actor=self.worker_id, action="job:run", job_id=job.id, request_id=job.request_id
             )
 
+        if any(status == StepStatus.UNDOING for _, _, status, _ in plan):
+            return self._run_undo(job_id, site, plan)
         outputs: dict[str, dict[str, Any]] = {
             name: out for _, name, status, out in plan if status == StepStatus.DONE
         }
@@ -376,23 +379,113 @@ class JobRunner:
         return state
 
     def undo(self, job_id: int) -> None:
-        """Take a job's changes back, step by step in reverse order (rollback / retire)."""
+        """Take a job's changes back, step by step in reverse order, here and now (tests'
+        clean-up, rollback, retire). An operator's undo of a failed job goes through the
+        worker instead: JobUndoService marks the steps, `run` takes them back."""
         with self.store.session() as s:
             job = repo.get_job(s, job_id)
             site = site_spec(job.request, self.settings, self.box)
             done = [(st.id, st.name, st.outputs or {}) for st in job.steps
-                    if st.status in (StepStatus.DONE, StepStatus.FAILED)]
+                    if st.status in (StepStatus.DONE, StepStatus.FAILED, StepStatus.UNDOING)]
         outputs = {name: out for _, name, out in done}
         for step_id, name, _ in reversed(done):
-            ctx = StepContext(
-                job_id=job_id, step=name, site=site, outputs=outputs,
-                run_dir=self.settings.runs_dir / f"job-{job_id}" / name,
-                log=functools.partial(self._append_log, step_id),
-            )
-            self.steps[name].undo(ctx)
-            with self.store.session() as s:
-                row = s.get(JobStep, step_id)
-                assert row is not None
-                row.status = StepStatus.UNDONE
-                repo.record_event(s, actor=self.worker_id, action=f"step:{name}:undone",
-                                  request_id=site.request_id, job_id=job_id)
+            self._undo_step(job_id, step_id, site, name, outputs)
+
+    def _undo_step(
+        self,
+        job_id: int,
+        step_id: int,
+        site: SiteSpec,
+        name: str,
+        outputs: dict[str, dict[str, Any]],
+    ) -> None:
+        ctx = StepContext(
+            job_id=job_id, step=name, site=site, outputs=outputs,
+            run_dir=self.settings.runs_dir / f"job-{job_id}" / name,
+            log=functools.partial(self._append_log, step_id),
+        )
+        self.steps[name].undo(ctx)
+        with self.store.session() as s:
+            row = s.get(JobStep, step_id)
+            assert row is not None
+            row.status = StepStatus.UNDONE
+            row.error = None
+            repo.record_event(s, actor=self.worker_id, action=f"step:{name}:undone",
+                              request_id=site.request_id, job_id=job_id)
+
+    # --- undo of a failed job, on the worker ------------------------------------------
+
+    def _run_undo(
+        self,
+        job_id: int,
+        site: SiteSpec,
+        plan: list[tuple[int, str, StepStatus, dict[str, Any]]],
+    ) -> JobState:
+        """Take back the steps marked undoing, newest first; each is undone once its undo
+        returned. When the DNS records are gone too, the job is undone, the request
+        says so and its name is free again. A failure leaves the rest marked, so asking
+        again (undo or retry) carries on where it stopped."""
+        outputs = {
+            name: out for _, name, status, out in plan
+            if status in (StepStatus.DONE, StepStatus.UNDOING)
+        }  # fmt: skip
+        for step_id, name, status, _ in reversed(plan):
+            if status != StepStatus.UNDOING:
+                continue
+            try:
+                self._undo_step(job_id, step_id, site, name, outputs)
+            except ProvisionerError as exc:
+                return self._undo_failed(job_id, step_id, site.request_id, name, exc)
+            except Exception as exc:  # noqa: BLE001 - a bug must still fail the undo visibly
+                log.exception("undo of step %s of job %s crashed", name, job_id)
+                self._append_log(step_id, traceback.format_exc())
+                failure = StepFailed(name, "provisioner", f"{type(exc).__name__}: {exc}")
+                return self._undo_failed(job_id, step_id, site.request_id, name, failure)
+        return self._finish_undo(job_id)
+
+    def _undo_failed(
+        self, job_id: int, step_id: int, request_id: int, name: str, exc: ProvisionerError
+    ) -> JobState:
+        server = getattr(exc, "server", None) or "provisioner"
+        reason = getattr(exc, "reason", None) or exc.message
+        error = f"undo {name} @ {server}: {reason}"
+        with self.store.session() as s:
+            row = s.get(JobStep, step_id)
+            assert row is not None
+            row.server, row.error = server, f"undo: {reason}"  # still marked undoing
+            req = repo.get_request(s, request_id)
+            self._set_request_state(s, req, RequestState.FAILED)
+            req.failure_step, req.failure_server = name, server
+            req.failure_reason = f"undo: {reason}"
+            repo.record_event(s, actor=self.worker_id, action=f"step:{name}:undo_failed",
+                              request_id=request_id, job_id=job_id,
+                              detail={"server": server, "reason": reason})
+        return self._finish(job_id, JobState.FAILED, error)
+
+    def _finish_undo(self, job_id: int) -> JobState:
+        with self.store.session() as s:
+            job = repo.get_job(s, job_id)
+            req = job.request
+            left = [f"{r.rtype} {r.name}" for r in dns_registry.records_of_request(s, req.id)]
+            if left:
+                # The DNS undo keeps a record someone else changed (it is reported, never
+                # overwritten): the name stays held until that is sorted out.
+                reason = (
+                    f"undo: rekaman DNS masih ada: {', '.join(left)} / "
+                    f"DNS records still stand: {', '.join(left)}"
+                )
+                for st in job.steps:
+                    if st.name == "dns" and st.status == StepStatus.UNDONE:
+                        st.status, st.error = StepStatus.UNDOING, reason
+                self._set_request_state(s, req, RequestState.FAILED)
+                req.failure_step, req.failure_server, req.failure_reason = "dns", None, reason
+                job_state, error = JobState.FAILED, reason
+            else:
+                repo.release_name(s, req.id)
+                self._set_request_state(s, req, RequestState.UNDONE)
+                job_state, error = JobState.UNDONE, None
+            job.state, job.error, job.finished_at = job_state, error, utcnow()
+            repo.release_locks(s, job_id)
+            repo.record_event(s, actor=self.worker_id, action=f"job:{job_state}",
+                              request_id=req.id, job_id=job_id, detail={"error": error})
+        return job_state

@@ -3,14 +3,15 @@ time-outs, and a CSRF token bound to each session (BSSN 4/2021 baseline)."""
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from provisioner.domain.actors import Actor
-from provisioner.domain.auth_policy import LockoutPolicy, SessionPolicy
-from provisioner.domain.errors import Forbidden
+from provisioner.domain.auth_policy import AddressThrottle, LockoutPolicy, SessionPolicy
+from provisioner.domain.errors import Forbidden, TooManyAttempts
 from provisioner.store import repositories as repo
 from provisioner.store import repositories_people as prepo
 from provisioner.store.db import Store
@@ -20,6 +21,10 @@ from provisioner.workflow.users import actor_of, password_matches, token_digest
 
 # One message for unknown user and wrong password: the answer must not tell which.
 BAD_CREDENTIALS = "Nama pengguna atau kata sandi salah / Wrong user name or password"
+THROTTLED = (
+    "Terlalu banyak percobaan masuk yang gagal dari alamat ini; coba lagi dalam {seconds} "
+    "detik / Too many failed sign-ins from this address; try again in {seconds} seconds"
+)
 
 
 @dataclass(frozen=True)
@@ -46,30 +51,43 @@ class SessionService:
     store: Store
     lockout: LockoutPolicy = field(default_factory=LockoutPolicy)
     policy: SessionPolicy = field(default_factory=SessionPolicy)
+    throttle: AddressThrottle = field(default_factory=AddressThrottle)
+
+    def _throttled(self, client_ip: str | None, now: datetime) -> None:
+        """Refuse (TooManyAttempts) while this address has too many recent failures; the
+        refused attempt is not checked and not counted, so waiting always helps."""
+        if not client_ip:
+            return
+        with self.store.read() as s:
+            failures = prepo.failed_sign_ins_from(
+                s, client_ip, since=now - self.throttle.window, limit=self.throttle.max_failures
+            )
+        wait = self.throttle.retry_after(failures, now)
+        if wait is not None:
+            raise TooManyAttempts(THROTTLED.format(seconds=wait), retry_after=wait)
 
     def sign_in(
         self, username: str, password: str, *, client_ip: str | None = None, user_agent: str = ""
     ) -> SessionGrant:
         """Check the password; count failures and lock the account for a while after too
-        many. Every attempt, good or bad, goes into the audit log with the address."""
+        many, and refuse an address with too many recent failures across accounts
+        (TooManyAttempts). Every attempt, good or bad, goes into the audit log with the
+        address."""
         now = utcnow()
+        self._throttled(client_ip, now)
         with self.store.session() as s:
             user = repo.user_by_name(s, username.strip()[:64])
-            if user is not None and self.lockout.is_locked(
+            locked_failure = user is not None and self.lockout.is_locked(
                 _aware(user.locked_until) if user.locked_until else None, now
-            ):
-                # Still check (and spend the time) so a locked account is not a timing oracle.
-                password_matches(user.password_hash, password)
-                repo.record_event(s, actor=user.username, action="auth:locked", client_ip=client_ip)
-                locked_failure = True
-            else:
-                locked_failure = False
-            ok = (
-                not locked_failure
-                and user is not None
-                and not user.disabled
-                and password_matches(user.password_hash, password)
             )
+            # Exactly one argon2 verification on every path — unknown user (against a
+            # dummy hash), disabled, locked or wrong password — so the time an answer takes
+            # does not tell whether the account exists.
+            matches = password_matches(user.password_hash if user else None, password)
+            if locked_failure:
+                assert user is not None
+                repo.record_event(s, actor=user.username, action="auth:locked", client_ip=client_ip)
+            ok = not locked_failure and user is not None and not user.disabled and matches
             if not ok:
                 if user is not None and not locked_failure:
                     user.failed_logins, locked_until = self.lockout.after_failure(
@@ -173,3 +191,18 @@ class SessionService:
 def csrf_matches(expected: str, given: str | None) -> bool:
     """Constant-time comparison of the session's CSRF token with the one sent."""
     return bool(given) and hmac.compare_digest(expected.encode(), (given or "").encode())
+
+
+def login_csrf_token(secret: str, nonce: str) -> str:
+    """The sign-in form's CSRF token before any session exists (signed double submit):
+    the browser holds a random nonce in a cookie, the form carries this HMAC of it. A
+    site that can plant cookies (a sibling subdomain) still cannot forge the pair."""
+    mac = hmac.new(secret.encode(), b"login-csrf:" + nonce.encode(), hashlib.sha256)
+    return mac.hexdigest()
+
+
+def login_csrf_matches(secret: str, nonce: str | None, given: str | None) -> bool:
+    """Constant-time check of the sign-in form's token against the cookie's nonce."""
+    if not nonce or not given:
+        return False
+    return hmac.compare_digest(login_csrf_token(secret, nonce).encode(), given.encode())

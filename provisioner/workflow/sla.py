@@ -13,6 +13,7 @@ from provisioner.domain.audit import as_utc
 from provisioner.domain.errors import InvalidInput
 from provisioner.domain.sla import DEFAULT_LIMITS, StepClock, WorkingCalendar, compute_clocks
 from provisioner.domain.states import RequestState
+from provisioner.domain.text import check_visible
 from provisioner.store import repositories as repo
 from provisioner.store import repositories_people as prepo
 from provisioner.store.db import Store
@@ -34,7 +35,10 @@ _ACTION_STATES: dict[str, RequestState] = {
 OPEN_STATES = [
     s
     for s in RequestState
-    if s not in (RequestState.REJECTED, RequestState.RETIRED, RequestState.COMPLETED)
+    if s
+    not in (
+        RequestState.REJECTED, RequestState.RETIRED, RequestState.COMPLETED, RequestState.UNDONE
+    )
 ]
 
 
@@ -173,6 +177,7 @@ class SlaService:
         ensure_allowed(actor, Action.MANAGE_USERS)
         if kind not in ("off", "working"):
             raise InvalidInput("kind", "Pilih 'off' atau 'working' / Choose 'off' or 'working'")
+        check_visible("note", note)
         with self.store.session() as s:
             prepo.set_calendar_day(s, day, kind, note[:200])
             repo.record_event(
@@ -186,6 +191,7 @@ class SlaService:
         self, actor: Actor, agency: str, limits: dict[str, int], timezone: str | None = None
     ) -> None:
         ensure_allowed(actor, Action.MANAGE_USERS)
+        check_visible("agency", agency)
         unknown = set(limits) - set(DEFAULT_LIMITS)
         if unknown or any(not isinstance(v, int) or v <= 0 for v in limits.values()):
             raise InvalidInput(

@@ -1,12 +1,21 @@
 """Is a subdomain live? What an OPD asks today by phone: does it resolve on every
 authoritative name server, does the site answer over HTTP, and until when is its TLS
-certificate valid (read over the wire, so a renewal shows at once)."""
+certificate valid (read over the wire, so a renewal shows at once).
+
+Anyone may ask, so the answer is bounded: only names in the registry (an agency's site
+requested or live) are answered; only sites whose request was approved are checked over
+DNS and HTTP; a name that is not live yet (under review, returned, rejected, retired)
+says so without its agency, ticket or state; infrastructure names (the name servers,
+reserved labels, dev names) are never checked on demand. Every name is first checked for
+shape (`parse_site_name`), so a malformed one is a 422 before any DNS query.
+"""
 
 from __future__ import annotations
 
 import ipaddress
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,7 +24,9 @@ import httpx
 
 from provisioner.adapters.dns import DnsAdapter
 from provisioner.adapters.tls import TlsUnavailable, certificate_info
-from provisioner.domain.errors import InvalidInput, ProvisionerError
+from provisioner.domain.errors import NotFound, ProvisionerError
+from provisioner.domain.naming import DEFAULT_RESERVED, SiteName, parse_site_name
+from provisioner.domain.states import RequestState
 from provisioner.store import repositories as repo
 from provisioner.store.db import Store
 from provisioner.store.models import utcnow
@@ -34,6 +45,23 @@ class SiteStatus:
     tls: dict[str, Any] | None = None
 
 
+# A site is checked over DNS and HTTP once its request was approved: from then on the
+# name is being created or exists. Before (submitted, verified, returned) and after
+# (rejected, retired) the name is not live and nothing is asked of any server.
+CHECKED_STATES = frozenset(
+    {
+        RequestState.APPROVED,
+        RequestState.PROVISIONING,
+        RequestState.TESTING_DEV,
+        RequestState.PRODUCTION,
+        RequestState.LIVE,
+        RequestState.LETTER_ISSUED,
+        RequestState.FAILED,
+    }
+)
+NOT_LIVE = "Belum aktif / Not live"
+
+
 class StatusService:
     def __init__(
         self,
@@ -42,12 +70,16 @@ class StatusService:
         *,
         zone: str,
         allowed_networks: list[str],
+        zones: Iterable[str] = (),
+        reserved: frozenset[str] = DEFAULT_RESERVED,
         ns_cache_seconds: float = 60.0,
         result_cache_seconds: float = 5.0,
     ) -> None:
         self.store = store
         self.dns = dns
         self.zone = zone
+        self.zones = (zone, *(z for z in zones if z != zone))  # every managed zone
+        self.reserved = reserved  # labels of infrastructure (ns1, www, mail, dev …)
         self.networks = [ipaddress.ip_network(n) for n in allowed_networks]
         self.ns_cache_seconds = ns_cache_seconds
         self._ns: tuple[float, dict[str, str]] = (0.0, {})
@@ -66,12 +98,31 @@ class StatusService:
         return servers
 
     def _validate(self, fqdn: str) -> str:
-        fqdn = fqdn.strip().lower().rstrip(".")
-        if not fqdn.endswith("." + self.zone) or len(fqdn) > 253:
-            raise InvalidInput(
-                "fqdn", f"Nama harus di bawah {self.zone} / The name must be under {self.zone}"
+        """The name in canonical form, if it can be an agency's site: a valid host name in
+        a managed zone (InvalidInput otherwise) that is not an infrastructure name
+        (NotFound: it is answered for no one, so asking reveals nothing)."""
+        name = parse_site_name(fqdn, self.zones)
+        if self._infrastructure(name):
+            raise NotFound(
+                f"{name.fqdn} bukan subdomain perangkat daerah; nama infrastruktur dan nama "
+                f"dev tidak diperiksa di sini / {name.fqdn} is not an agency's subdomain; "
+                "infrastructure and dev names are not checked here"
             )
-        return fqdn
+        return name.fqdn
+
+    def _infrastructure(self, name: SiteName) -> bool:
+        # An agency's site is exactly <label>.<zone> (deeper names are its dev name or
+        # nobody's), and a reserved label (ns1, www, mail …) is never an agency's.
+        return not name.is_single_label or name.relative in self.reserved
+
+    def _registered(self, fqdn: str) -> dict[str, Any]:
+        info = self._request_info(fqdn)
+        if info is None:
+            raise NotFound(
+                f"{fqdn} tidak terdaftar sebagai subdomain yang diminta atau aktif / "
+                f"{fqdn} is not registered as a requested or live subdomain"
+            )
+        return info
 
     def _http(self, address: str, fqdn: str) -> dict[str, Any]:
         if not any(ipaddress.ip_address(address) in net for net in self.networks):
@@ -121,8 +172,10 @@ class StatusService:
             }
 
     def history(self, fqdn: str, *, limit: int = 20) -> list[dict[str, Any]]:
-        """The latest periodic liveness checks of `fqdn` (newest first)."""
+        """The latest periodic liveness checks of `fqdn` (newest first); only for names in
+        the registry (NotFound otherwise), empty for one that was never checked."""
         fqdn = self._validate(fqdn)
+        self._registered(fqdn)
         with self.store.read() as s:
             rows = repo.liveness_history(s, fqdn, limit=limit)
             return [
@@ -133,10 +186,19 @@ class StatusService:
         """The answer, cached for a few seconds: this endpoint is what every OPD polls.
         The key includes the request's state and last update, so a site that just went
         live (or failed) is checked afresh, and `checked_at` always says when it was.
-        `fresh` skips the cache (the periodic liveness check) and refreshes it."""
+        `fresh` skips the cache (the periodic liveness check) and refreshes it.
+
+        InvalidInput for a malformed name, NotFound for a name not in the registry or an
+        infrastructure name — both before any DNS query."""
         fqdn = self._validate(fqdn)
-        info = self._request_info(fqdn)
-        key = (fqdn, info["state"] if info else None, info["_updated"] if info else None)
+        info = self._registered(fqdn)
+        if info["state"] not in CHECKED_STATES:
+            # Not approved (yet) or no longer there: no server is asked, and the request's
+            # agency, ticket and state stay private while it is under review or refused.
+            return SiteStatus(
+                fqdn, False, {}, {"ok": False, "detail": NOT_LIVE}, None, tls=None
+            )
+        key = (fqdn, info["state"], info["_updated"])
         now = time.monotonic()
         # One check per key at a time (single flight): when the cached answer expires under
         # load, the other callers get the previous answer (a few seconds old, and its

@@ -18,10 +18,12 @@ from provisioner.domain.actors import Action, Actor, Role, ensure_allowed
 from provisioner.domain.auth_policy import check_password_strength
 from provisioner.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from provisioner.domain.requests import validate_email
+from provisioner.domain.text import check_visible
 from provisioner.store import repositories as repo
 from provisioner.store import repositories_people as prepo
 from provisioner.store.db import Store
 from provisioner.store.models import User, utcnow
+from provisioner.store.private_files import write_private
 
 DEMO_USERS: tuple[tuple[str, Role, str | None, str], ...] = (
     ("opd-dinkes", Role.OPD, "Dinas Kesehatan", "Staf Dinas Kesehatan"),
@@ -57,10 +59,21 @@ def actor_of(user: User) -> Actor:
 
 
 def actor_for_token(store: Store, token: str) -> Actor:
+    """The user an API token belongs to. A disabled account's token is refused, and so is
+    a locked one's while the lock lasts: a lock-out stops the account, not only its
+    password (Forbidden, which the API answers with 401)."""
     with store.read() as s:
         user = repo.user_by_token(s, token_digest(token))
         if user is None or user.disabled:
             raise Forbidden("Token tidak dikenal / Unknown token")
+        locked_until = user.locked_until
+        if locked_until is not None and locked_until.tzinfo is None:
+            locked_until = locked_until.replace(tzinfo=UTC)
+        if locked_until is not None and locked_until > utcnow():
+            raise Forbidden(
+                "Akun dikunci sementara; tokennya tidak berlaku selama dikunci / "
+                "The account is temporarily locked; its token is refused while it is locked"
+            )
         return actor_of(user)
 
 
@@ -93,6 +106,9 @@ def add_user(
         raise InvalidInput(
             "agency", "Pengguna OPD wajib terikat pada satu OPD / An OPD user needs an agency"
         )
+    check_visible("full_name", full_name)
+    if agency:
+        check_visible("agency", agency)
     if password is not None:
         check_password_strength(password, username=username)
     if email:
@@ -250,9 +266,7 @@ def ensure_demo_users(store: Store, tokens_file: Path) -> dict[str, str]:
             exists = repo.user_by_name(s, username) is not None
         if not exists:
             known[username] = add_user(store, username, role, agency, name)
-    tokens_file.parent.mkdir(parents=True, exist_ok=True)
-    tokens_file.write_text(json.dumps(known, indent=2))
-    tokens_file.chmod(0o600)
+    write_private(tokens_file, json.dumps(known, indent=2))
     _ensure_demo_passwords(store, tokens_file.with_name("demo-passwords.json"))
     return known
 
@@ -270,6 +284,5 @@ def _ensure_demo_passwords(store: Store, passwords_file: Path) -> dict[str, str]
             # Four classes and 20+ characters: always passes the strength rule.
             known[username] = f"Demo-{secrets.token_urlsafe(12)}-9a"
             user.password_hash = hash_password(known[username])
-    passwords_file.write_text(json.dumps(known, indent=2))
-    passwords_file.chmod(0o600)
+    write_private(passwords_file, json.dumps(known, indent=2))
     return known

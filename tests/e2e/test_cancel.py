@@ -127,7 +127,7 @@ def test_cancel_during_playbook_leaves_servers_consistent_then_retry_and_undo_wo
                      repo="sample-app", branch="main"),
         OPD,
     )
-    job_id = services.requests.approve(req.id, NET).id
+    job_id = services.requests.approve(req.id, NET).job.id
     run_dir = settings.runs_dir / f"job-{job_id}" / "site_dev"
     outcome: list[JobState] = []
     try:

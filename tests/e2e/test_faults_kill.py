@@ -90,7 +90,7 @@ def test_sigkill_at_step_boundaries_and_mid_step_loses_nothing(
                      repo="sample-app", branch="main"),
         Actor("opd", Role.OPD, "Dinas Kesehatan"),
     )
-    job_id = services.requests.approve(req.id, Actor("net", Role.NETWORK, None)).id
+    job_id = services.requests.approve(req.id, Actor("net", Role.NETWORK, None)).job.id
     log = tmp_path / "worker.log"
     killed: list[str] = []
     missed: list[str] = []

@@ -64,7 +64,7 @@ def test_ns1_down_job_backs_off_fails_with_server_then_retry_completes(
                      target_address="127.0.2.12"),
         Actor("opd", Role.OPD, "Dinas Kominfo"),
     )
-    job_id = services.requests.approve(req.id, NET).id
+    job_id = services.requests.approve(req.id, NET).job.id
     with services.store.session() as s:
         assert repo.claim_job(s, job_id, "outage-test")
     try:
@@ -182,7 +182,7 @@ def live_site(lab: Settings) -> Iterator[tuple[str, str]]:
     services = build_services(settings)
     label = f"live-{secrets.token_hex(3)}"
     req = services.requests.submit(hosting_draft(label, "Situs yang sudah tayang"), OPD)
-    job_id = services.requests.approve(req.id, NET).id
+    job_id = services.requests.approve(req.id, NET).job.id
     try:
         assert run_claimed(services, job_id) == JobState.DONE, job_error(services, job_id)
         fqdn, dev_fqdn = settings.prod_fqdn(label), settings.dev_fqdn(label)
@@ -207,7 +207,7 @@ def test_host_unreachable_job_backs_off_fails_with_host_then_retry_completes(
     services = build_services(settings)
     label = f"jobs-{secrets.token_hex(3)}"
     req = services.requests.submit(hosting_draft(label, f"Uji gangguan {host}"), OPD)
-    job_id = services.requests.approve(req.id, NET).id
+    job_id = services.requests.approve(req.id, NET).job.id
     outcome: list[JobState] = []
     live_prod, live_dev = live_site
     down_answers: list[bool] = []

@@ -106,7 +106,7 @@ def test_ns1_down_the_step_retries_then_fails_naming_ns1_and_a_retry_completes(
             fqdn = f"{label}.{ZONE}"
             req = services.requests.submit(draft(label), OPD)
             stop_named(settings, NS1)
-            job_id = services.requests.approve(req.id, NET).id
+            job_id = services.requests.approve(req.id, NET).job.id
             outcome = run_job(services, job_id)
             if outcome == JobState.FAILED:
                 break

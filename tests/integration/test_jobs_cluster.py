@@ -129,7 +129,7 @@ def test_three_workers_thirty_jobs_one_killed_every_job_exactly_once(cluster) ->
         )
         request_ids.append(req.id)
     started = time.monotonic()
-    job_ids = [services.requests.approve(rid, NET).id for rid in request_ids]
+    job_ids = [services.requests.approve(rid, NET).job.id for rid in request_ids]
 
     # Kill w2 with SIGKILL while it is in the middle of a job (a step running).
     victim_job = None

@@ -19,12 +19,14 @@ from sqlalchemy import select
 
 from api.main import create_app
 from provisioner.config import PROJECT_ROOT, Settings
+from provisioner.domain.actors import Role
 from provisioner.domain.jobs import JobState, StepStatus
 from provisioner.domain.states import RequestState
 from provisioner.store import repositories as repo
 from provisioner.store.db import Store, migrate
 from provisioner.store.models import JobStep, Letter, Request
 from provisioner.wiring import build_services
+from provisioner.workflow.users import add_user
 
 pytestmark = pytest.mark.lab
 
@@ -57,7 +59,11 @@ def test_readyz_metrics_and_request_ids(lab: Settings, tmp_path: Path) -> None:
         body = ready.json()
         assert body["store"]["ok"] and body["worker"] == {"ok": True, "mode": "inline"}
         assert body["migrations"]["current"] == body["migrations"]["expected"]
-        metrics = client.get("/metrics", headers={"X-Request-ID": "req-abc"})
+        # /metrics is not public by default: the technical team's bearer token reads it.
+        tech = add_user(services.store, "ops-tech", Role.TECHNICAL, None)
+        metrics = client.get("/metrics", headers={"X-Request-ID": "req-abc",
+                                                  "Authorization": f"Bearer {tech}"})
+        assert metrics.status_code == 200, metrics.text
         assert metrics.headers["x-request-id"] == "req-abc"
         text = metrics.text
         assert 'provisioner_jobs{state="queued"} 0.0' in text

@@ -27,6 +27,7 @@ from provisioner.store import repositories_web as letters_repo
 from provisioner.store.db import Store, migrate
 from provisioner.store.models import Request
 from provisioner.workflow.letters import LetterService
+from tests.pdf_samples import incremental_update
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 ISSUED_ON = date(2026, 11, 23)
@@ -217,7 +218,7 @@ def test_tte_letter_of_record_is_stored_once_and_verifies(sqlite_store) -> None:
     letter = _one_letter(store, settings)
     service = LetterService(store, settings)
     opd = Actor("opd", Role.OPD, "Dinas Kesehatan")
-    tte = Path(letter.pdf_path).read_bytes().replace(b"%%EOF", b"% TTE BSrE\n%%EOF")
+    tte = incremental_update(Path(letter.pdf_path).read_bytes())
 
     with pytest.raises(Forbidden):
         service.upload_record(letter.id, tte, Actor("other", Role.OPD, "Dinas Pendidikan"))

@@ -22,10 +22,11 @@ from provisioner.store import repositories as repo
 from provisioner.store.models import Letter, utcnow
 from provisioner.wiring import build_services
 from provisioner.workflow.users import add_user
+from tests.pdf_samples import one_page_pdf
 
 pytestmark = pytest.mark.lab
 PASSWORD = "Kominfo-Demo-2026"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = one_page_pdf()  # a real PDF: uploads are parsed, not sniffed
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +39,7 @@ def api(lab: Settings, tmp_path_factory: pytest.TempPathFactory):
         "opd": add_user(services.store, "opd", Role.OPD, "Dinas Kesehatan", password=PASSWORD),
         "opd2": add_user(services.store, "opd2", Role.OPD, "Dinas Pendidikan"),
         "net": add_user(services.store, "net", Role.NETWORK, None, password=PASSWORD),
+        "net2": add_user(services.store, "net2", Role.NETWORK, None),
         "tech": add_user(services.store, "tech", Role.TECHNICAL, None),
         "kadis": add_user(services.store, "kadis", Role.APPROVER, None),
         "admin": add_user(services.store, "admin", Role.ADMIN, None),
@@ -231,7 +233,7 @@ def test_who_may_approve_and_nobody_twice(api: TestClient) -> None:
     assert clocks["disposition"]["ended_at"] and clocks["availability"]["ended_at"] is None
     first = api.post(f"/api/v1/requests/{rid}/approve", headers=auth(api, "net"))
     assert first.status_code == 202, first.text
-    second = api.post(f"/api/v1/requests/{rid}/approve", headers=auth(api, "admin"))
+    second = api.post(f"/api/v1/requests/{rid}/approve", headers=auth(api, "net2"))
     assert second.status_code == 409
 
 

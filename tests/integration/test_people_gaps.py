@@ -44,6 +44,7 @@ from provisioner.store import repositories as repo
 from provisioner.store import repositories_dns as registry
 from provisioner.wiring import Services, build_services
 from provisioner.workflow.users import add_user
+from tests.pdf_samples import one_page_pdf
 
 pytestmark = pytest.mark.lab
 
@@ -51,7 +52,7 @@ NS1, NS2 = "127.0.2.53", "127.0.2.54"
 KAB, KOTA = "demokab.go.id", "demokota.go.id"
 PASSWORD = "Kominfo-Gaps-2026!"
 PUBLIC = "http://127.0.0.1:8080"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = one_page_pdf()  # a real PDF: uploads are parsed, not sniffed
 CONTACT = "siti@dinkes.demokab.go.id"
 
 
@@ -172,7 +173,8 @@ def submit(env: Env, **over: Any) -> dict[str, Any]:
 def signed_in(env: Env, username: str) -> TestClient:
     """A browser of its own: signed in through the login form, following no redirects."""
     browser = TestClient(env.client.app, follow_redirects=False)
-    r = browser.post("/login", data={"username": username, "password": PASSWORD})
+    r = browser.post("/login", data={"username": username, "password": PASSWORD,
+                                     "csrf_token": csrf_of(browser.get("/login").text)})
     assert r.status_code == 303, r.text
     return browser
 
@@ -255,7 +257,9 @@ def test_network_returns_from_the_review_page_and_the_opd_resubmits_from_its_pag
     # Another agency's staff cannot revise it, even with a valid session and token.
     other = TestClient(env.client.app, follow_redirects=False)
     add_user(env.services.store, "opd3", Role.OPD, "Dinas Pendidikan", password=PASSWORD)
-    assert other.post("/login", data={"username": "opd3", "password": PASSWORD}).status_code == 303
+    login = {"username": "opd3", "password": PASSWORD,
+             "csrf_token": csrf_of(other.get("/login").text)}  # the form's pre-session token
+    assert other.post("/login", data=login).status_code == 303
     token3 = csrf_of(other.get("/requests/new").text)
     assert other.post(f"{url}/resubmit", data={**form, "csrf_token": token3}).status_code == 403
 

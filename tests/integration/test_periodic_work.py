@@ -11,12 +11,17 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+import dns.name
+import dns.query
+import dns.rcode
+import dns.update
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api.main import create_app
+from provisioner.adapters.dns import TsigKey
 from provisioner.config import PROJECT_ROOT, Settings
 from provisioner.domain.states import RequestState
 from provisioner.store import repositories as repo
@@ -33,9 +38,14 @@ def test_liveness_sweep_keeps_a_history_shown_by_the_api_and_page(
     settings = Settings(data_dir=tmp_path / "data", lab_path=lab.lab_dir, environment="lab",
                         secret_key="periodic-" + "p" * 32)
     services = build_services(settings)
-    fqdn = f"ns1.{settings.zone}"  # on both name servers; nothing serves HTTP there
+    # A live site in the registry whose A record points at ns1's address: on both name
+    # servers, and nothing serves HTTP there. (Infrastructure names such as ns1 itself
+    # are never checked on demand, so the site is a name of its own.)
+    label = f"sweep-{secrets.token_hex(3)}"
+    fqdn = f"{label}.{settings.zone}"
+    _record_behind_the_registry(settings, fqdn, "127.0.2.53")
     with services.store.session() as s:
-        s.add(Request(ticket="SUB-20261129-9001", label="ns1", zone=settings.zone, fqdn=fqdn,
+        s.add(Request(ticket="SUB-20261129-9001", label=label, zone=settings.zone, fqdn=fqdn,
                       agency="Dinas Uji", purpose="uji", contact_name="Uji",
                       contact_email="uji@demokab.go.id", letter_number="1/UJI/2026",
                       letter_date=date(2026, 11, 29), hosting=False,
@@ -58,6 +68,29 @@ def test_liveness_sweep_keeps_a_history_shown_by_the_api_and_page(
     with services.store.session() as s:  # history is pruned by age, not kept forever
         assert repo.prune_liveness(s, older_than=timedelta(0)) == 2
     services.store.dispose()
+    _record_behind_the_registry(settings, fqdn, None)
+
+
+def _record_behind_the_registry(settings: Settings, fqdn: str, address: str | None) -> None:
+    """Set (or with None delete) `fqdn`'s A record on ns1 with the lab's key, and wait
+    until ns2 serves the same (NOTIFY + transfer)."""
+    key = TsigKey.load(settings.tsig_key_path)
+    update = dns.update.UpdateMessage(settings.zone, keyring=key.dns_key())
+    name = dns.name.from_text(fqdn)
+    if address is None:
+        update.delete(name)
+    else:
+        update.replace(name, 60, "A", address)
+    assert dns.query.tcp(update, settings.dns_primary, timeout=3).rcode() == dns.rcode.NOERROR
+    want = [address] if address else []
+    deadline = time.monotonic() + 15
+    while True:
+        out = subprocess.run(["dig", "@127.0.2.54", fqdn, "A", "+short", "+norecurse"],
+                             capture_output=True, text=True, check=True).stdout.split()
+        if out == want or time.monotonic() > deadline:
+            assert out == want, out
+            return
+        time.sleep(0.2)
 
 
 def test_in_a_cluster_periodic_work_is_one_task_per_name_run_by_a_worker(

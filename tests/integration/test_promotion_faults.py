@@ -57,7 +57,7 @@ def test_web_prod_down_mid_job_fails_naming_it_and_a_retry_completes(
     services: Services,
 ) -> None:
     label = new_label("hwssh")
-    job = services.requests.approve(submit(services, label), NET)
+    job = services.requests.approve(submit(services, label), NET).job
     services.undo_jobs.append(job.id)  # type: ignore[attr-defined]
     outcome: dict[str, str] = {}
     runner = threading.Thread(target=lambda: outcome.update(state=run_job(services, job.id)))

@@ -1,5 +1,5 @@
 """Pure pieces of the web pages and letters: provisioner's letter signature, the content
-kept with a letter, the PDF sniff, the language catalogues, redirects, the plan diff and the
+kept with a letter, the language catalogues, redirects, the plan diff and the
 dashboard's time-to-live figures."""
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from provisioner.domain.letters import (
     content_from_data,
     content_to_data,
     letter_digest,
-    looks_like_pdf,
     sign_letter,
     signature_valid,
 )
@@ -58,19 +57,6 @@ def test_letter_content_survives_the_round_trip_through_json_data() -> None:
     assert letter_digest(again) == letter_digest(content)
     corrected = dataclasses.replace(content, replaces="N/0")
     assert letter_digest(corrected) != letter_digest(content)
-
-
-@pytest.mark.parametrize(
-    ("data", "expected"),
-    [
-        (b"%PDF-1.7\n...\n%%EOF\n", True),
-        (b"%PDF-1.7\n... truncated", False),
-        (b"GIF89a%%EOF", False),
-        (b"", False),
-    ],
-)
-def test_only_something_shaped_like_a_pdf_is_taken_for_one(data: bytes, expected: bool) -> None:
-    assert looks_like_pdf(data) is expected
 
 
 def test_both_catalogues_have_every_string() -> None:

@@ -1,0 +1,184 @@
+"""Read models → API shapes, in one place, and what each caller may see of a failure.
+
+Diskominfo's staff get both the technical detail (server, the tool's own words, logs, step
+outputs) and the plain public reason; an OPD gets only the plain reason — no server paths,
+SQL or raw tool output (BSSN 4/2021: error handling without leaks)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from api.schemas import JobOut, RequestOut, StandingChangeOut, StepOut
+from provisioner.domain.actors import Actor, Role
+from provisioner.domain.failure_notice import public_progress, step_label
+from provisioner.domain.provision_plan import plan_summary
+from provisioner.domain.states import RequestState
+from provisioner.workflow.job_undo import StandingReport
+from provisioner.workflow.read_models import (
+    ApprovalResult,
+    JobView,
+    RequestView,
+    StepView,
+)
+
+
+def sees_detail(actor: Actor) -> bool:
+    """Whether the caller may read the technical detail of a failure (staff, not an OPD)."""
+    return actor.role is not Role.OPD
+
+
+# --- what one caller may see (also used by the web pages) ----------------------------------
+
+
+def step_for(actor: Actor, step: StepView) -> StepView:
+    """An OPD's copy: no server, no tool's words or outputs; its log is the step's progress
+    in plain words, so the job can still be followed live."""
+    if sees_detail(actor):
+        return step
+    return dataclasses.replace(step, server=None, error=None, outputs=None,
+                               log=public_progress(step.name, step.status))
+
+
+def job_for(actor: Actor, job: JobView) -> JobView:
+    """The job as `actor` may see it: an OPD's copy has no technical detail left in it."""
+    if sees_detail(actor):
+        return job
+    return dataclasses.replace(
+        job, error=None, steps=tuple(step_for(actor, s) for s in job.steps)
+    )
+
+
+def request_for(actor: Actor, req: RequestView) -> RequestView:
+    """The request as `actor` may see it (its failure and jobs, see job_for)."""
+    if sees_detail(actor):
+        return req
+    return dataclasses.replace(
+        req,
+        failure_server=None,
+        failure_reason=None,
+        jobs=tuple(job_for(actor, j) for j in req.jobs),
+    )
+
+
+# --- JSON ------------------------------------------------------------------------------------
+
+
+def _step_out(step: StepView, *, with_outputs: bool) -> StepOut:
+    return StepOut(
+        name=step.name,
+        title=step.title,
+        status=step.status,
+        server=step.server,
+        error=step.error if step.error is not None else step.public_error,
+        public_error=step.public_error,
+        attempts=step.attempts,
+        started_at=step.started_at,
+        finished_at=step.finished_at,
+        outputs=step.outputs if with_outputs else None,
+    )
+
+
+def job_out(job: JobView, actor: Actor, *, with_outputs: bool = False) -> JobOut:
+    shown = job_for(actor, job)
+    return JobOut(
+        id=shown.id,
+        request_id=shown.request_id,
+        kind=shown.kind,
+        state=shown.state,
+        error=shown.error if shown.error is not None else shown.public_error,
+        public_error=shown.public_error,
+        created_by=shown.created_by,
+        created_at=shown.created_at,
+        started_at=shown.started_at,
+        finished_at=shown.finished_at,
+        steps=[_step_out(s, with_outputs=with_outputs) for s in shown.steps],
+    )
+
+
+def step_log(job: JobView, name: str, actor: Actor) -> str:
+    """A step's log for staff; for an OPD its progress in plain words (see step_for)."""
+    step = next((s for s in job_for(actor, job).steps if s.name == name), None)
+    return (step.log or "") if step is not None else ""
+
+
+def request_out(req: RequestView, actor: Actor) -> RequestOut:
+    shown = request_for(actor, req)
+    state = RequestState(shown.state)
+    failure = (
+        {
+            "step": shown.failure_step,
+            "step_title": step_label(shown.failure_step),
+            "server": shown.failure_server,
+            "reason": (
+                shown.failure_reason if shown.failure_reason is not None
+                else shown.failure_public
+            ),
+            "public_reason": shown.failure_public,
+        }
+        if shown.failure_step
+        else None
+    )
+    return RequestOut(
+        id=shown.id,
+        ticket=shown.ticket,
+        label=shown.label,
+        fqdn=shown.fqdn,
+        agency=shown.agency,
+        purpose=shown.purpose,
+        contact_name=shown.contact_name,
+        contact_email=shown.contact_email,
+        letter_number=shown.letter_number,
+        letter_date=shown.letter_date,
+        hosting=shown.hosting,
+        repo_url=shown.repo_url,
+        branch=shown.branch,
+        target_address=shown.target_address,
+        state=state,
+        state_label=f"{state.label_id} / {state.label_en}",
+        created_by=shown.created_by,
+        created_at=shown.created_at,
+        decided_by=shown.decided_by,
+        decided_at=shown.decided_at,
+        rejection_reason=shown.rejection_reason,
+        plan_summary=plan_summary(shown.plan) if shown.plan else None,
+        plan_checksum=shown.plan_checksum,
+        commit_sha=shown.commit_sha,
+        failure=failure,
+        live_at=shown.live_at,
+        jobs=[job_out(j, actor) for j in shown.jobs],
+        request_type=shown.request_type,
+        subject_request_id=shown.subject_request_id,
+        contact_phone=shown.contact_phone,
+        contact_nip=shown.contact_nip,
+        contact_position=shown.contact_position,
+        contact_rank=shown.contact_rank,
+        site_kind=shown.site_kind,
+        stack=shown.stack,
+        db_wanted=shown.db_wanted,
+        revision_note=shown.revision_note,
+        letter_scan_sha256=shown.letter_scan_sha256,
+        letter_approved_by=shown.letter_approved_by,
+        letter_approved_at=shown.letter_approved_at,
+    )
+
+
+def approval_out(done: ApprovalResult, actor: Actor) -> JobOut | RequestOut:
+    """The queued job, or — when the change was carried out at once — the request."""
+    if done.outcome == "job_queued" and done.job is not None:
+        return job_out(done.job, actor)
+    return request_out(done.request, actor)
+
+
+def with_standing(out: JobOut, report: StandingReport, actor: Actor) -> JobOut:
+    """The job with what it left standing on the servers and whether an undo may be asked
+    for (staff only: an OPD sees no server names or database names)."""
+    if not sees_detail(actor):
+        return out
+    changes = [
+        StandingChangeOut(
+            step=c.step, server=c.server, text=c.text, items=list(c.items),
+            partial=c.partial, undoing=c.undoing,
+        )
+        for c in report.changes
+    ]  # fmt: skip
+    return out.model_copy(update={"standing_changes": changes, "undoable": report.undoable})
