@@ -7,14 +7,14 @@ from typing import Annotated
 from fastapi import Depends, Header, HTTPException, Request
 
 from api.session import CSRF_HEADER, CSRF_REFUSED, SAFE_METHODS, SESSION_COOKIE, session_info
+from provisioner.bootstrap.container import Services
 from provisioner.domain.actors import Actor
 from provisioner.domain.errors import Forbidden
-from provisioner.wiring import Services
-from provisioner.workflow.dns_drift import DriftService
-from provisioner.workflow.job_undo import JobUndoService
+from provisioner.jobs.control import JobUndoService
 from provisioner.workflow.letters import LetterService
-from provisioner.workflow.sessions import csrf_matches
-from provisioner.workflow.users import actor_for_token
+from provisioner.workflow.monitoring.drift import DriftService
+from provisioner.workflow.people.sessions import csrf_matches
+from provisioner.workflow.people.users import actor_for_token
 
 
 def get_services(request: Request) -> Services:

@@ -13,7 +13,7 @@ from provisioner.domain.actors import Actor, Role
 from provisioner.domain.failure_notice import public_progress, step_label
 from provisioner.domain.provision_plan import plan_summary
 from provisioner.domain.states import RequestState
-from provisioner.workflow.job_undo import StandingReport
+from provisioner.jobs.control import StandingReport
 from provisioner.workflow.read_models import (
     ApprovalResult,
     JobView,

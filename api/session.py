@@ -10,11 +10,11 @@ from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request, Response
 
+from provisioner.bootstrap.container import Services
 from provisioner.config import Settings
 from provisioner.domain.actors import Actor
-from provisioner.wiring import Services
-from provisioner.workflow.people import PeopleServices
-from provisioner.workflow.sessions import (
+from provisioner.workflow.people.services import PeopleServices
+from provisioner.workflow.people.sessions import (
     SessionGrant,
     SessionInfo,
     csrf_matches,

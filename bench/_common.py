@@ -12,13 +12,13 @@ from datetime import date
 from pathlib import Path
 
 from provisioner.adapters.ansible import AnsibleAdapter
-from provisioner.adapters.dns import DnsAdapter, TsigKey
+from provisioner.adapters.dns.adapter import DnsAdapter, TsigKey
 from provisioner.adapters.ssh import SshClient
+from provisioner.bootstrap.container import Services
 from provisioner.config import Settings
 from provisioner.domain.actors import Actor, Role
 from provisioner.domain.dns_plan import RecordChange
 from provisioner.domain.requests import RequestDraft
-from provisioner.wiring import Services
 
 ANSIBLE_RUN = "ansible-playbook run (1 task host)"
 OPD = Actor("bench-opd", Role.OPD, "Dinas Kesehatan")

@@ -31,14 +31,14 @@ from pathlib import Path  # noqa: E402
 import dns.message  # noqa: E402
 import dns.query  # noqa: E402
 
-from provisioner.adapters.dns import DnsAdapter, TsigKey  # noqa: E402
-from provisioner.adapters.dns_bulk import resolve_many  # noqa: E402
+from provisioner.adapters.dns.adapter import DnsAdapter, TsigKey  # noqa: E402
+from provisioner.adapters.dns.bulk import resolve_many  # noqa: E402
 from provisioner.adapters.ssh import SshClient  # noqa: E402
+from provisioner.bootstrap.container import build_services  # noqa: E402
 from provisioner.config import PROJECT_ROOT, Settings  # noqa: E402
 from provisioner.domain.dns_plan import RecordChange  # noqa: E402
 from provisioner.lab.hosts import host_by_name  # noqa: E402
 from provisioner.lab.layout import HostPaths  # noqa: E402
-from provisioner.wiring import build_services  # noqa: E402
 
 NS = {"ns1.demokab.go.id": "127.0.2.53", "ns2.demokab.go.id": "127.0.2.54"}
 

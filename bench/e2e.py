@@ -20,8 +20,8 @@ import time  # noqa: E402
 
 from _common import ANSIBLE_RUN, NET, med, print_raw, raw_steps, raw_sum, submit  # noqa: E402
 
+from provisioner.bootstrap.container import build_services  # noqa: E402
 from provisioner.config import PROJECT_ROOT, Settings  # noqa: E402
-from provisioner.wiring import build_services  # noqa: E402
 
 
 def whole_path(settings: Settings, runs: int) -> tuple[list[float], dict[str, list[float]]]:

@@ -28,8 +28,8 @@ import time  # noqa: E402
 import httpx  # noqa: E402
 from _common import ANSIBLE_RUN, NET, med, print_raw, raw_steps, raw_sum, submit  # noqa: E402
 
+from provisioner.bootstrap.container import Services, build_services  # noqa: E402
 from provisioner.config import PROJECT_ROOT, Settings  # noqa: E402
-from provisioner.wiring import Services, build_services  # noqa: E402
 
 TARGET_RATIO = 3.0
 

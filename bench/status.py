@@ -92,7 +92,7 @@ def register_live_site(data: Path, fqdn: str) -> None:
 
     from provisioner.domain.states import RequestState
     from provisioner.store.db import Store, migrate
-    from provisioner.store.models import Request
+    from provisioner.store.models.requests import Request
 
     url = f"sqlite:///{data / 'provisioner.db'}"
     migrate(url)

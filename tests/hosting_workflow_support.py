@@ -13,11 +13,11 @@ from pathlib import Path
 
 import httpx
 
+from provisioner.bootstrap.container import Services
 from provisioner.config import Settings
 from provisioner.domain.actors import Actor, Role
 from provisioner.domain.requests import RequestDraft
-from provisioner.store import repositories as repo
-from provisioner.wiring import Services
+from provisioner.store.repositories import jobs as jobs_repo
 
 OPD = Actor("hw-opd", Role.OPD, "Dinas Kesehatan")
 NET = Actor("hw-net", Role.NETWORK)
@@ -94,7 +94,7 @@ def submit(services: Services, label: str, branch: str = "main") -> int:
 def run_job(services: Services, job_id: int) -> str:
     """Claim and run one job in this thread (what a worker thread does); its final state."""
     with services.store.session() as s:
-        assert repo.claim_job(s, job_id, services.runner.worker_id)
+        assert jobs_repo.claim_job(s, job_id, services.runner.worker_id)
     return str(services.runner.run(job_id))
 
 

@@ -14,16 +14,17 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from provisioner.bootstrap.container import Services
 from provisioner.domain.actors import Actor, Role
 from provisioner.domain.jobs import JobState, StepStatus
 from provisioner.domain.letters import LetterContent
 from provisioner.domain.requests import RequestDraft
 from provisioner.domain.states import RequestState
 from provisioner.steps.letter import LetterSettings, issue_letter
-from provisioner.store import repositories as repo
-from provisioner.store.models import utcnow
-from provisioner.wiring import Services
-from provisioner.workflow.users import add_user
+from provisioner.store.models.base import utcnow
+from provisioner.store.repositories import jobs as jobs_repo
+from provisioner.store.repositories import requests as requests_repo
+from provisioner.workflow.people.users import add_user
 
 PASSWORD = "Kominfo-Demo-2026"
 AGENCY = "Dinas Kesehatan"
@@ -162,31 +163,31 @@ def _draft(label: str, agency: str, *, hosting: bool = False, **over: Any) -> Re
 
 def _label(services: Services, request_id: int) -> str:
     with services.store.read() as s:
-        return repo.get_request(s, request_id).label
+        return requests_repo.get_request(s, request_id).label
 
 
 def _fqdn(services: Services, request_id: int) -> str:
     with services.store.read() as s:
-        return repo.get_request(s, request_id).fqdn
+        return requests_repo.get_request(s, request_id).fqdn
 
 
 def _progress(pop: Population, request_id: int, job_id: int, *, done: int, state: str) -> None:
     """A running job: its first `done` steps done, the next one running."""
     with pop.services.store.session() as s:
-        job = repo.get_job(s, job_id)
+        job = jobs_repo.get_job(s, job_id)
         job.state, job.started_at, job.claimed_by = JobState.RUNNING, utcnow(), "fixture"
         job.heartbeat_at = utcnow()
         for step in job.steps[:done]:
             _done(step)
         job.steps[done].status, job.steps[done].started_at = StepStatus.RUNNING, utcnow()
         job.steps[done].log = "TASK [site : Clone the release] ****\n"
-        repo.get_request(s, request_id).state = state
+        requests_repo.get_request(s, request_id).state = state
 
 
 def _fail(pop: Population, request_id: int, job_id: int, *, at: str) -> None:
     """A failed job, as the runner records it: the step's server, the tool's words, the log."""
     with pop.services.store.session() as s:
-        job = repo.get_job(s, job_id)
+        job = jobs_repo.get_job(s, job_id)
         job.state, job.started_at, job.finished_at = JobState.FAILED, utcnow(), utcnow()
         for step in job.steps:
             if step.name == at:
@@ -196,7 +197,7 @@ def _fail(pop: Population, request_id: int, job_id: int, *, at: str) -> None:
                 break
             _done(step)
         job.error = f"{at} @ db: {SQL_ERROR}"
-        req = repo.get_request(s, request_id)
+        req = requests_repo.get_request(s, request_id)
         req.state = RequestState.FAILED
         req.failure_step, req.failure_server, req.failure_reason = at, "db", SQL_ERROR
 
@@ -204,16 +205,16 @@ def _fail(pop: Population, request_id: int, job_id: int, *, at: str) -> None:
 def _finish(pop: Population, request_id: int, job_id: int, *, state: RequestState) -> None:
     """A job that ran to its end; the request in `state`."""
     with pop.services.store.session() as s:
-        job = repo.get_job(s, job_id)
+        job = jobs_repo.get_job(s, job_id)
         job.state, job.started_at, job.finished_at = JobState.DONE, utcnow(), utcnow()
         for step in job.steps:
             _done(step)
-        req = repo.get_request(s, request_id)
+        req = requests_repo.get_request(s, request_id)
         req.state = state
         req.live_at = req.live_at or utcnow()
         req.commit_sha = "a" * 40 if req.hosting else None
         if state == RequestState.RETIRED:
-            repo.release_name(s, request_id)
+            requests_repo.release_name(s, request_id)
 
 
 def _done(step: Any) -> None:
@@ -227,7 +228,7 @@ def _done(step: Any) -> None:
 
 def _issue_letter(pop: Population, request_id: int) -> int:
     with pop.services.store.read() as s:
-        req = repo.get_request(s, request_id)
+        req = requests_repo.get_request(s, request_id)
         label, fqdn = req.label, req.fqdn
     content = LetterContent(
         number="", issued_on=date.today(), place="Demo", nature="Biasa", attachments="-",

@@ -17,7 +17,7 @@ from api.session import (
     start_session,
 )
 from provisioner.domain.errors import Forbidden
-from provisioner.workflow.sessions import csrf_matches
+from provisioner.workflow.people.sessions import csrf_matches
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 

@@ -16,12 +16,12 @@ from api.gates import requires
 from api.links import job_links, leads_to, retirement_links
 from api.presenters import job_out
 from api.schemas import JobOut
+from provisioner.bootstrap.container import Services
 from provisioner.domain.actors import Action
 from provisioner.domain.retire_plan import retire_summary
-from provisioner.wiring import Services
-from provisioner.workflow.deployments import DeploymentService
+from provisioner.workflow.hosting.deployments import DeploymentService
+from provisioner.workflow.hosting.retirement import RetirementService
 from provisioner.workflow.read_models import RetirementView
-from provisioner.workflow.retirement import RetirementService
 
 router = APIRouter(tags=["deployments"])
 

@@ -16,7 +16,7 @@ from provisioner.domain.errors import Forbidden
 from provisioner.ops.logs import request_id_var
 from provisioner.ops.metrics import CONTENT_TYPE, job_counts_from, render
 from provisioner.ops.readiness import check_readiness
-from provisioner.workflow.users import actor_for_token
+from provisioner.workflow.people.users import actor_for_token
 
 router = APIRouter(tags=["ops"])
 

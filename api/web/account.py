@@ -25,9 +25,9 @@ from api.web.session_bridge import (
     end_session,
     start_session,
 )
+from provisioner.bootstrap.container import Services
 from provisioner.domain.errors import Forbidden, TooManyAttempts
-from provisioner.wiring import Services
-from provisioner.workflow.people import PeopleServices
+from provisioner.workflow.people.services import PeopleServices
 
 router = APIRouter(include_in_schema=False)
 

@@ -18,6 +18,7 @@ from api.deps import ServicesDep, letter_service, undo_service
 from api.presenters import job_for, request_for
 from api.web.render import render, state_label
 from api.web.session_bridge import CsrfProtect, SignedIn, client_ip, page_csrf
+from provisioner.bootstrap.container import Services
 from provisioner.domain import requests as request_domain
 from provisioner.domain.actors import Actor, Role
 from provisioner.domain.errors import (
@@ -28,8 +29,7 @@ from provisioner.domain.errors import (
     ServerUnreachable,
 )
 from provisioner.domain.requests import RequestDraft
-from provisioner.wiring import Services
-from provisioner.workflow.job_undo import StandingReport
+from provisioner.jobs.control import StandingReport
 from provisioner.workflow.letters import MAX_PDF_BYTES
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfProtect])

@@ -17,10 +17,10 @@ from api.web.opd import error_page, staff_standing
 from api.web.plan_view import plan_sections
 from api.web.render import render, state_label
 from api.web.session_bridge import CsrfProtect, SignedIn, client_ip, page_csrf
+from provisioner.bootstrap.container import Services
 from provisioner.domain.actors import Action, Actor, Role, ensure_allowed
 from provisioner.domain.errors import Conflict, Forbidden, InvalidInput, ProvisionerError
 from provisioner.domain.provision_plan import plan_checksum
-from provisioner.wiring import Services
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfProtect])
 

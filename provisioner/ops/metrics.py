@@ -70,10 +70,10 @@ def render(job_counts: Callable[[], dict[str, int]]) -> bytes:
 
 def job_counts_from(store: object) -> Callable[[], dict[str, int]]:
     """A reader of jobs by state from `store` (a provisioner.store.db.Store)."""
-    from provisioner.store import repositories as repo
+    from provisioner.store.repositories import jobs as jobs_repo
 
     def counts() -> dict[str, int]:
         with store.read() as s:  # type: ignore[attr-defined]
-            return repo.count_jobs_by_state(s)
+            return jobs_repo.count_jobs_by_state(s)
 
     return counts

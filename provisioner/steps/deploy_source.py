@@ -12,8 +12,9 @@ from typing import Any
 from provisioner.adapters.git import GitAdapter
 from provisioner.domain.errors import StepFailed
 from provisioner.steps.base import StepContext
-from provisioner.store import repositories_hosting_workflow as hw
 from provisioner.store.db import Store
+from provisioner.store.repositories import hosting as hosting_repo
+from provisioner.store.repositories import jobs as jobs_repo
 
 
 class DevSourceStep:
@@ -25,14 +26,14 @@ class DevSourceStep:
 
     def apply(self, ctx: StepContext) -> dict[str, Any]:
         with self.store.read() as s:
-            row = hw.deployment_for_job(s, ctx.job_id)
+            row = hosting_repo.deployment_for_job(s, ctx.job_id)
             ref = (row.ref if row else None) or ctx.site.branch
         if not ctx.site.repo_url or not ref:
             raise StepFailed(self.name, "git", "tidak ada repositori / no repository to deploy")
         commit = self.git.resolve(ctx.site.repo_url, ref, step=self.name)
         manifest = self.git.read_manifest(ctx.site.repo_url, commit, step=self.name)
         with self.store.session() as s:
-            row = hw.deployment_for_job(s, ctx.job_id)
+            row = hosting_repo.deployment_for_job(s, ctx.job_id)
             if row is not None:
                 row.commit = commit
         ctx.log(f"source_dev: {ref} -> {commit}")
@@ -53,9 +54,9 @@ class ProdSourceStep:
 
     def apply(self, ctx: StepContext) -> dict[str, Any]:
         with self.store.read() as s:
-            row = hw.deployment_for_job(s, ctx.job_id)
+            row = hosting_repo.deployment_for_job(s, ctx.job_id)
             wanted = row.commit if row else None
-            passed = hw.passed_dev_commits(s, ctx.site.request_id)
+            passed = jobs_repo.passed_dev_commits(s, ctx.site.request_id)
         if not passed:
             raise StepFailed(
                 self.name, "dev",

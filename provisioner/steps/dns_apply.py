@@ -2,7 +2,7 @@
 drift repair all go through `DnsChanges.apply`.
 
 Before anything is sent: the plan passes `guard_plan` with ownership read from the
-registry (provisioner.store.models_dns), and every update/delete must concern a record
+registry (provisioner.store.models.dns), and every update/delete must concern a record
 whose registry value is the one the plan expects. The changes then go to the zone's
 primary in one RFC 2136 message (all or nothing), retried with back-off while the
 primary does not answer, the registry is written in the same breath, and every
@@ -16,12 +16,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from provisioner.adapters.dns_zones import DnsZones
+from provisioner.adapters.dns.zones import DnsZones
 from provisioner.config import Settings
 from provisioner.domain.dns_plan import DnsPlan, RecordChange, guard_plan
 from provisioner.domain.errors import Conflict, ServerUnreachable, UnsafeChange
-from provisioner.store import repositories_dns as registry
 from provisioner.store.db import Store
+from provisioner.store.repositories import dns as dns_repo
 
 log = logging.getLogger(__name__)
 Log = Callable[[str], None]
@@ -69,9 +69,9 @@ class DnsChanges:
         self.zones.for_zone(plan.zone)  # the zone must be one we manage
         with self.store.read() as s:
             rows: dict[tuple[str, str], Any] = {
-                (c.name, c.rtype): registry.owned_record(s, c.name, c.rtype) for c in plan.changes
+                (c.name, c.rtype): dns_repo.owned_record(s, c.name, c.rtype) for c in plan.changes
             }
-            owned_names = {c.name for c in plan.changes if registry.owned_at(s, c.name)}
+            owned_names = {c.name for c in plan.changes if dns_repo.owned_at(s, c.name)}
         guard_plan(plan, owned=lambda name, rtype: rows.get((name, rtype)) is not None)
         for change in plan.changes:
             row = rows[(change.name, change.rtype)]
@@ -140,7 +140,7 @@ class DnsChanges:
         """Write the plan's effect into the registry (idempotent)."""
         with self.store.session() as s:
             for change in plan.changes:
-                registry.record_applied(s, plan.zone, change, request_id)
+                dns_repo.record_applied(s, plan.zone, change, request_id)
 
     def _send_with_backoff(self, send: Callable[[], None], log_line: Log, primary: str) -> None:
         """Retry while the primary does not answer: 0.5 s, 1 s, 2 s, … until
@@ -178,7 +178,7 @@ class DnsChanges:
         """Delete plans (one per zone) for every active record a request owns, each with
         the value provisioner last wrote as its prerequisite."""
         with self.store.read() as s:
-            rows = list(registry.records_of_request(s, request_id))
+            rows = list(dns_repo.records_of_request(s, request_id))
         by_zone: dict[str, list[RecordChange]] = {}
         for row in reversed(rows):
             by_zone.setdefault(row.zone, []).append(

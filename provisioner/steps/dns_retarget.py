@@ -13,9 +13,16 @@ from provisioner.domain.dns_plan import DnsPlan, RecordChange
 from provisioner.domain.provision_plan import ensure_same_plan
 from provisioner.steps.base import StepContext
 from provisioner.steps.dns_apply import DnsChanges
-from provisioner.store import repositories as repo
-from provisioner.store import repositories_dns as registry
 from provisioner.store.db import Store
+from provisioner.store.repositories import (
+    audit as audit_repo,
+)
+from provisioner.store.repositories import (
+    dns as dns_repo,
+)
+from provisioner.store.repositories import (
+    requests as requests_repo,
+)
 
 
 class RetargetDnsStep:
@@ -37,7 +44,7 @@ class RetargetDnsStep:
             todo = tuple(
                 c
                 for c in plan.changes
-                if (row := registry.owned_record(s, c.name, c.rtype)) is None
+                if (row := dns_repo.owned_record(s, c.name, c.rtype)) is None
                 or row.value != c.value
             )
         return DnsPlan(zone=plan.zone, changes=todo)
@@ -84,12 +91,12 @@ class RetargetDnsStep:
     def _record_target(self, ctx: StepContext, plan: DnsPlan, site_id: int) -> None:
         new = next((c.value for c in plan.changes if c.rtype == "A"), ctx.site.target_address)
         with self.store.session() as s:
-            site = repo.get_request(s, site_id, lock=True)
+            site = requests_repo.get_request(s, site_id, lock=True)
             if site.target_address == new:
                 return
             before = site.target_address
             site.target_address = new
-            repo.record_event(
+            audit_repo.record_event(
                 s,
                 actor="provisioner",
                 action="site:retargeted",

@@ -22,10 +22,11 @@ from provisioner.domain.letters import (
     verification_code,
 )
 from provisioner.steps.base import StepContext
-from provisioner.store import repositories as repo
 from provisioner.store.db import Store
-from provisioner.store.models import Letter
+from provisioner.store.models.letters import Letter
 from provisioner.store.private_files import private_dir, write_private
+from provisioner.store.repositories import counters as counters_repo
+from provisioner.store.repositories import letters as letters_repo
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def issue_letter(
     """
     issued_on = content.issued_on
     with store.session() as session:
-        serial = repo.next_counter(session, f"letter:{issued_on.year}")
+        serial = counters_repo.next_counter(session, f"letter:{issued_on.year}")
         number = format_letter_number(
             cfg.pattern,
             serial=serial,
@@ -213,7 +214,7 @@ class LetterStep:
     def apply(self, ctx: StepContext) -> dict[str, Any]:
         site = ctx.site
         with self.store.read() as session:
-            existing = repo.letter_for_request(session, site.request_id)
+            existing = letters_repo.letter_for_request(session, site.request_id)
             existing_outputs = self._outputs(existing) if existing else None
         if existing_outputs:  # a resumed job: the number was consumed once, keep it
             return existing_outputs
@@ -233,7 +234,7 @@ class LetterStep:
 
     def verify(self, ctx: StepContext) -> dict[str, Any] | None:
         with self.store.read() as session:
-            existing = repo.letter_for_request(session, ctx.site.request_id)
+            existing = letters_repo.letter_for_request(session, ctx.site.request_id)
             return self._outputs(existing) if existing else None
 
     def undo(self, ctx: StepContext) -> None:

@@ -11,8 +11,8 @@ from typing import Any
 from provisioner.adapters.ansible import AnsibleAdapter
 from provisioner.config import Settings
 from provisioner.steps.base import Step, StepContext
-from provisioner.store import repositories as repo
 from provisioner.store.db import Store
+from provisioner.store.repositories import requests as requests_repo
 
 # retire.yml's default (the role's retire_backup_dir): the db host's own /srv.
 BACKUP_DIR = "/srv/backups/provisioner"
@@ -89,7 +89,7 @@ class ReleaseNameStep:
 
     def apply(self, ctx: StepContext) -> dict[str, Any]:
         with self.store.session() as s:
-            repo.release_name(s, ctx.site.request_id)
+            requests_repo.release_name(s, ctx.site.request_id)
         return {"released": ctx.site.fqdn}
 
     def verify(self, ctx: StepContext) -> dict[str, Any] | None:

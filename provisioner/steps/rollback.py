@@ -19,8 +19,8 @@ from provisioner.config import Settings
 from provisioner.domain.errors import StepFailed
 from provisioner.steps.base import StepContext
 from provisioner.steps.checks import ChecksFailed, ChecksStep
-from provisioner.store import repositories_hosting_workflow as hw
 from provisioner.store.db import Store
+from provisioner.store.repositories import jobs as jobs_repo
 
 
 class RolledBack(ChecksFailed):
@@ -168,7 +168,7 @@ class RollbackStep:
         before, _ = self.reverter.current_target(ctx.site.fqdn, self.name)
         out = self.reverter.rollback(ctx, ctx.site.fqdn)
         with self.store.read() as s:
-            manifests = dict(hw.passed_dev_commits(s, ctx.site.request_id))
+            manifests = dict(jobs_repo.passed_dev_commits(s, ctx.site.request_id))
         ctx.log(f"rollback_prod: {before or '(none)'} -> {out['release']} ({out['commit']})")
         return {**out, "previous_release": before, "manifest": manifests.get(out["commit"], {})}
 

@@ -5,7 +5,7 @@ Only a job whose approved plan names a certificate has this step, and it gets th
 plan names (host, name, ACME directory). A CA that cannot be reached or refuses does not
 fail the site: the step is done with `status: unavailable` and a warning, HTTP keeps being
 served, `checks_prod` records that there is no certificate yet, and the scheduler's renewal
-(`workflow.tls_renewal`) asks again every 12 h. A refused HTTPS configuration (configtest)
+(`workflow.monitoring.renewal`) asks again every 12 h. A refused HTTPS configuration (configtest)
 is a failure like any other vhost change.
 """
 

@@ -1,18 +1,12 @@
-"""All tables: every provisioner/store/models*.py module registers its own on Base."""
+"""All tables: importing the models package registers every aggregate's tables on Base."""
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
 from sqlalchemy import MetaData
 
-import provisioner.store
-from provisioner.store.models import Base
+import provisioner.store.models  # noqa: F401 - registers every table
+from provisioner.store.models.base import Base
 
 
 def all_metadata() -> MetaData:
-    for module in pkgutil.iter_modules(provisioner.store.__path__):
-        if module.name.startswith("models"):
-            importlib.import_module(f"provisioner.store.{module.name}")
     return Base.metadata

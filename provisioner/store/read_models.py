@@ -14,8 +14,11 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from provisioner.domain.failure_notice import public_failure, public_job_error, step_label
-from provisioner.store.models import Event, Job, JobStep, Letter, Request
-from provisioner.store.models_hosting_workflow import Retirement
+from provisioner.store.models.audit import Event
+from provisioner.store.models.hosting import Retirement
+from provisioner.store.models.jobs import Job, JobStep
+from provisioner.store.models.letters import Letter
+from provisioner.store.models.requests import Request
 
 
 @dataclass(frozen=True)

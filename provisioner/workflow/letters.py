@@ -26,12 +26,20 @@ from provisioner.domain.letters import (
 )
 from provisioner.domain.text import check_visible
 from provisioner.steps.letter import LetterSettings, issue_letter
-from provisioner.store import repositories as repo
-from provisioner.store import repositories_web as letters_repo
 from provisioner.store.db import Store
-from provisioner.store.models import Letter, utcnow
+from provisioner.store.models.base import utcnow
+from provisioner.store.models.letters import Letter
 from provisioner.store.private_files import write_private
 from provisioner.store.read_models import LetterView, letter_view
+from provisioner.store.repositories import (
+    audit as audit_repo,
+)
+from provisioner.store.repositories import (
+    letters as letters_repo,
+)
+from provisioner.store.repositories import (
+    requests as requests_repo,
+)
 
 # A scanned or TTE-signed letter of a page or two is well under this; anything larger is
 # not a letter and would only fill the disk.
@@ -104,7 +112,7 @@ class LetterService:
     def _by_code(self, code: str) -> Letter | None:
         code = code.strip().upper()
         with self.store.read() as s:
-            return repo.letter_by_code(s, code)
+            return letters_repo.letter_by_code(s, code)
 
     def verify(self, code: str) -> LetterVerification:
         """Recompute everything that can be recomputed about the letter with this code."""
@@ -166,7 +174,7 @@ class LetterService:
     def letters(self, request_id: int, actor: Actor) -> list[LetterView]:
         """Every letter of a request the actor may see, oldest first."""
         with self.store.read() as s:
-            req = repo.get_request(s, request_id)
+            req = requests_repo.get_request(s, request_id)
             ensure_allowed(actor, Action.VIEW, agency=req.agency)
             return [letter_view(x) for x in letters_repo.letters_for_request(s, request_id)]
 
@@ -176,7 +184,8 @@ class LetterService:
             letter = letters_repo.letter_by_id(s, letter_id)
             if letter is None:
                 raise NotFound(f"Surat {letter_id} tidak ada / No letter {letter_id}")
-            ensure_allowed(actor, Action.VIEW, agency=repo.get_request(s, letter.request_id).agency)
+            owner = requests_repo.get_request(s, letter.request_id)
+            ensure_allowed(actor, Action.VIEW, agency=owner.agency)
             return letter_view(letter)
 
     def upload_record(self, letter_id: int, data: bytes, actor: Actor) -> LetterView:
@@ -190,7 +199,7 @@ class LetterService:
             letter = letters_repo.letter_by_id(s, letter_id)
             if letter is None:
                 raise NotFound(f"Surat {letter_id} tidak ada / No letter {letter_id}")
-            req = repo.get_request(s, letter.request_id)
+            req = requests_repo.get_request(s, letter.request_id)
             ensure_allowed(actor, Action.RECORD_LETTER, agency=req.agency)
             if letter.record_sha256:
                 raise Conflict(
@@ -203,7 +212,7 @@ class LetterService:
             letter.record_sha256 = _sha256(data)
             letter.record_uploaded_at = utcnow()
             letter.record_uploaded_by = actor.username
-            repo.record_event(
+            audit_repo.record_event(
                 s,
                 actor=actor.username,
                 action="letter:record_uploaded",
@@ -243,7 +252,7 @@ class LetterService:
                     "Surat ini sudah diganti; betulkan surat penggantinya / "
                     "This letter was already replaced; correct its replacement"
                 )
-            label = repo.get_request(s, old.request_id).label
+            label = requests_repo.get_request(s, old.request_id).label
         today = datetime.now(ZoneInfo(self.settings.timezone)).date()
         content = replace(content_from_data(old.content), issued_on=today, replaces=old.number)
         # Only CORRECTABLE_FIELDS (all plain text) reach this point.
@@ -253,7 +262,7 @@ class LetterService:
             replaces_id=old.id,
         )
         with self.store.session() as s:
-            repo.record_event(
+            audit_repo.record_event(
                 s,
                 actor=actor.username,
                 action="letter:corrected",

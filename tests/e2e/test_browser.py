@@ -28,10 +28,10 @@ import httpx
 import pytest
 from playwright import sync_api
 
+from provisioner.bootstrap.container import Services, build_services
 from provisioner.config import PROJECT_ROOT, Settings
 from provisioner.domain.actors import Role
-from provisioner.wiring import Services, build_services
-from provisioner.workflow.users import add_user
+from provisioner.workflow.people.users import add_user
 
 pytestmark = pytest.mark.lab
 
@@ -96,7 +96,7 @@ def server(lab: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         add_user(services.store, name, role, agency, name, password=PASSWORD)
     log = (data / "uvicorn.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory",
+        [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",
          "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
         cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )

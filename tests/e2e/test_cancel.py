@@ -26,13 +26,21 @@ import httpx
 import pytest
 
 from provisioner.adapters.ssh import SshClient
+from provisioner.bootstrap.container import Services, build_services
 from provisioner.config import Settings
 from provisioner.domain.actors import Actor, Role
 from provisioner.domain.jobs import JobState, StepStatus
 from provisioner.domain.requests import RequestDraft
 from provisioner.domain.states import RequestState
-from provisioner.store import repositories as repo
-from provisioner.wiring import Services, build_services
+from provisioner.store.repositories import (
+    audit as audit_repo,
+)
+from provisioner.store.repositories import (
+    jobs as jobs_repo,
+)
+from provisioner.store.repositories import (
+    requests as requests_repo,
+)
 
 pytestmark = pytest.mark.lab
 
@@ -106,7 +114,7 @@ def vhost_state(settings: Settings, address: str, fqdn: str) -> dict[str, bool]:
 
 def run_claimed(services: Services, job_id: int) -> JobState:
     with services.store.session() as s:
-        assert repo.claim_job(s, job_id, "cancel-test")
+        assert jobs_repo.claim_job(s, job_id, "cancel-test")
     return services.runner.run(job_id)
 
 
@@ -150,7 +158,7 @@ def test_cancel_during_playbook_leaves_servers_consistent_then_retry_and_undo_wo
                    30, interval=0.5)
         assert outcome == [JobState.CANCELLED], outcome
         with services.store.read() as s:
-            job = repo.get_job(s, job_id)
+            job = jobs_repo.get_job(s, job_id)
             steps = {st.name: st for st in job.steps}
             assert job.state == JobState.CANCELLED
             # The step records the cancel; the steps before it are done, none after it ran.
@@ -159,7 +167,7 @@ def test_cancel_during_playbook_leaves_servers_consistent_then_retry_and_undo_wo
             assert steps["dns"].status == steps["database"].status == StepStatus.DONE
             assert all(st.status == StepStatus.PLANNED for st in job.steps
                        if st.position > steps["site_dev"].position)
-            actions = [e.action for e in repo.events_for_request(s, req.id)]
+            actions = [e.action for e in audit_repo.events_for_request(s, req.id)]
             assert "job:cancel" in actions and "job:cancelled" in actions
 
         # Consistent servers: Apache's configuration passes its test and the site's vhost
@@ -178,7 +186,7 @@ def test_cancel_during_playbook_leaves_servers_consistent_then_retry_and_undo_wo
         services.requests.retry(job_id, TECH)
         assert run_claimed(services, job_id) == JobState.DONE
         with services.store.read() as s:
-            assert repo.get_request(s, req.id).state == RequestState.LETTER_ISSUED
+            assert requests_repo.get_request(s, req.id).state == RequestState.LETTER_ISSUED
         page = httpx.get(f"http://{WEB_DEV}/", headers={"Host": dev_fqdn}, timeout=5)
         assert page.status_code == 200 and "provisioner-sample-app" in page.text
     finally:

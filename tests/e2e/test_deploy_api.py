@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
+from api.app import create_app
 from provisioner.adapters.ssh import SshClient
+from provisioner.bootstrap.container import build_services
 from provisioner.config import Settings
 from provisioner.domain.actors import Role
-from provisioner.wiring import build_services
-from provisioner.workflow.users import add_user
+from provisioner.workflow.people.users import add_user
 from tests.hosting_workflow_support import (
     PROD_ONLY_BROKEN_HEALTH,
     delete_branch,

@@ -26,14 +26,17 @@ import pytest
 from sqlalchemy import func, select
 
 from provisioner.adapters.ssh import SshClient
+from provisioner.bootstrap.container import build_services
 from provisioner.config import PROJECT_ROOT, Settings
 from provisioner.domain.actors import Actor, Role
 from provisioner.domain.jobs import JobState
 from provisioner.domain.requests import RequestDraft
 from provisioner.domain.states import RequestState
-from provisioner.store import repositories as repo
-from provisioner.store.models import Counter, Event, Letter
-from provisioner.wiring import build_services
+from provisioner.store.models.audit import Event
+from provisioner.store.models.counters import Counter
+from provisioner.store.models.letters import Letter
+from provisioner.store.repositories import jobs as jobs_repo
+from provisioner.store.repositories import requests as requests_repo
 
 pytestmark = pytest.mark.lab
 
@@ -101,7 +104,7 @@ def test_sigkill_at_step_boundaries_and_mid_step_loses_nothing(
             hit = False
             while time.monotonic() < deadline:
                 with services.store.read() as s:
-                    job = repo.get_job(s, job_id)
+                    job = jobs_repo.get_job(s, job_id)
                     by_name = {st.name: st.status for st in job.steps}
                     order = [st.name for st in job.steps]
                 if by_name[step] == status:
@@ -123,7 +126,7 @@ def test_sigkill_at_step_boundaries_and_mid_step_loses_nothing(
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             with services.store.read() as s:
-                r = repo.get_request(s, req.id)
+                r = requests_repo.get_request(s, req.id)
                 state = r.state
             if state in (RequestState.LETTER_ISSUED, RequestState.FAILED):
                 break
@@ -143,7 +146,7 @@ def test_sigkill_at_step_boundaries_and_mid_step_loses_nothing(
             assert count == "1", (address, count)
         # One database.
         with services.store.read() as s:
-            db_name = repo.get_request(s, req.id).db_name
+            db_name = requests_repo.get_request(s, req.id).db_name
         count = ssh(settings, "127.0.2.30",
                     "mysql -N -e \"SELECT COUNT(*) FROM information_schema.schemata "
                     f"WHERE schema_name='{db_name}'\"")

@@ -27,6 +27,7 @@ import httpx
 import pytest
 
 from provisioner.adapters.ssh import SshClient
+from provisioner.bootstrap.container import Services, build_services
 from provisioner.config import Settings
 from provisioner.domain.actors import Actor, Role
 from provisioner.domain.jobs import JobState
@@ -34,8 +35,8 @@ from provisioner.domain.requests import RequestDraft
 from provisioner.domain.states import RequestState
 from provisioner.lab import lab_up
 from provisioner.lab.processes import is_alive, load_state
-from provisioner.store import repositories as repo
-from provisioner.wiring import Services, build_services
+from provisioner.store.repositories import jobs as jobs_repo
+from provisioner.store.repositories import requests as requests_repo
 
 pytestmark = pytest.mark.lab
 NET = Actor("net", Role.NETWORK, None)
@@ -66,7 +67,7 @@ def test_ns1_down_job_backs_off_fails_with_server_then_retry_completes(
     )
     job_id = services.requests.approve(req.id, NET).job.id
     with services.store.session() as s:
-        assert repo.claim_job(s, job_id, "outage-test")
+        assert jobs_repo.claim_job(s, job_id, "outage-test")
     try:
         with SshClient("127.0.2.53", key=settings.ssh_key_path,
                        known_hosts=settings.known_hosts_path) as ns1:
@@ -85,12 +86,12 @@ def test_ns1_down_job_backs_off_fails_with_server_then_retry_completes(
     finally:
         lab_up(settings)  # restarts just the dead named on ns1
     with services.store.read() as s:
-        logs = [(st.name, st.status, st.log) for st in repo.get_job(s, job_id).steps]
+        logs = [(st.name, st.status, st.log) for st in jobs_repo.get_job(s, job_id).steps]
     assert outcome == JobState.FAILED, logs
     with services.store.read() as s:
-        job = repo.get_job(s, job_id)
+        job = jobs_repo.get_job(s, job_id)
         dns_step = job.steps[0]
-        failed = repo.get_request(s, req.id)
+        failed = requests_repo.get_request(s, req.id)
         assert failed.state == RequestState.FAILED and failed.failure_step == "dns"
         assert failed.failure_server and "127.0.2.53" in failed.failure_server + (job.error or "")
         assert failed.failure_reason
@@ -99,12 +100,12 @@ def test_ns1_down_job_backs_off_fails_with_server_then_retry_completes(
 
     services.requests.retry(job_id, Actor("tech", Role.TECHNICAL, None))
     with services.store.session() as s:
-        assert repo.claim_job(s, job_id, "outage-test")
+        assert jobs_repo.claim_job(s, job_id, "outage-test")
     try:
         assert services.runner.run(job_id) == JobState.DONE
         assert dig("127.0.2.53", f"{label}.demokab.go.id") == ["127.0.2.12"]
         with services.store.read() as s:
-            assert repo.get_request(s, req.id).state == RequestState.LETTER_ISSUED
+            assert requests_repo.get_request(s, req.id).state == RequestState.LETTER_ISSUED
     finally:
         services.runner.undo(job_id)
         services.store.dispose()
@@ -151,13 +152,13 @@ def serves_app(address: str, fqdn: str) -> bool:
 
 def run_claimed(services: Services, job_id: int) -> JobState:
     with services.store.session() as s:
-        assert repo.claim_job(s, job_id, "outage-test")
+        assert jobs_repo.claim_job(s, job_id, "outage-test")
     return services.runner.run(job_id)
 
 
 def job_error(services: Services, job_id: int) -> str | None:
     with services.store.read() as s:
-        return repo.get_job(s, job_id).error
+        return jobs_repo.get_job(s, job_id).error
 
 
 @contextmanager
@@ -217,7 +218,7 @@ def test_host_unreachable_job_backs_off_fails_with_host_then_retry_completes(
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and worker.is_alive():
             with services.store.read() as s:
-                status = {st.name: st.status for st in repo.get_job(s, job_id).steps}
+                status = {st.name: st.status for st in jobs_repo.get_job(s, job_id).steps}
             if status[step] == "running":
                 break
             time.sleep(0.05)
@@ -233,9 +234,9 @@ def test_host_unreachable_job_backs_off_fails_with_host_then_retry_completes(
         worker.join(30)
         assert outcome == [JobState.FAILED], outcome
         with services.store.read() as s:
-            job = repo.get_job(s, job_id)
+            job = jobs_repo.get_job(s, job_id)
             failed_step = next(st for st in job.steps if st.name == step)
-            failed = repo.get_request(s, req.id)
+            failed = requests_repo.get_request(s, req.id)
             assert failed.state == RequestState.FAILED and failed.failure_step == step
             assert failed.failure_server == host and host in (job.error or "")
             # The reason: ssh's own words, or (a no_log task's result is censored whole)
@@ -251,7 +252,7 @@ def test_host_unreachable_job_backs_off_fails_with_host_then_retry_completes(
         services.requests.retry(job_id, TECH)
         assert run_claimed(services, job_id) == JobState.DONE, job_error(services, job_id)
         with services.store.read() as s:
-            assert repo.get_request(s, req.id).state == RequestState.LETTER_ISSUED
+            assert requests_repo.get_request(s, req.id).state == RequestState.LETTER_ISSUED
         assert serves_app("127.0.2.12", settings.prod_fqdn(label))
         assert serves_app("127.0.2.12", live_prod) and serves_app("127.0.2.11", live_dev)
     finally:

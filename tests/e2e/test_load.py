@@ -24,9 +24,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from provisioner.bootstrap.container import build_services
 from provisioner.config import PROJECT_ROOT, Settings
-from provisioner.store import repositories as repo
-from provisioner.wiring import build_services
+from provisioner.store.repositories import requests as requests_repo
 
 pytestmark = pytest.mark.lab
 
@@ -229,7 +229,7 @@ def test_200_status_and_50_submissions_under_running_jobs_lose_nothing(server: S
             assert len(answered) == N_SUBMISSIONS
             with services.store.read() as s:
                 stored = {r.label: (r.id, r.ticket, r.state)
-                          for r in repo.list_requests(s, limit=10_000)}
+                          for r in requests_repo.list_requests(s, limit=10_000)}
             assert len(stored) == N_SUBMISSIONS + 1 + N_DNS_JOBS  # nothing made up either
             for label in labels:
                 request_id, ticket, state = stored[label]

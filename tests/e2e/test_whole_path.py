@@ -14,11 +14,11 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
+from api.app import create_app
+from provisioner.bootstrap.container import build_services
 from provisioner.config import Settings
 from provisioner.domain.actors import Role
-from provisioner.wiring import build_services
-from provisioner.workflow.users import add_user
+from provisioner.workflow.people.users import add_user
 
 pytestmark = pytest.mark.lab
 

@@ -14,12 +14,12 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
+from api.app import create_app
+from provisioner.bootstrap.container import build_services
 from provisioner.config import Settings
 from provisioner.domain.actors import Role
-from provisioner.store import repositories as repo
-from provisioner.wiring import build_services
-from provisioner.workflow.users import add_user
+from provisioner.store.repositories import requests as requests_repo
+from provisioner.workflow.people.users import add_user
 
 pytestmark = pytest.mark.lab
 ZONE = "demokab.go.id"
@@ -148,7 +148,7 @@ def test_adversarial_label_is_refused_everywhere_with_a_reason_and_no_5xx(
     assert_refused_with_reason(page, (404, 422), "site page")
 
     with services.store.read() as s:
-        stored = [r.label for r in repo.list_requests(s, limit=10_000)]
+        stored = [r.label for r in requests_repo.list_requests(s, limit=10_000)]
     assert stored == [], stored  # nothing of the corpus reached the registry
 
 

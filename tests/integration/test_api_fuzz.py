@@ -26,10 +26,10 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 
-from api.main import create_app
+from api.app import create_app
+from provisioner.bootstrap.container import build_services
 from provisioner.config import Settings
-from provisioner.store import repositories as repo
-from provisioner.wiring import build_services
+from provisioner.store.repositories import requests as requests_repo
 from tests.populated_store import ROLES, Population, populate
 
 pytestmark = pytest.mark.lab
@@ -73,7 +73,7 @@ def existing(pop: Population, who: str) -> dict[str, list[Any]]:
     """Path values that name what the population holds, per path parameter — random ids
     would nearly always be 404s and never reach a row."""
     with pop.services.store.read() as s:
-        sites = [r.fqdn for r in repo.list_requests(s) if r.hosting]
+        sites = [r.fqdn for r in requests_repo.list_requests(s) if r.hosting]
     return {
         "request_id": sorted(pop.requests.values()),
         "job_id": sorted(pop.jobs.values()),

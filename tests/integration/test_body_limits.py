@@ -19,13 +19,13 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 
-from api.main import create_app
+from api.app import create_app
+from provisioner.bootstrap.container import Services, build_services
 from provisioner.config import Settings
 from provisioner.domain.actors import Role
-from provisioner.store import repositories as repo
-from provisioner.wiring import Services, build_services
+from provisioner.store.repositories import requests as requests_repo
 from provisioner.workflow.letters import MAX_PDF_BYTES
-from provisioner.workflow.users import add_user
+from provisioner.workflow.people.users import add_user
 
 pytestmark = pytest.mark.lab
 MB = 1024 * 1024
@@ -38,7 +38,7 @@ class Served:
 
     def stored_requests(self) -> int:
         with self.services.store.read() as s:
-            return len(list(repo.list_requests(s)))
+            return len(list(requests_repo.list_requests(s)))
 
     def head(self, *, length: int | None, content_type: str = "application/json") -> bytes:
         lines = [

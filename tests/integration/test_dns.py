@@ -21,7 +21,7 @@ import dns.rcode
 import dns.update
 import pytest
 
-from provisioner.adapters.dns import DnsAdapter, TsigKey
+from provisioner.adapters.dns.adapter import DnsAdapter, TsigKey
 from provisioner.config import Settings
 from provisioner.domain.dns_plan import RecordChange
 from provisioner.domain.errors import (

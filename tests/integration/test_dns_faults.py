@@ -19,6 +19,7 @@ from datetime import date
 import pytest
 
 from provisioner.adapters.ssh import SshClient
+from provisioner.bootstrap.container import build_services
 from provisioner.config import Settings
 from provisioner.domain.actors import Actor, Role
 from provisioner.domain.dns_plan import DnsPlan, RecordChange
@@ -27,10 +28,16 @@ from provisioner.domain.jobs import JobState
 from provisioner.domain.requests import RequestDraft
 from provisioner.lab import lab_up
 from provisioner.steps.dns_apply import DnsChanges
-from provisioner.store import repositories as repo
-from provisioner.store import repositories_dns as registry
-from provisioner.wiring import build_services
-from provisioner.workflow.users import add_user
+from provisioner.store.repositories import (
+    dns as dns_repo,
+)
+from provisioner.store.repositories import (
+    jobs as jobs_repo,
+)
+from provisioner.store.repositories import (
+    requests as requests_repo,
+)
+from provisioner.workflow.people.users import add_user
 
 pytestmark = pytest.mark.lab
 
@@ -90,7 +97,7 @@ def draft(label: str) -> RequestDraft:
 
 def run_job(services, job_id: int) -> JobState:  # type: ignore[no-untyped-def]
     with services.store.session() as s:
-        assert repo.claim_job(s, job_id, services.runner.worker_id)
+        assert jobs_repo.claim_job(s, job_id, services.runner.worker_id)
     return services.runner.run(job_id)
 
 
@@ -115,25 +122,25 @@ def test_ns1_down_the_step_retries_then_fails_naming_ns1_and_a_retry_completes(
         lab_up(lab)
     assert outcome == JobState.FAILED, "ns1 came back during every attempt"
     with services.store.read() as s:
-        job = repo.get_job(s, job_id)
+        job = jobs_repo.get_job(s, job_id)
         step = next(st for st in job.steps if st.name == "dns")
         assert step.status == "failed"
         assert step.server == "ns1.demokab.go.id (127.0.2.53)"
         assert "nothing was changed" in (step.error or "")
         assert "attempt 2" in step.log  # it waited and tried again before giving up
-        assert not registry.records_of_request(s, req.id)
+        assert not dns_repo.records_of_request(s, req.id)
     assert dig(NS1, fqdn) == [] and dig(NS2, fqdn) == []  # nothing half-written
 
     services.requests.retry(job_id, TECH)
     assert run_job(services, job_id) == JobState.DONE
     assert dig(NS2, fqdn) == ["127.0.2.12"]
     with services.store.read() as s:
-        assert [r.value for r in registry.records_of_request(s, req.id)] == ["127.0.2.12"]
+        assert [r.value for r in dns_repo.records_of_request(s, req.id)] == ["127.0.2.12"]
 
     services.runner.undo(job_id)  # the DNS step's undo goes by the registry
     assert dig(NS2, fqdn) == []
     with services.store.read() as s:
-        assert not registry.records_of_request(s, req.id)
+        assert not dns_repo.records_of_request(s, req.id)
 
 
 def test_ns2_down_verification_fails_naming_ns2(
@@ -172,7 +179,7 @@ def test_ns2_down_verification_fails_naming_ns2(
 def api(settings: Settings, services):  # type: ignore[no-untyped-def]
     from fastapi.testclient import TestClient
 
-    from api.main import create_app
+    from api.app import create_app
 
     tokens = {
         "opd": add_user(services.store, "opd-api", Role.OPD, "Dinas Kesehatan"),
@@ -201,7 +208,7 @@ def body(label: str) -> dict[str, object]:
 
 def requests_in_store(api) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
     with api.services.store.read() as s:
-        return [(r.id, r.label) for r in repo.list_requests(s, limit=10_000)]
+        return [(r.id, r.label) for r in requests_repo.list_requests(s, limit=10_000)]
 
 
 INJECTIONS = [
@@ -280,7 +287,7 @@ def test_no_secret_appears_in_api_answers_job_logs_run_dirs_or_logging(
     call("GET", f"/api/v1/status/{label}.{ZONE}")
     # The job's step logs (as stored), the run directories and every log line.
     with api.services.store.read() as s:
-        outputs.extend(st.log + (st.error or "") for st in repo.get_job(s, job["id"]).steps)
+        outputs.extend(st.log + (st.error or "") for st in jobs_repo.get_job(s, job["id"]).steps)
     run_files = [p for p in settings.data_dir.rglob("*") if p.is_file() and "runs" in p.parts]
     texts = outputs + [p.read_text(errors="replace") for p in run_files] + [caplog.text]
     leaks = [(i, n[:6]) for i, text in enumerate(texts) for n in needles if n in text]

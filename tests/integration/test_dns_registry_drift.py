@@ -24,16 +24,16 @@ import dns.zone
 import pytest
 from fastapi.testclient import TestClient
 
-from provisioner.adapters.dns import TsigKey
+from provisioner.adapters.dns.adapter import TsigKey
+from provisioner.bootstrap.container import build_services
 from provisioner.config import PROJECT_ROOT, Settings
 from provisioner.domain.actors import Role
 from provisioner.domain.dns_plan import DnsPlan, RecordChange
 from provisioner.domain.errors import Conflict, InvalidInput, UnsafeChange
 from provisioner.steps.dns_apply import DnsChanges
-from provisioner.store import repositories_dns as registry
-from provisioner.wiring import build_services
-from provisioner.workflow.dns_drift import DriftService
-from provisioner.workflow.users import add_user
+from provisioner.store.repositories import dns as dns_repo
+from provisioner.workflow.monitoring.drift import DriftService
+from provisioner.workflow.people.users import add_user
 
 pytestmark = pytest.mark.lab
 
@@ -122,7 +122,7 @@ def test_registry_records_what_was_written_and_guards_updates(
     name = fresh(KAB, names)
     changes.apply(plan(KAB, RecordChange("create", name, "A", 300, "127.0.2.11")), request_id=None)
     with services.store.read() as s:
-        row = registry.owned_record(s, name, "A")
+        row = dns_repo.owned_record(s, name, "A")
         assert row is not None and row.value == "127.0.2.11" and row.active
     # An update that expects a value we did not write is refused before anything is sent.
     with pytest.raises(Conflict):
@@ -136,11 +136,11 @@ def test_registry_records_what_was_written_and_guards_updates(
     )
     assert dig(NS2, name) == ["127.0.2.12"]
     with services.store.read() as s:
-        assert registry.owned_record(s, name, "A").value == "127.0.2.12"  # type: ignore[union-attr]
+        assert dns_repo.owned_record(s, name, "A").value == "127.0.2.12"  # type: ignore[union-attr]
     changes.apply(plan(KAB, RecordChange("delete", name, "A", 300, "127.0.2.12")), request_id=None)
     assert dig(NS2, name) == []
     with services.store.read() as s:
-        assert registry.owned_record(s, name, "A") is None
+        assert dns_repo.owned_record(s, name, "A") is None
 
 
 def test_records_provisioner_did_not_create_are_refused(changes: DnsChanges) -> None:
@@ -232,7 +232,7 @@ def test_drift_is_reported_and_repaired_through_an_approved_plan(
     gone = f"nowhere-{secrets.token_hex(3)}.{KOTA}"
     assert behind_our_back(key, KOTA, lambda u: u.add(fq(unowned), 300, "CNAME", gone + ".")) == 0
 
-    from api.main import create_app  # here: the API is only this test's concern
+    from api.app import create_app  # here: the API is only this test's concern
 
     net = add_user(services.store, f"net-{secrets.token_hex(2)}", Role.NETWORK, None)
     opd = add_user(services.store, f"opd-{secrets.token_hex(2)}", Role.OPD, "Dinas Kesehatan")
@@ -296,7 +296,7 @@ def test_drift_cli_reports_through_the_same_service(settings: Settings) -> None:
 
 
 def test_bulk_resolution_agrees_with_dig_and_never_calls_a_silent_server_absent() -> None:
-    from provisioner.adapters.dns_bulk import resolve_many
+    from provisioner.adapters.dns.bulk import resolve_many
 
     free = [f"bulk-{secrets.token_hex(4)}.{KAB}" for _ in range(300)]
     names = [f"www.{KAB}", f"PORTAL.{KAB}", KAB, *free]

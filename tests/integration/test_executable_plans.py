@@ -28,17 +28,17 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
+from api.app import create_app
 from provisioner.adapters.ssh_options import ssh_command
+from provisioner.bootstrap.container import Services, build_services
 from provisioner.config import PROJECT_ROOT, Settings
 from provisioner.domain.actors import Role
 from provisioner.domain.errors import StepFailed
 from provisioner.domain.site_names import DB_GRANT_PATTERN_MAX, grant_pattern_length, site_user
+from provisioner.jobs.runner import site_spec
 from provisioner.steps.base import StepContext
-from provisioner.store import repositories as repo
-from provisioner.wiring import Services, build_services
-from provisioner.workflow.runner import site_spec
-from provisioner.workflow.users import add_user
+from provisioner.store.repositories import requests as requests_repo
+from provisioner.workflow.people.users import add_user
 
 pytestmark = pytest.mark.lab
 PASSWORD = "Kominfo-Demo-2026"
@@ -143,7 +143,8 @@ def database_step_context(services: Services, request_id: int, **site: str) -> S
     """What the database step of a job for this request gets, with `site`'s fields (db
     names) replaced and a fresh password."""
     with services.store.read() as s:
-        spec = site_spec(repo.get_request(s, request_id), services.settings, services.runner.box)
+        spec = site_spec(requests_repo.get_request(s, request_id), services.settings,
+                         services.runner.box)
     spec = dataclasses.replace(spec, db_password="Pw-" + secrets.token_hex(12), **site)
     return StepContext(
         job_id=0, step="database", site=spec, outputs={}, log=lambda _line: None,
@@ -213,7 +214,7 @@ def test_plan_whose_names_clash_is_refused_before_approval_with_no_job_or_record
     taken = shown["plan"]["hosting"]["database"]["name"]
     # Force the collision through the registry: the other site holds that database already.
     with services.store.session() as s:
-        repo.get_request(s, holder["id"]).db_name = taken
+        requests_repo.get_request(s, holder["id"]).db_name = taken
 
     plan = api.get(f"/api/v1/requests/{victim['id']}/plan", headers=auth(api, "net"))
     approve = api.post(f"/api/v1/requests/{victim['id']}/approve",
@@ -225,7 +226,7 @@ def test_plan_whose_names_clash_is_refused_before_approval_with_no_job_or_record
     after = api.get(f"/api/v1/requests/{victim['id']}", headers=auth(api, "net")).json()
     assert after["state"] == "submitted" and after["jobs"] == []
     with services.store.read() as s:
-        assert repo.get_request(s, victim["id"]).jobs == []
+        assert requests_repo.get_request(s, victim["id"]).jobs == []
     assert dig(NS1, victim["fqdn"]) == "" and dig(NS2, victim["fqdn"]) == ""
     with signed_in(api, "net"):  # the review page says why and offers no approval
         review = api.get(f"/requests/{victim['id']}/review")

@@ -25,14 +25,14 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
+from api.app import create_app
 from api.session import SESSION_COOKIE
+from provisioner.bootstrap.container import Services, build_services
 from provisioner.config import PROJECT_ROOT, Settings
 from provisioner.domain.actors import Role
 from provisioner.steps.letter import LetterSettings, issue_letter
-from provisioner.store import repositories as repo
-from provisioner.wiring import Services, build_services
-from provisioner.workflow.users import add_user, ensure_demo_users
+from provisioner.store.repositories import people as people_repo
+from provisioner.workflow.people.users import add_user, ensure_demo_users
 from tests.integration.test_letter_numbering import _content
 from tests.pdf_samples import one_page_pdf
 
@@ -268,7 +268,7 @@ def test_locked_or_disabled_account_api_token_is_401(env: Env) -> None:
     locked = env.client.get("/api/v1/auth/me", headers=headers)
     assert locked.status_code == 401 and "locked" in locked.json()["detail"]
     with env.services.store.session() as s:  # the lock ends (as after 15 minutes)
-        user = repo.user_by_name(s, "kunci")
+        user = people_repo.user_by_name(s, "kunci")
         assert user is not None
         user.locked_until = user.locked_until - timedelta(minutes=16) if user.locked_until \
             else None  # fmt: skip

@@ -31,7 +31,7 @@ from provisioner.adapters.ssh_options import git_ssh_command, ssh_command
 from provisioner.adapters.tls import certificate_info, fetch_ca_roots
 from provisioner.config import PROJECT_ROOT, Settings
 from provisioner.domain.site_account import site_user
-from provisioner.workflow.tls_renewal import renew_expiring_certificates, tls_extravars
+from provisioner.workflow.monitoring.renewal import renew_expiring_certificates, tls_extravars
 
 pytestmark = pytest.mark.lab
 

@@ -15,13 +15,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
+from api.app import create_app
+from provisioner.bootstrap.container import Services, build_services
 from provisioner.config import Settings
 from provisioner.domain.actors import Role
 from provisioner.domain.letters import LetterContent
 from provisioner.steps.letter import LetterSettings, issue_letter
-from provisioner.wiring import Services, build_services
-from provisioner.workflow.users import add_user
+from provisioner.workflow.people.users import add_user
 from tests.pdf_samples import HEADER_ONLY, HTML_POLYGLOT, one_page_pdf
 
 pytestmark = pytest.mark.lab

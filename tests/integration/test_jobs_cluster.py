@@ -20,12 +20,14 @@ import psycopg
 import pytest
 from sqlalchemy import select
 
+from provisioner.bootstrap.container import build_services
 from provisioner.config import PROJECT_ROOT, Settings
 from provisioner.domain.actors import Actor, Role
 from provisioner.domain.jobs import JobState, StepStatus
 from provisioner.domain.requests import RequestDraft
-from provisioner.store.models import Event, Job, JobStep, Letter
-from provisioner.wiring import build_services
+from provisioner.store.models.audit import Event
+from provisioner.store.models.jobs import Job, JobStep
+from provisioner.store.models.letters import Letter
 
 pytestmark = pytest.mark.lab
 

@@ -17,16 +17,29 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from api.main import create_app
+from api.app import create_app
+from provisioner.bootstrap.container import build_services
 from provisioner.config import PROJECT_ROOT, Settings
 from provisioner.domain.actors import Role
 from provisioner.domain.jobs import JobState, StepStatus
 from provisioner.domain.states import RequestState
-from provisioner.store import repositories as repo
 from provisioner.store.db import Store, migrate
-from provisioner.store.models import JobStep, Letter, Request
-from provisioner.wiring import build_services
-from provisioner.workflow.users import add_user
+from provisioner.store.models.jobs import JobStep
+from provisioner.store.models.letters import Letter
+from provisioner.store.models.requests import Request
+from provisioner.store.repositories import (
+    audit as audit_repo,
+)
+from provisioner.store.repositories import (
+    jobs as jobs_repo,
+)
+from provisioner.store.repositories import (
+    leases as leases_repo,
+)
+from provisioner.store.repositories import (
+    requests as requests_repo,
+)
+from provisioner.workflow.people.users import add_user
 
 pytestmark = pytest.mark.lab
 
@@ -96,7 +109,7 @@ def _seed(settings: Settings) -> tuple[int, bytes]:
                       state=RequestState.LETTER_ISSUED, created_by="opd")
         s.add(req)
         s.flush()
-        job = repo.create_job(s, request_id=req.id, kind="provision", lock_key="site:x",
+        job = jobs_repo.create_job(s, request_id=req.id, kind="provision", lock_key="site:x",
                               steps=["dns", "letter"], actor="net")
         job.state = JobState.DONE
         for st in job.steps:
@@ -107,7 +120,7 @@ def _seed(settings: Settings) -> tuple[int, bytes]:
         s.add(Letter(request_id=req.id, number="000/001/X/I/2026", year=2026, serial=1,
                      pdf_path=str(path), sha256=hashlib.sha256(pdf).hexdigest(),
                      verification_code="ABC123"))
-        repo.record_event(s, actor="net", action="request:approved", request_id=req.id)
+        audit_repo.record_event(s, actor="net", action="request:approved", request_id=req.id)
         request_id = req.id
     store.dispose()
     return request_id, pdf
@@ -127,10 +140,10 @@ def test_backup_restore_into_a_fresh_data_dir_brings_everything_back(
 
     store = Store(fresh.store_url)
     with store.read() as s:
-        req = repo.get_request(s, request_id)
+        req = requests_repo.get_request(s, request_id)
         letter = s.scalar(select(Letter).where(Letter.request_id == request_id))
         steps = list(s.scalars(select(JobStep).order_by(JobStep.position)))
-        events = repo.events_for_request(s, request_id)
+        events = audit_repo.events_for_request(s, request_id)
         assert req.ticket == "SUB-20260101-001" and req.state == RequestState.LETTER_ISSUED
         assert letter is not None and letter.pdf_path.startswith(str(fresh.data_dir))
         assert Path(letter.pdf_path).read_bytes() == pdf
@@ -159,7 +172,7 @@ def test_two_schedulers_exactly_one_leader_and_the_standby_takes_over(
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
                 with store.read() as s:
-                    h = repo.lease_holder(s, "scheduler")
+                    h = leases_repo.lease_holder(s, "scheduler")
                 if h:
                     return h
                 time.sleep(0.2)

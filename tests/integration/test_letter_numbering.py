@@ -23,9 +23,9 @@ from provisioner.domain.actors import Actor, Role
 from provisioner.domain.errors import Conflict, Forbidden, InvalidInput
 from provisioner.domain.letters import LetterContent, signature_valid
 from provisioner.steps.letter import LetterSettings, issue_letter
-from provisioner.store import repositories_web as letters_repo
 from provisioner.store.db import Store, migrate
-from provisioner.store.models import Request
+from provisioner.store.models.requests import Request
+from provisioner.store.repositories import letters as letters_repo
 from provisioner.workflow.letters import LetterService
 from tests.pdf_samples import incremental_update
 

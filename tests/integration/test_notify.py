@@ -19,11 +19,12 @@ from provisioner.adapters.mail import SmtpMailer
 from provisioner.adapters.webhook import WebhookSender
 from provisioner.domain.actors import Role
 from provisioner.domain.states import RequestState
-from provisioner.store import repositories as repo
 from provisioner.store.db import Store, migrate
-from provisioner.store.models import Request
-from provisioner.workflow.notify import Notifier
-from provisioner.workflow.users import add_user
+from provisioner.store.models.requests import Request
+from provisioner.store.repositories import audit as audit_repo
+from provisioner.store.repositories import requests as requests_repo
+from provisioner.workflow.people.notify import Notifier
+from provisioner.workflow.people.users import add_user
 
 PUBLIC = "http://127.0.0.1:8080"
 
@@ -145,7 +146,8 @@ def test_an_unreachable_server_is_recorded_not_raised(store) -> None:
     )
     notifier.notify("submitted", request_id)
     with st.read() as s:
-        failed = [e for e in repo.events_for_request(s, request_id) if e.action == "notify:failed"]
+        failed = [e for e in audit_repo.events_for_request(s, request_id)
+                  if e.action == "notify:failed"]
     assert failed and "mail_error" in failed[0].detail and "webhook_error" in failed[0].detail
     assert f"127.0.0.1:{dead}" in failed[0].detail["mail_error"]
 
@@ -154,13 +156,13 @@ def test_overdue_steps_are_flagged_once_and_notified(receiver, store) -> None:
     from datetime import UTC, datetime, timedelta
 
     from provisioner.config import Settings
-    from provisioner.workflow.sla import SlaService
+    from provisioner.workflow.people.sla import SlaService
 
     got, url = receiver
     st, request_id = store
     submitted = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # Monday 09:00 WITA
     with st.session() as s:
-        repo.record_event(s, actor="opd", action="request:submitted", request_id=request_id,
+        audit_repo.record_event(s, actor="opd", action="request:submitted", request_id=request_id,
                           at=submitted)
     sla = SlaService(st, Settings(data_dir=Path("/nonexistent")),
                      Notifier(st, PUBLIC, webhook=WebhookSender(url)))
@@ -176,13 +178,13 @@ def test_evaluation_reminder_six_months_after_go_live(receiver, store) -> None:
     from datetime import timedelta
 
     from provisioner.config import Settings
-    from provisioner.store.models import utcnow
-    from provisioner.workflow.sla import SlaService
+    from provisioner.store.models.base import utcnow
+    from provisioner.workflow.people.sla import SlaService
 
     got, url = receiver
     st, request_id = store
     with st.session() as s:
-        req = repo.get_request(s, request_id)
+        req = requests_repo.get_request(s, request_id)
         req.state = RequestState.LIVE
         req.live_at = utcnow() - timedelta(days=100)
     sla = SlaService(st, Settings(data_dir=Path("/nonexistent")),

@@ -13,15 +13,16 @@ import pytest
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
-from api.main import create_app
+from api.app import create_app
 from api.session import SESSION_COOKIE, CsrfProtect
+from provisioner.bootstrap.container import build_services
 from provisioner.config import Settings
 from provisioner.domain.actors import Role
 from provisioner.domain.states import RequestState
-from provisioner.store import repositories as repo
-from provisioner.store.models import Letter, utcnow
-from provisioner.wiring import build_services
-from provisioner.workflow.users import add_user
+from provisioner.store.models.base import utcnow
+from provisioner.store.models.letters import Letter
+from provisioner.store.repositories import requests as requests_repo
+from provisioner.workflow.people.users import add_user
 from tests.pdf_samples import one_page_pdf
 
 pytestmark = pytest.mark.lab
@@ -240,7 +241,7 @@ def test_who_may_approve_and_nobody_twice(api: TestClient) -> None:
 def _make_live(api: TestClient, request_id: int) -> None:
     """Test setup: a site that went live (the provisioning itself is the e2e test's)."""
     with api.services.store.session() as s:  # type: ignore[attr-defined]
-        req = repo.get_request(s, request_id)
+        req = requests_repo.get_request(s, request_id)
         req.state, req.live_at = RequestState.LIVE, utcnow()
 
 

@@ -32,18 +32,19 @@ import pytest
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 
-from api.main import create_app
-from provisioner.adapters.dns import TsigKey
+from api.app import create_app
+from provisioner.adapters.dns.adapter import TsigKey
+from provisioner.bootstrap.container import Services, build_services
 from provisioner.config import Settings
 from provisioner.domain.actors import Role
 from provisioner.domain.dns_plan import DnsPlan, RecordChange
 from provisioner.domain.letters import LetterContent
 from provisioner.steps.dns_apply import DnsChanges
 from provisioner.steps.letter import LetterSettings, issue_letter
-from provisioner.store import repositories as repo
-from provisioner.store import repositories_dns as registry
-from provisioner.wiring import Services, build_services
-from provisioner.workflow.users import add_user
+from provisioner.store.repositories import audit as audit_repo
+from provisioner.store.repositories import dns as dns_repo
+from provisioner.store.repositories import jobs as jobs_repo
+from provisioner.workflow.people.users import add_user
 from tests.pdf_samples import one_page_pdf
 
 pytestmark = pytest.mark.lab
@@ -195,7 +196,7 @@ def dig(server: str, name: str) -> list[str]:
 
 def run_job(env: Env, job_id: int) -> str:
     with env.services.store.session() as s:
-        assert repo.claim_job(s, job_id, env.services.runner.worker_id)
+        assert jobs_repo.claim_job(s, job_id, env.services.runner.worker_id)
     return str(env.services.runner.run(job_id))
 
 
@@ -224,7 +225,8 @@ def test_network_returns_from_the_review_page_and_the_opd_resubmits_from_its_pag
                                                    headers=env.auth("opd")).json()}
     assert clocks["availability"]["paused"]
     with env.services.store.read() as s:
-        entry = [e for e in repo.events_for_request(s, rid) if e.action == "request:returned"][-1]
+        entry = [e for e in audit_repo.events_for_request(s, rid)
+                 if e.action == "request:returned"][-1]
     assert entry.actor == "net" and entry.detail == {"note": note}
     assert entry.after == {"state": "returned"} and entry.before == {"state": "submitted"}
     hook = env.hook("returned", rid)
@@ -421,7 +423,7 @@ def test_opd_is_told_when_its_site_goes_live_and_when_the_letter_is_issued(
     rcpts, mail = env.mail(live_site["ticket"], "Surat terbit")
     assert CONTACT in rcpts and letters[-1]["number"] in mail
     with env.services.store.read() as s:
-        sent = [(e.detail or {}).get("event") for e in repo.events_for_request(s, rid)
+        sent = [(e.detail or {}).get("event") for e in audit_repo.events_for_request(s, rid)
                 if e.action == "notify:sent"]  # fmt: skip
     assert sent.count("live") == 1 and sent.count("letter_issued") == 1
 
@@ -452,9 +454,10 @@ def test_approved_change_of_target_moves_the_record_on_ns1_and_shows_on_ns2(
     site = env.client.get(f"/api/v1/requests/{site_id}", headers=env.auth("opd")).json()
     assert site["target_address"] == "127.0.2.11" and site["state"] == "letter_issued"
     with env.services.store.read() as s:
-        row = registry.owned_record(s, fqdn, "A")
+        row = dns_repo.owned_record(s, fqdn, "A")
         assert row is not None and row.value == "127.0.2.11" and row.request_id == site_id
-        moved = [e for e in repo.events_for_request(s, site_id) if e.action == "site:retargeted"]
+        moved = [e for e in audit_repo.events_for_request(s, site_id)
+                 if e.action == "site:retargeted"]
     assert moved and moved[0].before == {"target_address": "127.0.2.12"}
     assert moved[0].after == {"target_address": "127.0.2.11"}
     # The site is still the site: its status names it, and it can be changed again.

@@ -20,13 +20,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from api.main import create_app
-from provisioner.adapters.dns import TsigKey
+from api.app import create_app
+from provisioner.adapters.dns.adapter import TsigKey
+from provisioner.bootstrap.container import build_services
 from provisioner.config import PROJECT_ROOT, Settings
 from provisioner.domain.states import RequestState
-from provisioner.store import repositories as repo
-from provisioner.store.models import Event, Request
-from provisioner.wiring import build_services
+from provisioner.store.models.audit import Event
+from provisioner.store.models.requests import Request
+from provisioner.store.repositories import liveness as liveness_repo
 from tests.integration.test_jobs_cluster import PG, _worker_env
 
 pytestmark = pytest.mark.lab
@@ -66,7 +67,7 @@ def test_liveness_sweep_keeps_a_history_shown_by_the_api_and_page(
         assert c.get("/api/v1/status/bad_name!/history").status_code == 422
 
     with services.store.session() as s:  # history is pruned by age, not kept forever
-        assert repo.prune_liveness(s, older_than=timedelta(0)) == 2
+        assert liveness_repo.prune_liveness(s, older_than=timedelta(0)) == 2
     services.store.dispose()
     _record_behind_the_registry(settings, fqdn, None)
 

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 
 from provisioner.adapters.ssh import SshClient
+from provisioner.bootstrap.container import Services, build_services
 from provisioner.config import Settings
-from provisioner.wiring import Services, build_services
 from tests.hosting_workflow_support import (
     OPD,
     PROD_ONLY_BROKEN_HEALTH,

@@ -18,10 +18,10 @@ import httpx
 import pytest
 
 from provisioner.adapters.ansible import AnsibleAdapter, PlaybookFailed
+from provisioner.bootstrap.container import Services, build_services
 from provisioner.config import Settings
 from provisioner.lab import lab_up
 from provisioner.lab.processes import is_alive
-from provisioner.wiring import Services, build_services
 from tests.hosting_workflow_support import NET, OPD, TECH, get_site, new_label, run_job, submit
 
 pytestmark = pytest.mark.lab

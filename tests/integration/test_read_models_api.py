@@ -10,10 +10,10 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
+from api.app import create_app
+from provisioner.bootstrap.container import build_services
 from provisioner.config import Settings
 from provisioner.domain.failure_notice import public_failure
-from provisioner.wiring import build_services
 from tests.populated_store import LEAKS, PASSWORD, SQL_ERROR, TOOL_OUTPUT, Population, populate
 
 pytestmark = pytest.mark.lab

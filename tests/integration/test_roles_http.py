@@ -19,11 +19,11 @@ import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 
-from api.main import create_app
+from api.app import create_app
+from provisioner.bootstrap.container import build_services
 from provisioner.config import Settings
 from provisioner.domain.actors import ALLOWED, Action, Role
-from provisioner.wiring import build_services
-from provisioner.workflow.users import add_user
+from provisioner.workflow.people.users import add_user
 from tests.pdf_samples import one_page_pdf
 
 pytestmark = pytest.mark.lab

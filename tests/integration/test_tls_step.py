@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
+from api.app import create_app
 from provisioner.adapters.ansible import AnsibleAdapter
 from provisioner.adapters.ssh_options import ssh_command
 from provisioner.adapters.tls import (
@@ -29,12 +29,12 @@ from provisioner.adapters.tls import (
     fetch_ca_roots,
     tls_check,
 )
+from provisioner.bootstrap.container import Services, build_services
 from provisioner.config import Settings
+from provisioner.jobs.runner import site_spec
 from provisioner.steps.base import StepContext
-from provisioner.store import repositories as repo
-from provisioner.wiring import Services, build_services
-from provisioner.workflow.runner import site_spec
-from provisioner.workflow.tls_renewal import pending_tls_sites, renew_expiring_certificates
+from provisioner.store.repositories import requests as requests_repo
+from provisioner.workflow.monitoring.renewal import pending_tls_sites, renew_expiring_certificates
 from tests.hosting_workflow_support import NET, TECH, get_site, new_label, provision
 
 pytestmark = pytest.mark.lab
@@ -143,7 +143,7 @@ def test_provisioning_gets_a_certificate_and_checks_https_and_the_database(
 
     # Undo of the TLS step alone: HTTPS gone, HTTP still served; a second undo is a no-op.
     with services.store.read() as s:
-        spec = site_spec(repo.get_request(s, request_id), services.settings,
+        spec = site_spec(requests_repo.get_request(s, request_id), services.settings,
                          services.runner.box)
     ctx = StepContext(job_id=job_id, step="tls_prod", site=spec, outputs={},
                       run_dir=services.settings.runs_dir / f"job-{job_id}" / "tls_prod",

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from provisioner.store import repositories as repo
 from provisioner.store.db import Store, migrate
-from provisioner.workflow.audit import AuditService
+from provisioner.store.repositories import audit as audit_repo
+from provisioner.workflow.people.audit import AuditService
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def store(tmp_path: Path) -> Store:
     st = Store(url)
     for i in range(5):
         with st.session() as s:
-            repo.record_event(
+            audit_repo.record_event(
                 s,
                 actor=f"user{i}",
                 action="test:step",
@@ -120,7 +120,7 @@ def test_entries_written_before_the_chain_existed_join_it(tmp_path: Path) -> Non
             )
     migrate(url)
     with st.session() as s:
-        repo.record_event(s, actor="new", action="y")
+        audit_repo.record_event(s, actor="new", action="y")
     report = AuditService(st).verify()
     assert report.ok and report.entries == 4, report.summary()
     st.dispose()

@@ -12,10 +12,10 @@ import pytest
 from provisioner.domain.actors import Role
 from provisioner.domain.auth_policy import LockoutPolicy, SessionPolicy, check_password_strength
 from provisioner.domain.errors import Forbidden, InvalidInput
-from provisioner.store import repositories as repo
 from provisioner.store.db import Store, migrate
-from provisioner.workflow.sessions import BAD_CREDENTIALS, SessionService
-from provisioner.workflow.users import add_user, password_matches
+from provisioner.store.repositories import people as people_repo
+from provisioner.workflow.people.sessions import BAD_CREDENTIALS, SessionService
+from provisioner.workflow.people.users import add_user, password_matches
 
 T0 = datetime(2026, 11, 23, 9, tzinfo=UTC)
 GOOD = "Kominfo-Demo-2026"
@@ -78,7 +78,7 @@ def store(tmp_path: Path):
 
 def test_password_is_stored_as_argon2id_not_plain(store: Store):
     with store.read() as s:
-        user = repo.user_by_name(s, "siti")
+        user = people_repo.user_by_name(s, "siti")
         assert user is not None and user.password_hash is not None
         assert user.password_hash.startswith("$argon2id$") and GOOD not in user.password_hash
         assert password_matches(user.password_hash, GOOD)
@@ -128,7 +128,7 @@ def test_sign_in_attempts_are_audited_with_the_address(store: Store):
     with pytest.raises(Forbidden):
         svc.sign_in("siti", "Wrong-password-1", client_ip="127.0.0.9")
     svc.sign_in("siti", GOOD, client_ip="127.0.0.9")
-    from provisioner.workflow.audit import AuditService
+    from provisioner.workflow.people.audit import AuditService
 
     rows = list(AuditService(store).entries())
     actions = [(r["action"], r["client_ip"]) for r in rows]

@@ -24,12 +24,13 @@ from provisioner.domain.jobs import (
     tracks_request,
 )
 from provisioner.domain.states import RequestState, can_transition
-from provisioner.store import repositories as repo
+from provisioner.jobs.runner import JobRunner
 from provisioner.store.db import Store, migrate
-from provisioner.store.models import Request
-from provisioner.workflow.notify import STATE_EVENTS, Notifier
-from provisioner.workflow.requests import _retarget_plan
-from provisioner.workflow.runner import JobRunner
+from provisioner.store.models.requests import Request
+from provisioner.store.repositories import jobs as jobs_repo
+from provisioner.store.repositories import requests as requests_repo
+from provisioner.workflow.people.notify import STATE_EVENTS, Notifier
+from provisioner.workflow.requests.service import _retarget_plan
 
 S = RequestState
 
@@ -114,10 +115,10 @@ def _job(st: Store) -> tuple[int, int]:
                       plan={}, plan_checksum="x")  # fmt: skip
         s.add(req)
         s.flush()
-        job = repo.create_job(s, request_id=req.id, kind="provision",
+        job = jobs_repo.create_job(s, request_id=req.id, kind="provision",
                               lock_key=site_lock_key(req.fqdn),
                               steps=[x.name for x in provision_steps(False)], actor="net")
-        repo.claim_job(s, job.id, "w1")
+        jobs_repo.claim_job(s, job.id, "w1")
         return req.id, job.id
 
 
@@ -130,7 +131,7 @@ def test_runner_announces_each_state_after_its_commit(store: Any) -> None:
 
     def listener(rid: int, state: RequestState) -> None:
         with st.read() as s:  # what another connection sees: already committed
-            heard.append((rid, state, repo.get_request(s, rid).state))
+            heard.append((rid, state, requests_repo.get_request(s, rid).state))
 
     runner.on_request_state = listener
     assert runner.run(job_id) is JobState.DONE

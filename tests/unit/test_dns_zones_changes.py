@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from provisioner.adapters.dns import DnsAdapter
-from provisioner.adapters.dns_zones import DnsZones, load_zones
+from provisioner.adapters.dns.adapter import DnsAdapter
+from provisioner.adapters.dns.zones import DnsZones, load_zones
 from provisioner.config import Settings
 from provisioner.domain.dns_plan import DnsPlan, RecordChange
 from provisioner.domain.errors import Conflict, InvalidInput, ServerUnreachable, UnsafeChange
 from provisioner.steps.dns_apply import DnsChanges
-from provisioner.store import repositories_dns as registry
 from provisioner.store.db import Store, migrate
+from provisioner.store.repositories import dns as dns_repo
 
 
 def test_without_a_zones_file_the_single_zone_of_the_settings_is_used(tmp_path: Path) -> None:
@@ -108,7 +108,7 @@ def test_creates_need_the_name_free_and_are_recorded(store: Store) -> None:
     changes.apply(_plan(create), request_id=None, verify=False)
     assert fake.sent == [(["+ A a.demokab.go.id 127.0.2.12 (ttl 300)"], {"a.demokab.go.id"})]
     with store.read() as s:
-        assert registry.owned_record(s, "a.demokab.go.id", "A").value == "127.0.2.12"  # type: ignore[union-attr]
+        assert dns_repo.owned_record(s, "a.demokab.go.id", "A").value == "127.0.2.12"  # type: ignore[union-attr]
     # A TXT beside our own A: the name is ours, so it need not be absent.
     txt = RecordChange("create", "a.demokab.go.id", "TXT", 300, "v=1")
     changes.apply(_plan(txt), request_id=None, verify=False)
@@ -133,7 +133,7 @@ def test_updates_and_deletes_only_of_owned_records_holding_what_we_wrote(store: 
     changes.apply(_plan(RecordChange("delete", "b.demokab.go.id", "A", 300, "127.0.2.11")),
                   request_id=None, verify=False)  # fmt: skip
     with store.read() as s:
-        assert registry.owned_record(s, "b.demokab.go.id", "A") is None
+        assert dns_repo.owned_record(s, "b.demokab.go.id", "A") is None
 
 
 def test_an_unreachable_primary_is_retried_with_back_off(store: Store) -> None:
@@ -156,4 +156,4 @@ def test_a_primary_down_too_long_fails_naming_it_and_nothing_is_recorded(store: 
     assert caught.value.server == "ns1.demokab.go.id (127.0.2.53)"
     assert "nothing was changed" in caught.value.reason
     with store.read() as s:
-        assert registry.owned_record(s, "d.demokab.go.id", "A") is None
+        assert dns_repo.owned_record(s, "d.demokab.go.id", "A") is None

@@ -14,22 +14,22 @@ from pathlib import Path
 
 import pytest
 
-from provisioner.adapters.dns import NameAnswer
+from provisioner.adapters.dns.adapter import NameAnswer
 from provisioner.domain.actors import Role
 from provisioner.domain.auth_policy import AddressThrottle, LockoutPolicy
 from provisioner.domain.errors import Forbidden, InvalidInput, NotFound, TooManyAttempts
 from provisioner.domain.naming import parse_site_name
 from provisioner.domain.states import RequestState
 from provisioner.store.db import Store, migrate
-from provisioner.store.models import Request
+from provisioner.store.models.requests import Request
 from provisioner.store.private_files import private_dir, secure_sqlite_file, write_private
-from provisioner.workflow.sessions import (
+from provisioner.workflow.monitoring.status import StatusService
+from provisioner.workflow.people.sessions import (
     SessionService,
     login_csrf_matches,
     login_csrf_token,
 )
-from provisioner.workflow.status import StatusService
-from provisioner.workflow.users import actor_for_token, add_user
+from provisioner.workflow.people.users import actor_for_token, add_user
 
 ZONES = ("demokab.go.id", "demokota.go.id")
 GOOD = "Kominfo-Demo-2026"

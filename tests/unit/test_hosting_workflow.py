@@ -23,11 +23,19 @@ from provisioner.domain.jobs import (
 )
 from provisioner.domain.retire_plan import build_retire_plan, retire_checksum, retire_summary
 from provisioner.domain.states import RequestState
-from provisioner.store import repositories as repo
+from provisioner.jobs.runner import JobRunner
 from provisioner.store.db import Store, migrate
-from provisioner.store.models import Request
-from provisioner.workflow.deployments import DeploymentService
-from provisioner.workflow.runner import JobRunner
+from provisioner.store.models.requests import Request
+from provisioner.store.repositories import (
+    jobs as jobs_repo,
+)
+from provisioner.store.repositories import (
+    letters as letters_repo,
+)
+from provisioner.store.repositories import (
+    requests as requests_repo,
+)
+from provisioner.workflow.hosting.deployments import DeploymentService
 
 TECH = Actor("tech", Role.TECHNICAL)
 
@@ -73,10 +81,10 @@ def add_request(st: Store, state: RequestState, *, kind: str | None, steps=()) -
         s.flush()
         job_id = 0
         if kind:
-            job = repo.create_job(s, request_id=req.id, kind=kind,
+            job = jobs_repo.create_job(s, request_id=req.id, kind=kind,
                                   lock_key=site_lock_key(req.fqdn), steps=list(steps),
                                   actor="tech")
-            repo.claim_job(s, job.id, "w1")
+            jobs_repo.claim_job(s, job.id, "w1")
             job_id = job.id
         return req.id, job_id
 
@@ -116,11 +124,11 @@ def test_a_rolled_back_step_is_marked_undone_and_a_deploy_job_leaves_the_request
                                                              "health 500; rolled back"))
     assert JobRunner(st, steps, settings, worker_id="w1").run(job_id) == JobState.FAILED
     with st.read() as s:
-        job = repo.get_job(s, job_id)
+        job = jobs_repo.get_job(s, job_id)
         assert [(x.name, x.status) for x in job.steps] == [
             ("source_prod", StepStatus.DONE), ("site_prod", StepStatus.UNDONE),
             ("checks_prod", StepStatus.FAILED)]
-        req = repo.get_request(s, request_id)
+        req = requests_repo.get_request(s, request_id)
         assert req.state == RequestState.LETTER_ISSUED and req.failure_step is None
         assert "rolled back" in (job.error or "")
 
@@ -134,11 +142,11 @@ def test_a_provision_job_failing_after_rollback_records_it_on_the_request(store)
                                                              "health 500; rolled back"))
     JobRunner(st, steps, settings, worker_id="w1").run(job_id)
     with st.read() as s:
-        req = repo.get_request(s, request_id)
+        req = requests_repo.get_request(s, request_id)
         assert (req.state, req.failure_step, req.failure_server) == (
             RequestState.FAILED, "checks_prod", "web-prod")
         assert "rolled back" in (req.failure_reason or "")
-        assert repo.letter_for_request(s, request_id) is None
+        assert letters_repo.letter_for_request(s, request_id) is None
 
 
 def test_deploy_refuses_other_roles_bad_input_and_a_busy_site(store) -> None:  # type: ignore[no-untyped-def]

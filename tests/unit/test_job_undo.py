@@ -15,12 +15,19 @@ from provisioner.domain.dns_plan import RecordChange
 from provisioner.domain.errors import Conflict, Forbidden, StepFailed
 from provisioner.domain.jobs import JobState, StepStatus, provision_steps, site_lock_key
 from provisioner.domain.states import RequestState
-from provisioner.store import repositories as repo
-from provisioner.store import repositories_dns as dns_registry
+from provisioner.jobs.control import JobUndoService
+from provisioner.jobs.runner import JobRunner
 from provisioner.store.db import Store, migrate
-from provisioner.store.models import Request
-from provisioner.workflow.job_undo import JobUndoService
-from provisioner.workflow.runner import JobRunner
+from provisioner.store.models.requests import Request
+from provisioner.store.repositories import (
+    dns as dns_repo,
+)
+from provisioner.store.repositories import (
+    jobs as jobs_repo,
+)
+from provisioner.store.repositories import (
+    requests as requests_repo,
+)
 
 TECH = Actor("tech", Role.TECHNICAL)
 NET = Actor("net", Role.NETWORK)
@@ -65,11 +72,11 @@ def failed_job(settings: Settings, store: Store, steps: dict[str, Step]) -> tupl
                       plan_checksum="x")
         s.add(req)
         s.flush()
-        repo.claim_name(s, "demokab.go.id", "x", req.id)
-        job = repo.create_job(s, request_id=req.id, kind="provision",
+        requests_repo.claim_name(s, "demokab.go.id", "x", req.id)
+        job = jobs_repo.create_job(s, request_id=req.id, kind="provision",
                               lock_key=site_lock_key(req.fqdn),
                               steps=[spec.name for spec in provision_steps(True)], actor="net")
-        repo.claim_job(s, job.id, "w1")
+        jobs_repo.claim_job(s, job.id, "w1")
         request_id, job_id = req.id, job.id
     runner = JobRunner(store, steps, settings, worker_id="w1")
     assert runner.run(job_id) == JobState.FAILED
@@ -85,14 +92,14 @@ def steps_for(undone: list[str], **special: Step) -> dict[str, Step]:
 
 def run_queued(settings: Settings, store: Store, steps: dict[str, Step], job_id: int) -> str:
     with store.session() as s:
-        assert repo.claim_job(s, job_id, "w1")
+        assert jobs_repo.claim_job(s, job_id, "w1")
     return str(JobRunner(store, steps, settings, worker_id="w1").run(job_id))
 
 
 def journal(store: Store, job_id: int) -> tuple[str, dict[str, str], str, bool]:
     with store.read() as s:
-        job = repo.get_job(s, job_id)
-        held = repo.name_is_claimed(s, "demokab.go.id", "x")
+        job = jobs_repo.get_job(s, job_id)
+        held = requests_repo.name_is_claimed(s, "demokab.go.id", "x")
         return job.state, {st.name: st.status for st in job.steps}, job.request.state, held
 
 
@@ -160,11 +167,11 @@ def test_the_name_stays_held_while_a_dns_record_still_stands(store: Any) -> None
     request_id, job_id = failed_job(settings, db, steps)
     with db.session() as s:  # the record the (fake) DNS undo leaves in place
         change = RecordChange("create", "x.demokab.go.id", "A", 300, "127.0.2.12")
-        dns_registry.record_applied(s, "demokab.go.id", change, request_id)
+        dns_repo.record_applied(s, "demokab.go.id", change, request_id)
     JobUndoService(db).undo(job_id, TECH)
     assert run_queued(settings, db, steps, job_id) == JobState.FAILED
     state, statuses, request_state, held = journal(db, job_id)
     assert statuses["dns"] == StepStatus.UNDOING and statuses["database"] == StepStatus.UNDONE
     assert (request_state, held) == (RequestState.FAILED, True)
     with db.read() as s:
-        assert "A x.demokab.go.id" in (repo.get_job(s, job_id).error or "")
+        assert "A x.demokab.go.id" in (jobs_repo.get_job(s, job_id).error or "")

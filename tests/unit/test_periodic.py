@@ -6,9 +6,9 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from provisioner.jobs.periodic import SCHEDULE, InlinePeriodic
+from provisioner.jobs.scheduler import build_scheduler
 from provisioner.store.db import Store, migrate
-from provisioner.workflow.periodic import SCHEDULE, InlinePeriodic
-from provisioner.workflow.scheduler import build_scheduler
 
 
 def test_the_scheduler_enqueues_every_named_piece_and_runs_nothing_itself(tmp_path: Path) -> None:

@@ -11,11 +11,25 @@ from provisioner.domain.actors import Actor, Role
 from provisioner.domain.errors import StepFailed
 from provisioner.domain.jobs import JobState, StepStatus, provision_steps, site_lock_key
 from provisioner.domain.states import RequestState
-from provisioner.store import repositories as repo
+from provisioner.jobs.runner import JobRunner
 from provisioner.store.db import Store, migrate
-from provisioner.store.models import Request
-from provisioner.workflow.requests import RequestService
-from provisioner.workflow.runner import JobRunner
+from provisioner.store.models.requests import Request
+from provisioner.store.repositories import (
+    counters as counters_repo,
+)
+from provisioner.store.repositories import (
+    jobs as jobs_repo,
+)
+from provisioner.store.repositories import (
+    leases as leases_repo,
+)
+from provisioner.store.repositories import (
+    locks as locks_repo,
+)
+from provisioner.store.repositories import (
+    requests as requests_repo,
+)
+from provisioner.workflow.requests.service import RequestService
 
 
 class FakeStep:
@@ -59,10 +73,10 @@ def make_job(store, label="dinkes"):
                       created_by="opd", plan={}, plan_checksum="x")
         s.add(req)
         s.flush()
-        job = repo.create_job(s, request_id=req.id, kind="provision",
+        job = jobs_repo.create_job(s, request_id=req.id, kind="provision",
                               lock_key=site_lock_key(req.fqdn),
                               steps=[spec.name for spec in provision_steps(True)], actor="net")
-        repo.claim_job(s, job.id, "w1")
+        jobs_repo.claim_job(s, job.id, "w1")
         return req.id, job.id
 
 
@@ -74,7 +88,7 @@ def runner_with(settings, store, **overrides):
 
 def job_state(store, job_id):
     with store.read() as s:
-        job = repo.get_job(s, job_id)
+        job = jobs_repo.get_job(s, job_id)
         return job.state, [(st.name, st.status) for st in job.steps], job.request
 
 
@@ -90,7 +104,7 @@ def test_whole_job_runs_each_step_once_and_ends_with_the_letter_state(env):
     # later steps saw the outputs of the earlier ones
     assert steps["letter"].applied == 1
     with store.read() as s:
-        assert repo.lock_holder(s, site_lock_key("dinkes.demokab.go.id")) is None
+        assert locks_repo.lock_holder(s, site_lock_key("dinkes.demokab.go.id")) is None
 
 
 def test_failure_records_step_server_reason_and_retry_resumes_there(env):
@@ -109,7 +123,7 @@ def test_failure_records_step_server_reason_and_retry_resumes_there(env):
     service = RequestService(store, settings, availability=None, policy=None)  # type: ignore[arg-type]
     service.retry(job_id, Actor("tech", Role.TECHNICAL))
     with store.session() as s:
-        assert repo.claim_job(s, job_id, "w1")
+        assert jobs_repo.claim_job(s, job_id, "w1")
     assert runner.run(job_id) == JobState.DONE
     assert steps["dns"].applied == 1  # not redone
     assert flaky.applied == 2
@@ -120,7 +134,7 @@ def test_step_interrupted_mid_way_is_verified_and_not_redone_when_in_place(env):
     settings, store = env
     _, job_id = make_job(store)
     with store.session() as s:
-        job = repo.get_job(s, job_id)
+        job = jobs_repo.get_job(s, job_id)
         job.steps[0].status = StepStatus.DONE
         job.steps[0].outputs = {"records": ["x"]}
         job.steps[1].status = StepStatus.RUNNING  # the process died here
@@ -135,7 +149,7 @@ def test_step_interrupted_and_not_in_place_is_redone(env):
     settings, store = env
     _, job_id = make_job(store)
     with store.session() as s:
-        repo.get_job(s, job_id).steps[0].status = StepStatus.RUNNING
+        jobs_repo.get_job(s, job_id).steps[0].status = StepStatus.RUNNING
     missing = FakeStep("dns", verify_result=None)
     runner, _ = runner_with(settings, store, dns=missing)
     assert runner.run(job_id) == JobState.DONE
@@ -146,17 +160,17 @@ def test_second_job_for_the_same_site_waits_for_the_lock(env):
     settings, store = env
     _, first = make_job(store, "dinkes")
     with store.session() as s:
-        assert repo.acquire_lock(s, site_lock_key("dinkes.demokab.go.id"), first)
-        req = repo.get_job(s, first).request
-        second = repo.create_job(s, request_id=req.id, kind="provision",
+        assert locks_repo.acquire_lock(s, site_lock_key("dinkes.demokab.go.id"), first)
+        req = jobs_repo.get_job(s, first).request
+        second = jobs_repo.create_job(s, request_id=req.id, kind="provision",
                                  lock_key=site_lock_key(req.fqdn), steps=["dns"], actor="n")
-        repo.claim_job(s, second.id, "w1")
+        jobs_repo.claim_job(s, second.id, "w1")
         second_id = second.id
     runner, steps = runner_with(settings, store)
     assert runner.run(second_id) == JobState.QUEUED
     assert steps["dns"].applied == 0
     with store.read() as s:
-        assert "menunggu" in repo.get_job(s, second_id).error
+        assert "menunggu" in jobs_repo.get_job(s, second_id).error
 
 
 def test_orphaned_running_job_of_this_worker_is_requeued(env):
@@ -165,19 +179,19 @@ def test_orphaned_running_job_of_this_worker_is_requeued(env):
     settings, store = env
     _, job_id = make_job(store)
     with store.session() as s:
-        assert repo.requeue_orphans(s, worker="w1", stale_after=timedelta(hours=1)) == [job_id]
-        assert repo.get_job(s, job_id).state == JobState.QUEUED
+        assert jobs_repo.requeue_orphans(s, worker="w1", stale_after=timedelta(hours=1)) == [job_id]
+        assert jobs_repo.get_job(s, job_id).state == JobState.QUEUED
 
 
 def test_letter_counter_never_skips_or_repeats(env):
     _, store = env
     with store.session() as s:
-        values = [repo.next_counter(s, "letter:2026") for _ in range(5)]
+        values = [counters_repo.next_counter(s, "letter:2026") for _ in range(5)]
     with pytest.raises(RuntimeError), store.session() as s:
-        repo.next_counter(s, "letter:2026")
+        counters_repo.next_counter(s, "letter:2026")
         raise RuntimeError("rolled back: the number is not consumed")
     with store.session() as s:
-        values.append(repo.next_counter(s, "letter:2026"))
+        values.append(counters_repo.next_counter(s, "letter:2026"))
     assert values == [1, 2, 3, 4, 5, 6]
 
 
@@ -208,7 +222,7 @@ def test_heartbeat_keeps_beating_while_a_long_step_runs(tmp_path):
     def watch():
         for _ in range(12):
             with store.read() as s:
-                beats.append(repo.get_job(s, job_id).heartbeat_at)
+                beats.append(jobs_repo.get_job(s, job_id).heartbeat_at)
             time.sleep(0.1)
 
     watcher = threading.Thread(target=watch)
@@ -224,20 +238,20 @@ def test_a_job_waits_for_another_job_holding_its_dns_name_or_database(env):
     _, first = make_job(store, "dinkes")
     with store.session() as s:
         # Another job (say a rename) holds the database of this site, not the site itself.
-        assert repo.acquire_locks(s, ["db:dinkes_db"], first) is None
-        req = repo.get_request(s, repo.get_job(s, first).request_id)
+        assert locks_repo.acquire_locks(s, ["db:dinkes_db"], first) is None
+        req = requests_repo.get_request(s, jobs_repo.get_job(s, first).request_id)
         req.db_name = "dinkes_db"
-        second = repo.create_job(s, request_id=req.id, kind="provision",
+        second = jobs_repo.create_job(s, request_id=req.id, kind="provision",
                                  lock_key="site:other", steps=["dns"], actor="n")
-        repo.claim_job(s, second.id, "w1")
+        jobs_repo.claim_job(s, second.id, "w1")
         second_id = second.id
     runner, steps = runner_with(settings, store)
     assert runner.run(second_id) == JobState.QUEUED
     assert steps["dns"].applied == 0
     with store.read() as s:
-        assert "db:dinkes_db" in repo.get_job(s, second_id).error
+        assert "db:dinkes_db" in jobs_repo.get_job(s, second_id).error
         # all or nothing: the keys that were free were not kept
-        assert repo.lock_holder(s, "site:other") is None
+        assert locks_repo.lock_holder(s, "site:other") is None
 
 
 def test_unreachable_server_is_retried_with_backoff_then_fails_naming_it(tmp_path):
@@ -260,7 +274,7 @@ def test_unreachable_server_is_retried_with_backoff_then_fails_naming_it(tmp_pat
     state, journal, req = job_state(store, job_id)
     assert (req.failure_step, req.failure_server) == ("database", "db")
     with store.read() as s:
-        log = repo.get_job(s, job_id).steps[1].log
+        log = jobs_repo.get_job(s, job_id).steps[1].log
     assert log.count("retrying in") == 2
     store.dispose()
 
@@ -268,11 +282,11 @@ def test_unreachable_server_is_retried_with_backoff_then_fails_naming_it(tmp_pat
 def test_scheduler_lease_has_one_holder_until_it_expires(env):
     _, store = env
     with store.session() as s:
-        assert repo.take_lease(s, "scheduler", "a", seconds=30)
-        assert not repo.take_lease(s, "scheduler", "b", seconds=30)
-        assert repo.take_lease(s, "scheduler", "a", seconds=30)  # renewal
-        assert repo.lease_holder(s, "scheduler") == "a"
+        assert leases_repo.take_lease(s, "scheduler", "a", seconds=30)
+        assert not leases_repo.take_lease(s, "scheduler", "b", seconds=30)
+        assert leases_repo.take_lease(s, "scheduler", "a", seconds=30)  # renewal
+        assert leases_repo.lease_holder(s, "scheduler") == "a"
     with store.session() as s:
-        assert repo.take_lease(s, "gone", "a", seconds=-1)  # already expired
-        assert repo.take_lease(s, "gone", "b", seconds=30)  # so b takes it over
-        assert repo.lease_holder(s, "gone") == "b"
+        assert leases_repo.take_lease(s, "gone", "a", seconds=-1)  # already expired
+        assert leases_repo.take_lease(s, "gone", "b", seconds=30)  # so b takes it over
+        assert leases_repo.lease_holder(s, "gone") == "b"

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from provisioner.workflow.status import SiteStatus, StatusService
+from provisioner.workflow.monitoring.status import SiteStatus, StatusService
 
 
 class _CountingStatus(StatusService):

@@ -1,0 +1,96 @@
+"""Undo of a provisioning job that failed (or was cancelled) after earlier steps changed
+servers: what stands, read from the journal, and taking back exactly that.
+
+Asking for the undo only marks the standing steps `undoing` and queues the job; the worker
+runs each step's undo (JobRunner, newest first), marks it `undone`, and once the DNS
+records are gone too the request is `undone` and its name free again. Nothing of it runs
+in the HTTP request's thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from provisioner.domain.actors import Action, Actor, ensure_allowed
+from provisioner.domain.errors import Conflict
+from provisioner.domain.jobs import JobState, StepStatus
+from provisioner.domain.standing_changes import StandingChange, can_undo, standing_changes
+from provisioner.store.db import Store
+from provisioner.store.models.jobs import Job
+from provisioner.store.repositories import audit as audit_repo
+from provisioner.store.repositories import jobs as jobs_repo
+
+
+@dataclass(frozen=True)
+class StandingReport:
+    """A job's standing changes and whether an undo of them may be asked for now."""
+
+    job_id: int
+    request_id: int
+    state: str
+    changes: tuple[StandingChange, ...]
+    undoable: bool
+
+
+def _report(job: Job) -> StandingReport:
+    changes = standing_changes(
+        job.kind, job.steps, job.request.plan, cancelled=job.state == JobState.CANCELLED
+    )
+    return StandingReport(
+        job_id=job.id,
+        request_id=job.request_id,
+        state=job.state,
+        changes=changes,
+        undoable=can_undo(job.kind, job.state, changes),
+    )
+
+
+@dataclass
+class JobUndoService:
+    store: Store
+    on_job_queued: Callable[[int], None] = field(default=lambda _job_id: None)
+
+    def standing(self, job_id: int, actor: Actor) -> StandingReport:
+        """What the job's journal says stands on the servers (anyone who may see the job)."""
+        with self.store.read() as s:
+            job = jobs_repo.get_job(s, job_id)
+            ensure_allowed(actor, Action.VIEW, agency=job.request.agency)
+            return _report(job)
+
+    def undo(self, job_id: int, actor: Actor, *, client_ip: str | None = None) -> StandingReport:
+        """Queue the undo of exactly the standing changes (the roles that may retry or
+        cancel a job); refused unless the job failed or was cancelled and left some."""
+        ensure_allowed(actor, Action.OPERATE)
+        with self.store.session() as s:
+            job = jobs_repo.get_job(s, job_id)
+            report = _report(job)
+            if not report.undoable:
+                raise Conflict(
+                    f"Pekerjaan {job_id} ({job.kind}, {job.state}) tidak dapat dibatalkan: "
+                    "hanya pekerjaan penyediaan yang gagal/dihentikan dengan perubahan yang "
+                    f"masih ada / Job {job_id} ({job.kind}, {job.state}) cannot be undone: "
+                    "only a failed or cancelled provisioning job with standing changes can"
+                )
+            marked = {c.step for c in report.changes}
+            for st in job.steps:
+                if st.name in marked:
+                    st.status = StepStatus.UNDOING
+                    st.error = None
+            job.state = JobState.QUEUED
+            job.cancel_requested = False
+            job.error = None
+            job.finished_at = None
+            audit_repo.record_event(
+                s,
+                actor=actor.username,
+                action="job:undo",
+                request_id=job.request_id,
+                job_id=job.id,
+                client_ip=client_ip,
+                detail={"steps": sorted(marked)},
+            )
+            s.flush()
+            queued = _report(job)
+        self.on_job_queued(job_id)
+        return queued
