@@ -11,7 +11,7 @@ from __future__ import annotations
 from fastapi import Depends, HTTPException, Request, params
 from fastapi.routing import APIRoute
 
-from api.deps import CurrentActor, current_actor, get_services
+from api.deps import CurrentActor, current_actor, users_of
 from provisioner.domain.actors import Action, Actor, ensure_role
 from provisioner.domain.errors import Forbidden
 
@@ -47,8 +47,7 @@ def refusal_before_body(request: Request) -> HTTPException | None:
     if action is None:
         return None
     try:
-        actor = current_actor(request, get_services(request),
-                              request.headers.get("authorization"))
+        actor = current_actor(request, users_of(request), request.headers.get("authorization"))
         ensure_role(actor, action)
     except HTTPException as refused:
         return refused

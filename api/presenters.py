@@ -7,19 +7,35 @@ SQL or raw tool output (BSSN 4/2021: error handling without leaks)."""
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
+from typing import Any
 
-from api.schemas import JobOut, RequestOut, StandingChangeOut, StepOut
+from api.schemas.audit import AuditEntryOut, AuditVerifyOut
+from api.schemas.hosting import RetirementOut
+from api.schemas.jobs import JobOut, StandingChangeOut, StepOut
+from api.schemas.letters import LetterDetailOut, LetterOut
+from api.schemas.people import MeOut, UserOut
+from api.schemas.public import AvailabilityOut, LivenessCheckOut, StatusOut
+from api.schemas.requests import RequestOut
+from api.schemas.sla import OverdueOut, StepClockOut
 from provisioner.domain.actors import Actor, Role
 from provisioner.domain.failure_notice import public_progress, step_label
-from provisioner.domain.provision_plan import plan_summary
+from provisioner.domain.sla import StepClock
 from provisioner.domain.states import RequestState
 from provisioner.jobs.control import StandingReport
+from provisioner.workflow.monitoring.status import SiteStatus
+from provisioner.workflow.people.audit import AuditReport
+from provisioner.workflow.people.sla import OverdueStep
+from provisioner.workflow.people.users import UserView
 from provisioner.workflow.read_models import (
     ApprovalResult,
     JobView,
+    LetterView,
     RequestView,
+    RetirementView,
     StepView,
 )
+from provisioner.workflow.requests.availability import AvailabilityVerdict
 
 
 def sees_detail(actor: Actor) -> bool:
@@ -140,7 +156,7 @@ def request_out(req: RequestView, actor: Actor) -> RequestOut:
         decided_by=shown.decided_by,
         decided_at=shown.decided_at,
         rejection_reason=shown.rejection_reason,
-        plan_summary=plan_summary(shown.plan) if shown.plan else None,
+        plan_summary=list(shown.plan_summary) if shown.plan_summary is not None else None,
         plan_checksum=shown.plan_checksum,
         commit_sha=shown.commit_sha,
         failure=failure,
@@ -182,3 +198,112 @@ def with_standing(out: JobOut, report: StandingReport, actor: Actor) -> JobOut:
         for c in report.changes
     ]  # fmt: skip
     return out.model_copy(update={"standing_changes": changes, "undoable": report.undoable})
+
+
+def retirement_out(row: RetirementView) -> RetirementOut:
+    """A retirement plan with its one-line summary and its decision."""
+    return RetirementOut(
+        id=row.id, request_id=row.request_id, state=row.state, summary=list(row.summary),
+        checksum=row.checksum, plan=row.plan, reason=row.reason, proposed_by=row.proposed_by,
+        proposed_at=row.proposed_at, decided_by=row.decided_by, decided_at=row.decided_at,
+        rejection_reason=row.rejection_reason, job_id=row.job_id,
+    )
+
+
+def issued_letter_out(letter: LetterView, request_id: int) -> LetterOut:
+    """The letter a request's job issued, with where to download it."""
+    return LetterOut(
+        number=letter.number,
+        issued_at=letter.issued_at,
+        sha256=letter.sha256,
+        verification_code=letter.verification_code,
+        download_url=f"/api/v1/requests/{request_id}/letter.pdf",
+    )
+
+
+def letter_out(letter: LetterView) -> LetterDetailOut:
+    """One letter with its letter of record, if the agency uploaded it."""
+    base = f"/api/v1/letters/{letter.id}"
+    return LetterDetailOut(
+        id=letter.id,
+        request_id=letter.request_id,
+        number=letter.number,
+        issued_at=letter.issued_at,
+        sha256=letter.sha256,
+        verification_code=letter.verification_code,
+        replaces_id=letter.replaces_id,
+        download_url=f"{base}.pdf",
+        record_sha256=letter.record_sha256,
+        record_uploaded_at=letter.record_uploaded_at,
+        record_uploaded_by=letter.record_uploaded_by,
+        record_url=f"{base}/record.pdf" if letter.record_pdf_path else None,
+    )
+
+
+def availability_out(v: AvailabilityVerdict) -> AvailabilityOut:
+    return AvailabilityOut(
+        label=v.label,
+        fqdn=v.fqdn,
+        valid=v.valid,
+        available=v.available,
+        reasons=v.reasons,
+        nameservers=v.nameservers,
+        suggestions=v.suggestions,
+    )
+
+
+def status_out(s: SiteStatus) -> StatusOut:
+    return StatusOut(
+        fqdn=s.fqdn,
+        live=s.live,
+        nameservers=s.nameservers,
+        http=s.http,
+        request=s.request,
+        checked_at=s.checked_at,
+        tls=s.tls,
+    )
+
+
+def liveness_out(check: dict[str, Any]) -> LivenessCheckOut:
+    """One of the scheduler's periodic liveness checks."""
+    return LivenessCheckOut(**check)
+
+
+def me_out(
+    actor: Actor, *, csrf_token: str | None = None, expires_at: datetime | None = None
+) -> MeOut:
+    """Who is calling; a session also gives its CSRF token and when it expires."""
+    return MeOut(
+        username=actor.username,
+        role=actor.role,
+        agency=actor.agency,
+        csrf_token=csrf_token,
+        expires_at=expires_at,
+    )
+
+
+def user_out(user: UserView) -> UserOut:
+    return UserOut(**vars(user))
+
+
+def audit_entry_out(entry: dict[str, Any]) -> AuditEntryOut:
+    return AuditEntryOut(**entry)
+
+
+def audit_verify_out(report: AuditReport) -> AuditVerifyOut:
+    return AuditVerifyOut(
+        ok=report.ok, entries=report.entries, problems=[str(p) for p in report.problems]
+    )
+
+
+def clock_out(clock: StepClock) -> StepClockOut:
+    return StepClockOut(**vars(clock))
+
+
+def overdue_out(step: OverdueStep) -> OverdueOut:
+    return OverdueOut(
+        request_id=step.request_id,
+        ticket=step.ticket,
+        agency=step.agency,
+        clock=clock_out(step.clock),
+    )

@@ -10,7 +10,6 @@ from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request, Response
 
-from provisioner.bootstrap.container import Services
 from provisioner.config import Settings
 from provisioner.domain.actors import Actor
 from provisioner.workflow.people.services import PeopleServices
@@ -34,9 +33,9 @@ CSRF_REFUSED = (
 
 
 def people_of(request: Request) -> PeopleServices:
-    services: Services = request.app.state.services
-    assert services.people is not None, "build_services wires the people area"
-    return services.people
+    """Accounts, sessions, audit and SLA clocks, from the app's container (api.deps)."""
+    people: PeopleServices = request.app.state.container.people
+    return people
 
 
 def client_ip(request: Request) -> str | None:

@@ -12,9 +12,11 @@ from datetime import date
 from pathlib import Path
 
 from provisioner.adapters.ansible import AnsibleAdapter
-from provisioner.adapters.dns.adapter import DnsAdapter, TsigKey
+from provisioner.adapters.dns.tsig import TsigKey
+from provisioner.adapters.dns.zones import DnsAdapter
 from provisioner.adapters.ssh import SshClient
-from provisioner.bootstrap.container import Services
+from provisioner.bootstrap.configs import ansible_config
+from provisioner.bootstrap.container import Container
 from provisioner.config import Settings
 from provisioner.domain.actors import Actor, Role
 from provisioner.domain.dns_plan import RecordChange
@@ -41,7 +43,7 @@ def raw_steps(settings: Settings, rounds: int) -> dict[str, list[float]]:
         a: SshClient(a, key=settings.ssh_key_path, known_hosts=settings.known_hosts_path)
         for a in (settings.web_dev_address, settings.db_address)
     }
-    ansible = AnsibleAdapter(settings)
+    ansible = AnsibleAdapter(ansible_config(settings))
     out: dict[str, list[float]] = {
         k: []
         for k in (
@@ -106,9 +108,9 @@ def print_raw(raw: dict[str, list[float]]) -> None:
         print(f"  {name:<38} {med(values) * 1000:8.1f}")
 
 
-def submit(services: Services, label: str, branch: str = "main") -> int:
+def submit(services: Container, label: str, branch: str = "main") -> int:
     """A hosting request as an OPD would send it; its id."""
-    req = services.requests.submit(
+    req = services.intake.submit(
         RequestDraft(
             label=label,
             agency="Dinas Kesehatan",

@@ -2,7 +2,8 @@
 
 - availability answer: median ms of AvailabilityService.check (target < 50 ms);
 - liveness of 10,000 names on both name servers: bounded-concurrency pipeline
-  (provisioner.adapters.dns_bulk) next to a plain one-by-one loop in the same run
+  (provisioner.adapters.dns.query, QueryEngine.sweep) next to a plain one-by-one loop in
+  the same run
   (target < 20 s);
 - one record update on a zone of 50,000 records vs one of 100 (target ≤ 1.5×): two
   temporary zones loaded on ns1 with `rndc addzone` and removed with `rndc delzone -clean`
@@ -31,10 +32,11 @@ from pathlib import Path  # noqa: E402
 import dns.message  # noqa: E402
 import dns.query  # noqa: E402
 
-from provisioner.adapters.dns.adapter import DnsAdapter, TsigKey  # noqa: E402
-from provisioner.adapters.dns.bulk import resolve_many  # noqa: E402
+from provisioner.adapters.dns.query import QueryEngine  # noqa: E402
+from provisioner.adapters.dns.tsig import TsigKey  # noqa: E402
+from provisioner.adapters.dns.zones import DnsAdapter  # noqa: E402
 from provisioner.adapters.ssh import SshClient  # noqa: E402
-from provisioner.bootstrap.container import build_services  # noqa: E402
+from provisioner.bootstrap.container import build_container  # noqa: E402
 from provisioner.config import PROJECT_ROOT, Settings  # noqa: E402
 from provisioner.domain.dns_plan import RecordChange  # noqa: E402
 from provisioner.lab.hosts import host_by_name  # noqa: E402
@@ -45,7 +47,7 @@ NS = {"ns1.demokab.go.id": "127.0.2.53", "ns2.demokab.go.id": "127.0.2.54"}
 
 def availability(settings: Settings, rounds: int) -> list[float]:
     with tempfile.TemporaryDirectory() as data:
-        services = build_services(Settings(data_dir=Path(data), lab_path=settings.lab_dir))
+        services = build_container(Settings(data_dir=Path(data), lab_path=settings.lab_dir))
         services.availability.check("bench-warmup")
         times = []
         for _ in range(rounds):
@@ -63,7 +65,7 @@ def liveness(zone: str, count: int) -> None:
         f"live-{i}-{secrets.token_hex(2)}.{zone}" for i in range(count - 2)
     ]
     start = time.perf_counter()
-    answers = resolve_many(names, NS, concurrency=256)
+    answers = QueryEngine().sweep(names, NS, concurrency=256)
     concurrent = time.perf_counter() - start
     unreachable = sum(v[0] == "unreachable" for a in answers.values() for v in a.values())
     exists = sum(all(v[0] == "exists" for v in a.values()) for a in answers.values())

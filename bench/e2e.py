@@ -20,23 +20,24 @@ import time  # noqa: E402
 
 from _common import ANSIBLE_RUN, NET, med, print_raw, raw_steps, raw_sum, submit  # noqa: E402
 
-from provisioner.bootstrap.container import build_services  # noqa: E402
+from provisioner.bootstrap.container import build_container  # noqa: E402
 from provisioner.config import PROJECT_ROOT, Settings  # noqa: E402
 
 
 def whole_path(settings: Settings, runs: int) -> tuple[list[float], dict[str, list[float]]]:
-    services = build_services(settings)
+    services = build_container(settings)
     totals: list[float] = []
     per_step: dict[str, list[float]] = {}
     for _ in range(runs):
         label = f"bench-{secrets.token_hex(3)}"
         request_id = submit(services, label)
         start = time.perf_counter()
-        job = services.requests.approve(request_id, NET)
+        job = services.decisions.approve(request_id, NET).job
+        assert job is not None
         while services.worker.run_once() is not None:
             pass
         totals.append(time.perf_counter() - start)
-        done = services.requests.job(job.id, NET)
+        done = services.queries.job(job.id, NET)
         assert done.state == "done", f"{label}: {done.error}"
         for step in done.steps:
             per_step.setdefault(step.name, []).append(

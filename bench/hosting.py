@@ -28,7 +28,7 @@ import time  # noqa: E402
 import httpx  # noqa: E402
 from _common import ANSIBLE_RUN, NET, med, print_raw, raw_steps, raw_sum, submit  # noqa: E402
 
-from provisioner.bootstrap.container import Services, build_services  # noqa: E402
+from provisioner.bootstrap.container import Container, build_container  # noqa: E402
 from provisioner.config import PROJECT_ROOT, Settings  # noqa: E402
 
 TARGET_RATIO = 3.0
@@ -37,7 +37,7 @@ TARGET_RATIO = 3.0
 ANSIBLE_STEPS = ("database", "site_dev", "site_prod", "tls_prod")
 
 
-def approval_to_live(services: Services, runs: int) -> tuple[list[float], list[tuple[int, int]]]:
+def approval_to_live(services: Container, runs: int) -> tuple[list[float], list[tuple[int, int]]]:
     """Seconds from approval to the production checks passing (the letter after them is not
     counted); the (job, request) ids, kept live for the concurrent part."""
     totals: list[float] = []
@@ -45,11 +45,12 @@ def approval_to_live(services: Services, runs: int) -> tuple[list[float], list[t
     for _ in range(runs):
         request_id = submit(services, f"bh-{secrets.token_hex(3)}")
         start = time.perf_counter()
-        job = services.requests.approve(request_id, NET)
+        job = services.decisions.approve(request_id, NET).job
+        assert job is not None
         while services.worker.run_once() is not None:
             pass
         elapsed = time.perf_counter() - start
-        done = services.requests.job(job.id, NET)
+        done = services.queries.job(job.id, NET)
         assert done.state == "done", done.error
         letter = next(s for s in done.steps if s.name == "letter")
         assert letter.finished_at and letter.started_at
@@ -94,20 +95,21 @@ class Poller(threading.Thread):
 
 
 def concurrent_sites(
-    services: Services, count: int, earlier: list[tuple[str, str]]
+    services: Container, count: int, earlier: list[tuple[str, str]]
 ) -> tuple[float, list[int], Poller, list[str]]:
     poller = Poller(list(earlier))
     poller.start()
     services.worker.start()
     start = time.perf_counter()
     labels = [f"bc-{secrets.token_hex(3)}" for _ in range(count)]
-    jobs = [services.requests.approve(submit(services, label), NET).id for label in labels]
+    approved = [services.decisions.approve(submit(services, label), NET).job for label in labels]
+    jobs = [job.id for job in approved if job is not None]
     pending = dict(zip(jobs, labels, strict=True))
     problems: list[str] = []
     while pending:
         time.sleep(0.5)
         for job_id, label in list(pending.items()):
-            job = services.requests.job(job_id, NET)
+            job = services.queries.job(job_id, NET)
             if job.state in ("queued", "running"):
                 continue
             del pending[job_id]
@@ -127,12 +129,12 @@ def concurrent_sites(
     return elapsed, jobs, poller, problems
 
 
-def failed_reloads(services: Services, jobs: list[int]) -> list[str]:
+def failed_reloads(services: Container, jobs: list[int]) -> list[str]:
     """Steps whose error names a failed configtest or reload (other failures are counted as
     failed jobs)."""
     bad: list[str] = []
     for job_id in jobs:
-        for step in services.requests.job(job_id, NET).steps:
+        for step in services.queries.job(job_id, NET).steps:
             text = (step.error or "").lower()
             if any(word in text for word in ("configtest", "graceful", "reload", "syntax error")):
                 bad.append(f"job {job_id} {step.name}: {step.error}")
@@ -149,12 +151,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as data:
         settings = Settings(data_dir=Path(data), lab_path=lab.lab_dir,
                             worker_threads=args.threads)
-        services = build_services(settings)
+        services = build_container(settings)
         raw = raw_steps(settings, max(args.runs, 3))
         totals, first = approval_to_live(services, args.runs)
         step_times: dict[str, list[float]] = {}
         for job_id, _ in first:
-            for step in services.requests.job(job_id, NET).steps:
+            for step in services.queries.job(job_id, NET).steps:
                 if step.started_at and step.finished_at and step.name != "letter":
                     took = (step.finished_at - step.started_at).total_seconds()
                     step_times.setdefault(step.name, []).append(took)
@@ -162,7 +164,7 @@ def main() -> None:
         first_jobs = [job_id for job_id, _ in first]
         earlier = []
         for _, request_id in first:
-            req = services.requests.get(request_id, NET)
+            req = services.queries.get(request_id, NET)
             earlier += [(settings.web_prod_address, req.fqdn),
                         (settings.web_dev_address, settings.dev_fqdn(req.label))]
         elapsed, jobs, poller, problems = concurrent_sites(services, args.sites, earlier)

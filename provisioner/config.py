@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     dns_timeout: float = 2.0
     dns_verify_timeout: float = 20.0
 
-    # --- dns (issue 3) -----------------------------------------------------------------
+    # --- DNS zones, retries and drift ---------------------------------------------------
     zones_file: Path | None = Field(
         None,
         description="YAML/JSON list of {zone, primary, tsig_key_file}; default: the lab's "
@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     dns_drift_probe_timeout: float = Field(
         1.0, description="seconds a drift check waits for a record's host to answer"
     )
+    dns_repair_max_changes: int = Field(
+        20, ge=1, description="a drift repair changing more records is refused unless forced"
+    )
 
     # --- hosts -----------------------------------------------------------------------
     inventory: Path = PROJECT_ROOT / "inventories" / "lab" / "hosts.yml"
@@ -62,7 +65,7 @@ class Settings(BaseSettings):
     web_dev_address: str = "127.0.2.11"
     web_prod_host: str = "web-prod"
     web_prod_address: str = "127.0.2.12"
-    # --- hosting-roles ---
+    # --- TLS (ACME) and hosting ---
     acme_directory_url: str = Field(
         "https://127.0.2.53:14000/dir", description="ACME directory (lab: pebble inside ns1)"
     )
@@ -113,7 +116,7 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = 0.5
     scheduler_enabled: bool = True
 
-    # --- people ----------------------------------------------------------------------
+    # --- sign-in, uploads, notifications, SLA -------------------------------------------
     session_idle_minutes: int = Field(30, ge=1, description="web session idle time-out")
     session_absolute_hours: int = Field(8, ge=1, description="web session absolute time-out")
     login_max_failures: int = Field(5, ge=1, description="failed sign-ins before lock-out")

@@ -1,5 +1,6 @@
-"""Helpers for the hosting-workflow tests on the real lab: branches pushed to the lab's git
-server (real commits, removed afterwards), requests provisioned through the real runner."""
+"""Helpers for the deploy, promote and retire tests on the real lab: branches pushed to the
+lab's git server (real commits, removed afterwards), requests provisioned through the real
+runner."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from provisioner.bootstrap.container import Services
+from provisioner.bootstrap.container import Container
 from provisioner.config import Settings
 from provisioner.domain.actors import Actor, Role
 from provisioner.domain.requests import RequestDraft
@@ -78,8 +79,8 @@ def delete_branch(settings: Settings, branch: str) -> None:
                    check=False, capture_output=True)
 
 
-def submit(services: Services, label: str, branch: str = "main") -> int:
-    req = services.requests.submit(
+def submit(services: Container, label: str, branch: str = "main") -> int:
+    req = services.intake.submit(
         RequestDraft(
             label=label, agency="Dinas Kesehatan", purpose="Uji alur hosting",
             contact_name="Siti", contact_email="siti@dinkes.demokab.go.id",
@@ -91,17 +92,17 @@ def submit(services: Services, label: str, branch: str = "main") -> int:
     return req.id
 
 
-def run_job(services: Services, job_id: int) -> str:
+def run_job(services: Container, job_id: int) -> str:
     """Claim and run one job in this thread (what a worker thread does); its final state."""
     with services.store.session() as s:
         assert jobs_repo.claim_job(s, job_id, services.runner.worker_id)
     return str(services.runner.run(job_id))
 
 
-def provision(services: Services, label: str, branch: str = "main") -> tuple[int, int, str]:
+def provision(services: Container, label: str, branch: str = "main") -> tuple[int, int, str]:
     """Submit, approve and run the provisioning job: (request id, job id, final state)."""
     request_id = submit(services, label, branch)
-    job = services.requests.approve(request_id, NET).job
+    job = services.decisions.approve(request_id, NET).job
     return request_id, job.id, run_job(services, job.id)
 
 

@@ -14,16 +14,16 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from provisioner.bootstrap.container import Services
+from provisioner.bootstrap.configs import letter_settings
+from provisioner.bootstrap.container import Container
 from provisioner.domain.actors import Actor, Role
 from provisioner.domain.jobs import JobState, StepStatus
 from provisioner.domain.letters import LetterContent
 from provisioner.domain.requests import RequestDraft
 from provisioner.domain.states import RequestState
-from provisioner.steps.letter import LetterSettings, issue_letter
+from provisioner.steps.letter import issue_letter
 from provisioner.store.models.base import utcnow
-from provisioner.store.repositories import jobs as jobs_repo
-from provisioner.store.repositories import requests as requests_repo
+from provisioner.store.repositories import jobs as jobs_repo, requests as requests_repo
 from provisioner.workflow.people.users import add_user
 
 PASSWORD = "Kominfo-Demo-2026"
@@ -55,7 +55,7 @@ LEAKS = (SERVER_PATH, "/root/", "SQL syntax", "GRANT ALL", "fatal:", "ERROR 1064
 
 @dataclass
 class Population:
-    services: Services
+    services: Container
     usernames: dict[str, str]  # role name → user name
     tokens: dict[str, str]  # role name → API token
     requests: dict[str, int] = field(default_factory=dict)  # what it is → request id
@@ -70,7 +70,7 @@ class Population:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
 
 
-def populate(services: Services) -> Population:
+def populate(services: Container) -> Population:
     """Fill a fresh store (see the module's docstring); returns who is who and what is where."""
     tag = secrets.token_hex(3)
     usernames = {who: f"{who.replace('_', '-')}-{tag}" for who in ROLES}
@@ -81,27 +81,27 @@ def populate(services: Services) -> Population:
     }  # fmt: skip
     pop = Population(services, usernames, tokens)
     opd, net = pop.actor("opd"), pop.actor("network")
-    reqs = services.requests
+    intake, decisions = services.intake, services.decisions
 
     def new(what: str, *, hosting: bool = False, who: str = "opd") -> int:
         label = f"{what.replace('_', '')[:12]}-{tag}"
         agency = ROLES[who][1] or AGENCY
-        rid = reqs.submit(_draft(label, agency, hosting=hosting), pop.actor(who)).id
+        rid = intake.submit(_draft(label, agency, hosting=hosting), pop.actor(who)).id
         pop.requests[what] = rid
         return rid
 
     def approved(what: str, *, hosting: bool = False) -> tuple[int, int]:
         rid = new(what, hosting=hosting)
-        done = reqs.approve(rid, net)
+        done = decisions.approve(rid, net)
         assert done.job is not None
         pop.jobs[what] = done.job.id
         return rid, done.job.id
 
     new("submitted")
     new("other_agency", who="opd_other")
-    reqs.verify(new("verified"), net)
-    reqs.return_for_revision(new("returned"), net, "Lengkapi NIP penanggung jawab")
-    reqs.reject(new("rejected"), net, "Nama tidak sesuai pedoman penamaan")
+    decisions.verify(new("verified"), net)
+    services.revisions.return_for_revision(new("returned"), net, "Lengkapi NIP penanggung jawab")
+    decisions.reject(new("rejected"), net, "Nama tidak sesuai pedoman penamaan")
     approved("approved")
     _progress(pop, *approved("provisioning", hosting=True), done=1, state="provisioning")
     _progress(pop, *approved("testing_dev", hosting=True), done=3, state="testing_dev")
@@ -119,16 +119,16 @@ def populate(services: Services) -> Population:
     assert services.deployments is not None
     deploy = services.deployments.deploy(_fqdn(services, live), pop.actor("technical"),
                                          branch="main")
-    reqs.cancel(deploy.id, pop.actor("technical"))
+    services.job_control.cancel(deploy.id, pop.actor("technical"))
     pop.jobs["cancelled_deploy"] = deploy.id
     # A change of the person responsible, carried out; a change of target waiting.
     site_label = _label(services, issued)
-    contact = reqs.submit(
+    contact = intake.submit(
         _draft(site_label, AGENCY, request_type="change_contact", contact_name="Rina Wati"), opd
     )
-    reqs.approve(contact.id, net)
+    decisions.approve(contact.id, net)
     pop.requests["completed"] = contact.id
-    pop.requests["change_target"] = reqs.submit(
+    pop.requests["change_target"] = intake.submit(
         _draft(_label(services, live), AGENCY, request_type="change_target",
                target_address="127.0.2.12"), opd,
     ).id  # fmt: skip
@@ -161,12 +161,12 @@ def _draft(label: str, agency: str, *, hosting: bool = False, **over: Any) -> Re
     return RequestDraft(**values)
 
 
-def _label(services: Services, request_id: int) -> str:
+def _label(services: Container, request_id: int) -> str:
     with services.store.read() as s:
         return requests_repo.get_request(s, request_id).label
 
 
-def _fqdn(services: Services, request_id: int) -> str:
+def _fqdn(services: Container, request_id: int) -> str:
     with services.store.read() as s:
         return requests_repo.get_request(s, request_id).fqdn
 
@@ -242,6 +242,6 @@ def _issue_letter(pop: Population, request_id: int) -> int:
         signer_nip="197001011995031001", carbon_copies=(), verification_code="",
         verification_url="",
     )  # fmt: skip
-    cfg = LetterSettings.from_settings(pop.services.settings)
+    cfg = letter_settings(pop.services.settings)
     return issue_letter(pop.services.store, cfg, request_id=request_id, label=label,
                         content=content).id  # fmt: skip

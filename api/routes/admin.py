@@ -6,7 +6,9 @@ from fastapi import APIRouter, Response, status
 
 from api.deps import CurrentActor
 from api.gates import requires
-from api.schemas_people import AgencySlaIn, CalendarDayIn, TokenOut, UserIn, UserOut
+from api.presenters import user_out
+from api.schemas.admin import AgencySlaIn, CalendarDayIn
+from api.schemas.people import TokenOut, UserIn, UserOut
 from api.session import People
 from provisioner.domain.actors import Action, Role
 
@@ -18,7 +20,7 @@ router = APIRouter(
 @router.get("/users", response_model=list[UserOut])
 def list_users(actor: CurrentActor, people: People) -> list[UserOut]:
     """Every user with role, agency and whether it is disabled or locked."""
-    return [UserOut(**vars(u)) for u in people.users.list(actor)]
+    return [user_out(u) for u in people.users.list(actor)]
 
 
 @router.post("/users", response_model=TokenOut, status_code=status.HTTP_201_CREATED)

@@ -10,7 +10,8 @@ from fastapi.responses import PlainTextResponse
 
 from api.deps import CurrentActor
 from api.gates import requires
-from api.schemas_people import AuditEntryOut, AuditVerifyOut
+from api.presenters import audit_entry_out, audit_verify_out
+from api.schemas.audit import AuditEntryOut, AuditVerifyOut
 from api.session import People
 from provisioner.domain.actors import Action
 
@@ -25,18 +26,14 @@ def recent_entries(
     limit: int = Query(200, ge=1, le=5000),
 ) -> list[AuditEntryOut]:
     """The newest entries (optionally of one request), newest first."""
-    return [
-        AuditEntryOut(**e) for e in people.audit.recent(actor, request_id=request_id, limit=limit)
-    ]
+    entries = people.audit.recent(actor, request_id=request_id, limit=limit)
+    return [audit_entry_out(e) for e in entries]
 
 
 @router.get("/verify", response_model=AuditVerifyOut)
 def verify(actor: CurrentActor, people: People) -> AuditVerifyOut:
     """Recompute the hash chain; names every edited, deleted or slipped-in entry."""
-    report = people.audit.verify_as(actor)
-    return AuditVerifyOut(
-        ok=report.ok, entries=report.entries, problems=[str(p) for p in report.problems]
-    )
+    return audit_verify_out(people.audit.verify_as(actor))
 
 
 @router.get("/export", response_class=PlainTextResponse)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, Response
 
-from api.deps import CurrentActor
-from api.schemas_people import LoginIn, MeOut, PasswordIn
+from api.deps import CurrentActor, SettingsDep
+from api.presenters import me_out
+from api.schemas.people import LoginIn, MeOut, PasswordIn
 from api.session import (
     CSRF_HEADER,
     CSRF_REFUSED,
@@ -24,7 +25,12 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 @router.post("/login", response_model=MeOut)
 def login(
-    body: LoginIn, request: Request, response: Response, people: People, ip: ClientIp
+    body: LoginIn,
+    request: Request,
+    response: Response,
+    people: People,
+    settings: SettingsDep,
+    ip: ClientIp,
 ) -> MeOut:
     """Check the password (lock-out after repeated failures) and set the session cookie."""
     try:
@@ -36,15 +42,8 @@ def login(
         )
     except Forbidden as exc:
         raise HTTPException(status_code=401, detail=exc.message) from None
-    start_session(response, grant, request.app.state.services.settings)
-    a = grant.actor
-    return MeOut(
-        username=a.username,
-        role=a.role,
-        agency=a.agency,
-        csrf_token=grant.csrf_token,
-        expires_at=grant.expires_at,
-    )
+    start_session(response, grant, settings)
+    return me_out(grant.actor, csrf_token=grant.csrf_token, expires_at=grant.expires_at)
 
 
 @router.post("/logout", status_code=204)
@@ -65,13 +64,9 @@ def logout(request: Request, response: Response, people: People, ip: ClientIp) -
 def me(request: Request, actor: CurrentActor) -> MeOut:
     """Who is calling; with a session also its CSRF token and when it expires."""
     info = session_info(request) if request.cookies.get(SESSION_COOKIE) else None
-    return MeOut(
-        username=actor.username,
-        role=actor.role,
-        agency=actor.agency,
-        csrf_token=info.csrf_token if info else None,
-        expires_at=info.expires_at if info else None,
-    )
+    if info is None:
+        return me_out(actor)
+    return me_out(actor, csrf_token=info.csrf_token, expires_at=info.expires_at)
 
 
 @router.post("/password", status_code=204)

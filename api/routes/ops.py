@@ -10,26 +10,19 @@ from fastapi import APIRouter, FastAPI, Header, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.deps import ServicesDep
+from api.deps import AppContainer, ContainerDep
 from provisioner.domain.actors import ALLOWED, Action
 from provisioner.domain.errors import Forbidden
 from provisioner.ops.logs import request_id_var
-from provisioner.ops.metrics import CONTENT_TYPE, job_counts_from, render
-from provisioner.ops.readiness import check_readiness
-from provisioner.workflow.people.users import actor_for_token
+from provisioner.ops.metrics import CONTENT_TYPE, render
 
 router = APIRouter(tags=["ops"])
 
 
 @router.get("/readyz")
-def readyz(services: ServicesDep) -> JSONResponse:
+def readyz(container: ContainerDep) -> JSONResponse:
     """Ready to work: the store answers, the schema is at head, a worker runs jobs (503 if not)."""
-    result = check_readiness(
-        services.store,
-        dispatch=services.settings.dispatch,
-        worker_alive=services.worker.alive,
-        stale_seconds=services.settings.job_stale_seconds,
-    )
+    result = container.readiness()
     body: dict[str, Any] = {"status": "ready" if result.ready else "not ready", **result.checks}
     return JSONResponse(body, status_code=200 if result.ready else 503)
 
@@ -41,11 +34,11 @@ METRICS_REFUSED = (
 
 
 def _may_read_metrics(
-    request: Request, services: ServicesDep, authorization: str | None
+    request: Request, container: AppContainer, authorization: str | None
 ) -> None:
     """`metrics_access=public`: anyone. Otherwise (the default, `token`) a client address in
     `metrics_allow_networks` or a bearer token of a role that operates jobs; else 401."""
-    settings = services.settings
+    settings = container.settings
     if settings.metrics_access == "public":
         return
     host = request.client.host if request.client else ""
@@ -59,7 +52,7 @@ def _may_read_metrics(
         return
     if authorization and authorization.lower().startswith("bearer "):
         try:
-            actor = actor_for_token(services.store, authorization[7:].strip())
+            actor = container.people.users.actor_for_token(authorization[7:].strip())
         except Forbidden:
             actor = None
         if actor is not None and actor.role in ALLOWED[Action.OPERATE]:
@@ -74,14 +67,14 @@ def _may_read_metrics(
 @router.get("/metrics")
 def metrics(
     request: Request,
-    services: ServicesDep,
+    container: ContainerDep,
     authorization: Annotated[str | None, Header()] = None,
 ) -> Response:
     """Prometheus exposition: jobs by state, step durations, liveness results, SLA overdue.
     Not public by default: see `metrics_access` (bearer token of the technical team or an
     admin, or an allowed client network)."""
-    _may_read_metrics(request, services, authorization)
-    return Response(render(job_counts_from(services.store)), media_type=CONTENT_TYPE)
+    _may_read_metrics(request, container, authorization)
+    return Response(render(container.job_counts), media_type=CONTENT_TYPE)
 
 
 class RequestIdMiddleware:

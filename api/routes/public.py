@@ -8,8 +8,10 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from api import path_params  # noqa: F401 - registers the `anything` convertor
-from api.deps import ServicesDep
-from api.schemas import AvailabilityOut, LivenessCheckOut, StatusOut
+from api.deps import AvailabilityDep, StatusDep
+from api.presenters import availability_out, liveness_out, status_out
+from api.schemas.public import AvailabilityOut, LivenessCheckOut, StatusOut
+from provisioner.workflow.requests.availability import AvailabilityService
 
 router = APIRouter(prefix="/api/v1", tags=["public"])
 
@@ -22,11 +24,11 @@ NAMING_422: dict[int | str, dict[str, Any]] = {
 
 @router.get("/names/availability", response_model=AvailabilityOut, responses=NAMING_422)
 def availability_query(
-    services: ServicesDep, label: str = "", agency: str | None = None
+    availability: AvailabilityDep, label: str = "", agency: str | None = None
 ) -> AvailabilityOut | JSONResponse:
     """The same answer as `/names/{label}/availability`, for a label given as a query
     parameter (any characters, the empty label included, reach the naming rules)."""
-    return _availability(services, label, agency, where="query")
+    return _availability(availability, label, agency, where="query")
 
 
 # `:anything` so that a label holding "/", a line break or nothing at all still reaches
@@ -34,18 +36,18 @@ def availability_query(
 @router.get("/names/{label:anything}/availability", response_model=AvailabilityOut,
             responses=NAMING_422)
 def availability(
-    label: str, services: ServicesDep, agency: str | None = None
+    label: str, availability: AvailabilityDep, agency: str | None = None
 ) -> AvailabilityOut | JSONResponse:
     """Naming rules + registry + every authoritative name server, with suggestions. A label
     that breaks the rules is a 422 naming the field and each reason; a valid label that is
     taken is a 200 with `available: false`."""
-    return _availability(services, label, agency, where="path")
+    return _availability(availability, label, agency, where="path")
 
 
 def _availability(
-    services: ServicesDep, label: str, agency: str | None, *, where: str
+    availability: AvailabilityService, label: str, agency: str | None, *, where: str
 ) -> AvailabilityOut | JSONResponse:
-    v = services.availability.check(label, agency=agency)
+    v = availability.check(label, agency=agency)
     if not v.valid:
         return JSONResponse(
             status_code=422,
@@ -58,15 +60,7 @@ def _availability(
                 "suggestions": v.suggestions,
             },
         )
-    return AvailabilityOut(
-        label=v.label,
-        fqdn=v.fqdn,
-        valid=v.valid,
-        available=v.available,
-        reasons=v.reasons,
-        nameservers=v.nameservers,
-        suggestions=v.suggestions,
-    )
+    return availability_out(v)
 
 
 STATUS_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -81,24 +75,15 @@ STATUS_ERRORS: dict[int | str, dict[str, Any]] = {
 @router.get("/status/{fqdn:anything}/history", response_model=list[LivenessCheckOut],
             responses=STATUS_ERRORS)
 def site_status_history(
-    fqdn: str, services: ServicesDep, limit: Annotated[int, Query(ge=1, le=500)] = 20
+    fqdn: str, status: StatusDep, limit: Annotated[int, Query(ge=1, le=500)] = 20
 ) -> list[LivenessCheckOut]:
     """The scheduler's periodic liveness checks of this subdomain, newest first."""
-    return [LivenessCheckOut(**row) for row in services.status.history(fqdn, limit=limit)]
+    return [liveness_out(row) for row in status.history(fqdn, limit=limit)]
 
 
 @router.get("/status/{fqdn:anything}", response_model=StatusOut, responses=STATUS_ERRORS)
-def site_status(fqdn: str, services: ServicesDep) -> StatusOut:
+def site_status(fqdn: str, status: StatusDep) -> StatusOut:
     """Is this subdomain live: resolves on every authoritative name server, HTTP answers;
     with the TLS certificate's expiry when it has one. Only names in the registry are
     answered; one not live yet says so without its request's details."""
-    s = services.status.status(fqdn)
-    return StatusOut(
-        fqdn=s.fqdn,
-        live=s.live,
-        nameservers=s.nameservers,
-        http=s.http,
-        request=s.request,
-        checked_at=s.checked_at,
-        tls=s.tls,
-    )
+    return status_out(status.status(fqdn))

@@ -7,15 +7,22 @@ from pathlib import Path
 from fastapi import APIRouter, status
 from fastapi.responses import FileResponse
 
-from api.deps import CurrentActor, ServicesDep, undo_service
+from api.deps import (
+    CurrentActor,
+    DecisionsDep,
+    IntakeDep,
+    QueriesDep,
+    UndoDep,
+)
 from api.gates import requires
 from api.links import job_links, leads_to, listed_requests, request_links
-from api.presenters import approval_out, request_out, with_standing
-from api.schemas import ApproveIn, JobOut, LetterOut, PlanOut, RejectIn, RequestIn, RequestOut
+from api.presenters import approval_out, issued_letter_out, request_out, with_standing
+from api.schemas.jobs import JobOut
+from api.schemas.letters import LetterOut
+from api.schemas.requests import ApproveIn, PlanOut, RejectIn, RequestIn, RequestOut
 from api.session import ClientIp
 from provisioner.domain.actors import Action
 from provisioner.domain.errors import NotFound
-from provisioner.domain.provision_plan import plan_checksum, plan_summary
 from provisioner.domain.requests import RequestDraft
 
 router = APIRouter(prefix="/api/v1/requests", tags=["requests"])
@@ -26,11 +33,11 @@ router = APIRouter(prefix="/api/v1/requests", tags=["requests"])
              responses=leads_to(201, "The request as submitted",
                                 request_links("$response.body#/id")))
 def submit_request(
-    body: RequestIn, services: ServicesDep, actor: CurrentActor, ip: ClientIp
+    body: RequestIn, intake: IntakeDep, actor: CurrentActor, ip: ClientIp
 ) -> RequestOut:
     """An OPD asks for a subdomain (and hosting), or a change / deactivation of its live
     site. A new name is checked for real first."""
-    req = services.requests.submit(RequestDraft(**body.model_dump()), actor, client_ip=ip)
+    req = intake.submit(RequestDraft(**body.model_dump()), actor, client_ip=ip)
     return request_out(req, actor)
 
 
@@ -41,21 +48,22 @@ def submit_request(
     listed_requests("$response.body#", 10),
 ))
 def list_requests(
-    services: ServicesDep, actor: CurrentActor, state: str | None = None
+    queries: QueriesDep, actor: CurrentActor, state: str | None = None
 ) -> list[RequestOut]:
     """Requests the caller may see (an OPD sees only its own agency's)."""
-    return [request_out(r, actor) for r in services.requests.list(actor, state=state)]
+    return [request_out(r, actor) for r in queries.list(actor, state=state)]
 
 
 @router.get("/{request_id}", response_model=RequestOut, responses=leads_to(
     200, "The request with its jobs",
     job_links("$response.body#/jobs/0/id", "$response.body#/jobs/0/steps/0/name"),
 ))
-def get_request(request_id: int, services: ServicesDep, actor: CurrentActor) -> RequestOut:
+def get_request(
+    request_id: int, undo: UndoDep, queries: QueriesDep, actor: CurrentActor
+) -> RequestOut:
     """One request with its jobs and the state of every step; for staff, what a failed
     provisioning job left standing on the servers (`jobs[].standing_changes`)."""
-    out = request_out(services.requests.get(request_id, actor), actor)
-    undo = undo_service(services)
+    out = request_out(queries.get(request_id, actor), actor)
     jobs = [
         with_standing(j, undo.standing(j.id, actor), actor) if j.kind == "provision" else j
         for j in out.jobs
@@ -64,12 +72,13 @@ def get_request(request_id: int, services: ServicesDep, actor: CurrentActor) -> 
 
 
 @router.get("/{request_id}/plan", response_model=PlanOut)
-def get_plan(request_id: int, services: ServicesDep, actor: CurrentActor) -> PlanOut:
+def get_plan(
+    request_id: int, queries: QueriesDep, decisions: DecisionsDep, actor: CurrentActor
+) -> PlanOut:
     """The plan the network team approves: DNS records, vhosts, database, deploy."""
-    services.requests.get(request_id, actor)
-    plan = services.requests.preview_plan(request_id)
-    summary = plan.get("summary") or plan_summary(plan)  # change requests carry their own
-    return PlanOut(summary=summary, checksum=plan_checksum(plan), plan=plan)
+    queries.get(request_id, actor)
+    plan = decisions.preview_plan(request_id)
+    return PlanOut(summary=plan.summary(), checksum=plan.checksum(), plan=plan.to_dict())
 
 
 @router.post(
@@ -82,14 +91,14 @@ def get_plan(request_id: int, services: ServicesDep, actor: CurrentActor) -> Pla
 )
 def approve_request(
     request_id: int,
-    services: ServicesDep,
+    decisions: DecisionsDep,
     actor: CurrentActor,
     ip: ClientIp,
     body: ApproveIn | None = None,
 ) -> JobOut | RequestOut:
     """Approve the shown plan and queue the provisioning job (network team). A change
     request is carried out and the request itself is returned."""
-    done = services.requests.approve(
+    done = decisions.approve(
         request_id, actor, checksum=body.checksum if body else None, client_ip=ip
     )
     return approval_out(done, actor)
@@ -98,32 +107,25 @@ def approve_request(
 @router.post("/{request_id}/reject", response_model=RequestOut,
              dependencies=[requires(Action.DECIDE)])
 def reject_request(
-    request_id: int, body: RejectIn, services: ServicesDep, actor: CurrentActor, ip: ClientIp
+    request_id: int, body: RejectIn, decisions: DecisionsDep, actor: CurrentActor, ip: ClientIp
 ) -> RequestOut:
     """Reject with a reason; the name is released."""
-    return request_out(services.requests.reject(request_id, actor, body.reason, client_ip=ip),
-                       actor)
+    return request_out(decisions.reject(request_id, actor, body.reason, client_ip=ip), actor)
 
 
 @router.get("/{request_id}/letter", response_model=LetterOut)
-def get_letter(request_id: int, services: ServicesDep, actor: CurrentActor) -> LetterOut:
+def get_letter(request_id: int, queries: QueriesDep, actor: CurrentActor) -> LetterOut:
     """The issued reply / recommendation letter."""
-    letter = services.requests.letter(request_id, actor)
+    letter = queries.letter(request_id, actor)
     if letter is None:
         raise NotFound("Surat belum terbit / No letter issued yet")
-    return LetterOut(
-        number=letter.number,
-        issued_at=letter.issued_at,
-        sha256=letter.sha256,
-        verification_code=letter.verification_code,
-        download_url=f"/api/v1/requests/{request_id}/letter.pdf",
-    )
+    return issued_letter_out(letter, request_id)
 
 
 @router.get("/{request_id}/letter.pdf", response_class=FileResponse)
-def download_letter(request_id: int, services: ServicesDep, actor: CurrentActor) -> FileResponse:
+def download_letter(request_id: int, queries: QueriesDep, actor: CurrentActor) -> FileResponse:
     """The letter as PDF."""
-    letter = services.requests.letter(request_id, actor)
+    letter = queries.letter(request_id, actor)
     if letter is None:
         raise NotFound("Surat belum terbit / No letter issued yet")
     return FileResponse(

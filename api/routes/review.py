@@ -9,11 +9,11 @@ from typing import Annotated
 from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import FileResponse
 
-from api.deps import CurrentActor, ServicesDep
+from api.deps import CurrentActor, DecisionsDep, DocumentsDep, QueriesDep, RevisionsDep
 from api.gates import requires
-from api.presenters import request_out
-from api.schemas import RequestIn, RequestOut
-from api.schemas_people import OverdueOut, ReturnIn, StepClockOut
+from api.presenters import clock_out, overdue_out, request_out
+from api.schemas.requests import RequestIn, RequestOut, ReturnIn
+from api.schemas.sla import OverdueOut, StepClockOut
 from api.session import ClientIp, People
 from provisioner.domain.actors import Action
 from provisioner.domain.errors import InvalidInput, NotFound
@@ -25,19 +25,19 @@ router = APIRouter(prefix="/api/v1", tags=["review"])
 @router.post("/requests/{request_id}/verify", response_model=RequestOut,
              dependencies=[requires(Action.DECIDE)])
 def verify_request(
-    request_id: int, services: ServicesDep, actor: CurrentActor, ip: ClientIp
+    request_id: int, decisions: DecisionsDep, actor: CurrentActor, ip: ClientIp
 ) -> RequestOut:
     """Disposition: the network team takes the request up (Diverifikasi)."""
-    return request_out(services.requests.verify(request_id, actor, client_ip=ip), actor)
+    return request_out(decisions.verify(request_id, actor, client_ip=ip), actor)
 
 
 @router.post("/requests/{request_id}/return", response_model=RequestOut,
              dependencies=[requires(Action.DECIDE)])
 def return_request(
-    request_id: int, body: ReturnIn, services: ServicesDep, actor: CurrentActor, ip: ClientIp
+    request_id: int, body: ReturnIn, revisions: RevisionsDep, actor: CurrentActor, ip: ClientIp
 ) -> RequestOut:
     """Send the request back to the OPD with what to revise; its SLA clock stops."""
-    returned = services.requests.return_for_revision(request_id, actor, body.note, client_ip=ip)
+    returned = revisions.return_for_revision(request_id, actor, body.note, client_ip=ip)
     return request_out(returned, actor)
 
 
@@ -45,14 +45,14 @@ def return_request(
              dependencies=[requires(Action.SUBMIT)])
 def resubmit_request(
     request_id: int,
-    services: ServicesDep,
+    revisions: RevisionsDep,
     actor: CurrentActor,
     ip: ClientIp,
     body: RequestIn | None = None,
 ) -> RequestOut:
     """The OPD submits a returned request again, optionally with revised details."""
     draft = RequestDraft(**body.model_dump()) if body else None
-    again = services.requests.resubmit(request_id, actor, updates=draft, client_ip=ip)
+    again = revisions.resubmit(request_id, actor, updates=draft, client_ip=ip)
     return request_out(again, actor)
 
 
@@ -72,23 +72,24 @@ async def _read_limited(upload: UploadFile, limit: int) -> bytes:
             dependencies=[requires(Action.SUBMIT)])
 async def upload_letter_scan(
     request_id: int,
-    services: ServicesDep,
+    documents: DocumentsDep,
+    queries: QueriesDep,
     actor: CurrentActor,
     ip: ClientIp,
     file: Annotated[UploadFile, File(description="the signed request letter, PDF")],
 ) -> RequestOut:
     """Attach the scan of the OPD's request letter (PDF only, size-limited)."""
-    data = await _read_limited(file, services.settings.upload_max_bytes)
-    services.requests.attach_letter_scan(request_id, data, actor, client_ip=ip)
-    return request_out(services.requests.get(request_id, actor), actor)
+    data = await _read_limited(file, documents.max_bytes)
+    documents.attach(request_id, data, actor, client_ip=ip)
+    return request_out(queries.get(request_id, actor), actor)
 
 
 @router.get("/requests/{request_id}/letter-scan", response_class=FileResponse)
 def download_letter_scan(
-    request_id: int, services: ServicesDep, actor: CurrentActor
+    request_id: int, documents: DocumentsDep, actor: CurrentActor
 ) -> FileResponse:
     """The request letter's scan, to whoever may see the request."""
-    path = services.requests.letter_scan(request_id, actor)
+    path = documents.scan_path(request_id, actor)
     if path is None or not path.exists():
         raise NotFound("Belum ada pindaian surat / No letter scan attached")
     return FileResponse(path, media_type="application/pdf", filename=Path(path).name)
@@ -97,28 +98,20 @@ def download_letter_scan(
 @router.post("/requests/{request_id}/letter/approve", response_model=RequestOut,
              dependencies=[requires(Action.SIGN_LETTER)])
 def approve_letter(
-    request_id: int, services: ServicesDep, actor: CurrentActor, ip: ClientIp
+    request_id: int, decisions: DecisionsDep, actor: CurrentActor, ip: ClientIp
 ) -> RequestOut:
     """The approver (Kepala Dinas / Kabid) records approval of the issued letter."""
-    return request_out(services.requests.approve_letter(request_id, actor, client_ip=ip), actor)
+    return request_out(decisions.approve_letter(request_id, actor, client_ip=ip), actor)
 
 
 @router.get("/requests/{request_id}/sla", response_model=list[StepClockOut])
 def request_sla(request_id: int, actor: CurrentActor, people: People) -> list[StepClockOut]:
     """Each SLA step's clock in working minutes, paused while waiting on the OPD."""
-    return [StepClockOut(**vars(c)) for c in people.sla.clocks(request_id, actor)]
+    return [clock_out(c) for c in people.sla.clocks(request_id, actor)]
 
 
 @router.get("/sla/overdue", response_model=list[OverdueOut],
             dependencies=[requires(Action.DASHBOARD)])
 def overdue(actor: CurrentActor, people: People) -> list[OverdueOut]:
     """Running steps past their limit, across agencies (dashboards)."""
-    return [
-        OverdueOut(
-            request_id=o.request_id,
-            ticket=o.ticket,
-            agency=o.agency,
-            clock=StepClockOut(**vars(o.clock)),
-        )
-        for o in people.sla.overdue(actor)
-    ]
+    return [overdue_out(o) for o in people.sla.overdue(actor)]

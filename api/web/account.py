@@ -1,4 +1,4 @@
-"""Sign-in and sign-out pages, on the people area's sessions (api.session)."""
+"""Sign-in and sign-out pages, on the web sessions of api.session."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.deps import ServicesDep
+from api.deps import SettingsDep
 from api.session import (
     CSRF_REFUSED,
+    People,
     login_csrf_ok,
     login_form_token,
     login_nonce,
@@ -25,21 +26,15 @@ from api.web.session_bridge import (
     end_session,
     start_session,
 )
-from provisioner.bootstrap.container import Services
+from provisioner.config import Settings
 from provisioner.domain.errors import Forbidden, TooManyAttempts
-from provisioner.workflow.people.services import PeopleServices
 
 router = APIRouter(include_in_schema=False)
 
 
-def _people(services: Services) -> PeopleServices:
-    assert services.people is not None, "build_services wires the people area"
-    return services.people
-
-
 def _login_form(
     request: Request,
-    services: Services,
+    settings: Settings,
     context: dict[str, Any],
     *,
     status_code: int = 200,
@@ -47,11 +42,11 @@ def _login_form(
 ) -> Response:
     """The sign-in form with its pre-session CSRF token (and the nonce cookie it pairs)."""
     nonce = login_nonce(request)
-    token = login_form_token(services.settings, nonce)
+    token = login_form_token(settings, nonce)
     resp = render(
         request, "login.html", {**context, "login_csrf": token}, status_code=status_code
     )
-    set_login_nonce(resp, nonce, services.settings)
+    set_login_nonce(resp, nonce, settings)
     for name, value in (headers or {}).items():
         resp.headers[name] = value
     return resp
@@ -59,18 +54,19 @@ def _login_form(
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(
-    request: Request, services: ServicesDep, actor: OptionalActor, next: str | None = None
+    request: Request, settings: SettingsDep, actor: OptionalActor, next: str | None = None
 ) -> Response:
     """The sign-in form; a signed-in user goes straight on."""
     if actor is not None:
         return RedirectResponse(safe_next(next or "/requests"), status_code=303)
-    return _login_form(request, services, {"next": safe_next(next or "/requests"), "error": None})
+    return _login_form(request, settings, {"next": safe_next(next or "/requests"), "error": None})
 
 
 @router.post("/login", response_class=HTMLResponse)
 def login(
     request: Request,
-    services: ServicesDep,
+    settings: SettingsDep,
+    people: People,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=1024)],
     next: Annotated[str, Form(max_length=500)] = "/requests",
@@ -80,10 +76,10 @@ def login(
     to an account of its choosing), then the password (argon2, lock-out, per-address
     throttle) and start the session."""
     form = {"next": safe_next(next), "username": username}
-    if not login_csrf_ok(request, csrf_token, services.settings):
-        return _login_form(request, services, {**form, "error": CSRF_REFUSED}, status_code=403)
+    if not login_csrf_ok(request, csrf_token, settings):
+        return _login_form(request, settings, {**form, "error": CSRF_REFUSED}, status_code=403)
     try:
-        grant = _people(services).sessions.sign_in(
+        grant = people.sessions.sign_in(
             username,
             password,
             client_ip=client_ip(request),
@@ -92,24 +88,24 @@ def login(
     except TooManyAttempts as exc:
         return _login_form(
             request,
-            services,
+            settings,
             {**form, "error": exc.message},
             status_code=429,
             headers={"Retry-After": str(exc.retry_after)},
         )
     except Forbidden as exc:
-        return _login_form(request, services, {**form, "error": exc.message}, status_code=401)
+        return _login_form(request, settings, {**form, "error": exc.message}, status_code=401)
     resp = RedirectResponse(safe_next(next), status_code=303)
-    start_session(resp, grant, services.settings)
+    start_session(resp, grant, settings)
     return resp
 
 
 @router.post("/logout", dependencies=[CsrfProtect])
-def logout(request: Request, services: ServicesDep) -> Response:
+def logout(request: Request, people: People) -> Response:
     """End the session on the server and clear the cookie."""
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        _people(services).sessions.sign_out(token)
+        people.sessions.sign_out(token)
     resp = RedirectResponse("/", status_code=303)
     end_session(resp)
     return resp

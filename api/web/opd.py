@@ -4,22 +4,33 @@ correction). Routes call the workflow only."""
 
 from __future__ import annotations
 
-import dataclasses
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile as FormUpload  # what request.form() returns
 
-from api.deps import ServicesDep, letter_service, undo_service
+from api.deps import (
+    DecisionsDep,
+    DocumentsDep,
+    IntakeDep,
+    LettersDep,
+    QueriesDep,
+    RevisionsDep,
+    SettingsDep,
+    UndoDep,
+)
+from api.errors import error_page
 from api.presenters import job_for, request_for
+from api.session import People
+from api.web.forms import FIELDS, REVISION_FIELDS, read_request_form, read_revision_form
 from api.web.render import render, state_label
 from api.web.session_bridge import CsrfProtect, SignedIn, client_ip, page_csrf
-from provisioner.bootstrap.container import Services
-from provisioner.domain import requests as request_domain
+from provisioner.config import Settings
 from provisioner.domain.actors import Actor, Role
 from provisioner.domain.errors import (
     Conflict,
@@ -28,61 +39,53 @@ from provisioner.domain.errors import (
     NotFound,
     ServerUnreachable,
 )
-from provisioner.domain.requests import RequestDraft
-from provisioner.jobs.control import StandingReport
-from provisioner.workflow.letters import MAX_PDF_BYTES
+from provisioner.domain.requests import REQUEST_TYPES, SITE_KINDS, RequestDraft
+from provisioner.jobs.control import JobUndoService, StandingReport
+from provisioner.workflow.letters import MAX_PDF_BYTES, LetterService
+from provisioner.workflow.people.sla import SlaService
+from provisioner.workflow.requests.queries import RequestQueries
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfProtect])
 
-# Form fields of the new-request form, in order; the optional ones are shown only when the
-# request model has them (the people area adds NIP, position, rank …).
-TEXT_FIELDS = (
-    "label", "agency", "purpose", "contact_name", "contact_nip", "contact_position",
-    "contact_rank", "contact_email", "contact_phone", "letter_number", "letter_date",
-    "repo", "branch", "target_address", "request_type", "site_kind", "stack",
-)
-MAX_FIELD = 4000
-# What an OPD may change when it revises a returned request (the workflow's list).
-REVISION_FIELDS = (
-    "purpose", "contact_name", "contact_nip", "contact_position", "contact_rank",
-    "contact_email", "contact_phone", "letter_number", "letter_date",
-)
-OPTIONAL_REVISION_FIELDS = ("contact_nip", "contact_position", "contact_rank")
 LOG_TAIL = 20_000
 
 
-def _draft_fields() -> set[str]:
-    return {f.name for f in dataclasses.fields(RequestDraft)}
-
-
-def staff_standing(services: Services, actor: Actor, job_id: int) -> StandingReport | None:
+def staff_standing(undo: JobUndoService, actor: Actor, job_id: int) -> StandingReport | None:
     """What a job left standing on the servers, for staff (an OPD's pages name no servers
     or databases), else None."""
     if actor.role is Role.OPD:
         return None
-    return undo_service(services).standing(job_id, actor)
+    return undo.standing(job_id, actor)
 
 
-def error_page(request: Request, actor: Actor | None, exc: Exception) -> HTMLResponse:
-    """Forbidden → 403, NotFound → 404, anything else of ours → 409, as a page."""
-    code = 403 if isinstance(exc, Forbidden) else 404 if isinstance(exc, NotFound) else 409
-    return render(
-        request,
-        "error.html",
-        {"message": getattr(exc, "message", str(exc)), "code": code},
-        actor=actor,
-        csrf=page_csrf(request, actor),
-        status_code=code,
-    )
+@dataclass(frozen=True)
+class RequestPage:
+    """What a request's page reads: the request, its letters, its SLA clocks and — for
+    staff — what its job left standing."""
+
+    queries: RequestQueries
+    letters: LetterService
+    sla: SlaService
+    undo: JobUndoService
+    settings: Settings
+
+
+def _request_page(
+    queries: QueriesDep, letters: LettersDep, people: People, undo: UndoDep, settings: SettingsDep
+) -> RequestPage:
+    return RequestPage(queries, letters, people.sla, undo, settings)
+
+
+RequestPageDep = Annotated[RequestPage, Depends(_request_page)]
 
 
 # --- my requests --------------------------------------------------------------------
 
 
 @router.get("/requests", response_class=HTMLResponse)
-def my_requests(request: Request, services: ServicesDep, actor: SignedIn) -> HTMLResponse:
+def my_requests(request: Request, queries: QueriesDep, actor: SignedIn) -> HTMLResponse:
     """An OPD's own requests (other roles: every request), newest first."""
-    rows = services.requests.list(actor)
+    rows = queries.list(actor)
     return render(
         request,
         "requests.html",
@@ -93,16 +96,16 @@ def my_requests(request: Request, services: ServicesDep, actor: SignedIn) -> HTM
 
 
 @router.get("/requests/new", response_class=HTMLResponse)
-def new_request_form(request: Request, services: ServicesDep, actor: SignedIn) -> HTMLResponse:
+def new_request_form(request: Request, settings: SettingsDep, actor: SignedIn) -> HTMLResponse:
     """The new-request form; the name is checked as it is typed (static/js/availability.js)."""
     values = {"agency": actor.agency or "", "branch": "main", "hosting": True,
               "letter_date": date.today().isoformat()}
-    return _form(request, services, actor, values, {})
+    return _form(request, settings, actor, values, {})
 
 
 def _form(
     request: Request,
-    services: Services,
+    settings: Settings,
     actor: Actor,
     values: dict[str, Any],
     errors: dict[str, str],
@@ -114,10 +117,10 @@ def _form(
         {
             "v": values,
             "errors": errors,
-            "request_types": getattr(request_domain, "REQUEST_TYPES", {}),
-            "site_kinds": getattr(request_domain, "SITE_KINDS", {}),
-            "zone": services.settings.zone,
-            "optional": _draft_fields(),
+            "request_types": REQUEST_TYPES,
+            "site_kinds": SITE_KINDS,
+            "zone": settings.zone,
+            "optional": FIELDS,
             "max_mb": MAX_PDF_BYTES // 1024 // 1024,
         },
         actor=actor,
@@ -128,51 +131,28 @@ def _form(
 
 @router.post("/requests/new", response_class=HTMLResponse)
 async def submit_request(
-    request: Request, services: ServicesDep, actor: SignedIn
+    request: Request,
+    intake: IntakeDep,
+    documents: DocumentsDep,
+    settings: SettingsDep,
+    actor: SignedIn,
 ) -> Response:
-    """Submit the form. Every refusal comes back on the form, next to its field."""
+    """Submit the form, read by the JSON body's model (api.web.forms). Every refusal comes
+    back on the form, next to its field."""
     form = await request.form()
-    values: dict[str, Any] = {
-        name: str(form.get(name, ""))[:MAX_FIELD] for name in TEXT_FIELDS if name in form
-    }
-    values["hosting"] = form.get("hosting") == "on"
-    if "db_wanted" in _draft_fields():
-        values["db_wanted"] = form.get("db_wanted") == "on"
-    if actor.role is Role.OPD:
-        values["agency"] = actor.agency or ""  # an OPD asks for its own agency only
-    errors: dict[str, str] = {}
-    try:
-        letter_date = date.fromisoformat(values.get("letter_date", ""))
-    except ValueError:
-        errors["letter_date"] = "Tanggal tidak sah (YYYY-MM-DD) / Invalid date (YYYY-MM-DD)"
-        letter_date = date.today()
-    accepted = _draft_fields()
-    draft_values: dict[str, Any] = {
-        k: (v.strip() or None) if k in ("repo", "branch", "target_address") else v
-        for k, v in values.items()
-        if k in accepted and k not in ("hosting", "letter_date")
-    }
-    for optional in ("contact_nip", "contact_position", "contact_rank", "site_kind", "stack"):
-        if optional in draft_values and not str(draft_values[optional]).strip():
-            draft_values[optional] = None
-    if not values["hosting"]:
-        draft_values["repo"] = draft_values["branch"] = None
-        draft_values.pop("db_wanted", None)
-        draft_values.pop("stack", None)
+    read = read_request_form(form, actor)
+    values, errors = read.values, dict(read.errors)
     scan = form.get("letter_scan")
     scan_bytes = b""
     if isinstance(scan, FormUpload) and scan.filename:
         scan_bytes = await scan.read(MAX_PDF_BYTES + 1)
-    if not errors:
+    if read.request is not None:
         try:
-            draft = RequestDraft(
-                **draft_values, letter_date=letter_date, hosting=values["hosting"]
-            )
-            req = services.requests.submit(draft, actor, client_ip=client_ip(request))
-            attach = getattr(services.requests, "attach_letter_scan", None)
-            if scan_bytes and attach is not None:
+            draft = RequestDraft(**read.request.model_dump())
+            req = intake.submit(draft, actor, client_ip=client_ip(request))
+            if scan_bytes:
                 try:
-                    attach(req.id, scan_bytes, actor)
+                    documents.attach(req.id, scan_bytes, actor)
                 except InvalidInput as exc:
                     # The request exists; tell the OPD on its page that the scan was refused.
                     return RedirectResponse(
@@ -185,9 +165,7 @@ async def submit_request(
             errors["repo"] = exc.message
         except (Forbidden, Conflict) as exc:
             errors["label"] = exc.message
-        except TypeError as exc:  # a required field the form lacked
-            errors["label"] = f"Isian tidak lengkap / Incomplete form: {exc}"
-    return _form(request, services, actor, values, errors, status_code=422)
+    return _form(request, settings, actor, values, errors, status_code=422)
 
 
 # --- one request ----------------------------------------------------------------------
@@ -197,7 +175,7 @@ async def submit_request(
 def request_detail(
     request: Request,
     request_id: int,
-    services: ServicesDep,
+    page: RequestPageDep,
     actor: SignedIn,
     submitted: int = 0,
     returned: int = 0,
@@ -209,13 +187,13 @@ def request_detail(
         "req.submitted" if submitted else "req.returned" if returned
         else "req.resubmitted" if resubmitted else None
     )  # fmt: skip
-    return _detail_page(request, request_id, services, actor, flash=flash, scan_error=scan_error)
+    return _detail_page(request, request_id, page, actor, flash=flash, scan_error=scan_error)
 
 
 def _detail_page(
     request: Request,
     request_id: int,
-    services: Services,
+    page: RequestPage,
     actor: Actor,
     *,
     flash: str | None = None,
@@ -225,18 +203,17 @@ def _detail_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     try:
-        req = request_for(actor, services.requests.get(request_id, actor))
-        letters = letter_service(services).letters(request_id, actor)
+        req = request_for(actor, page.queries.get(request_id, actor))
+        letters = page.letters.letters(request_id, actor)
     except (Forbidden, NotFound) as exc:
         return error_page(request, actor, exc)
-    sla = getattr(getattr(services, "people", None), "sla", None)
-    clocks = sla.clocks(request_id, actor) if sla is not None else []
+    clocks = page.sla.clocks(request_id, actor)
     running = next(
         (j for j in reversed(req.jobs) if j.state in ("queued", "running")), None
     )
     latest = req.jobs[-1] if req.jobs else None
     live_job = running or latest
-    standing = staff_standing(services, actor, live_job.id) if live_job is not None else None
+    standing = staff_standing(page.undo, actor, live_job.id) if live_job is not None else None
     revision = {f: getattr(req, f) for f in REVISION_FIELDS}
     revision["letter_date"] = req.letter_date.isoformat()
     revision.update(values or {})
@@ -254,9 +231,7 @@ def _detail_page(
             "scan_error": scan_error,
             "can_upload": actor.role in (Role.OPD, Role.APPROVER, Role.ADMIN),
             "can_correct": actor.role in (Role.APPROVER, Role.ADMIN),
-            "can_approve_letter": actor.role is Role.APPROVER
-            and hasattr(services.requests, "approve_letter")
-            and not getattr(req, "letter_approved_by", None),
+            "can_approve_letter": actor.role is Role.APPROVER and not req.letter_approved_by,
             "can_decide": actor.role in (Role.NETWORK, Role.ADMIN)
             and req.state in ("submitted", "verified"),
             "can_resubmit": actor.role in (Role.OPD, Role.ADMIN) and req.state == "returned",
@@ -273,33 +248,25 @@ def _detail_page(
 
 @router.post("/requests/{request_id}/resubmit", response_class=HTMLResponse)
 async def resubmit(
-    request: Request, request_id: int, services: ServicesDep, actor: SignedIn
+    request: Request,
+    request_id: int,
+    revisions: RevisionsDep,
+    page: RequestPageDep,
+    actor: SignedIn,
 ) -> Response:
     """The OPD revises a returned request (only the revisable fields) and submits it
     again; every refusal comes back on the page, next to its field."""
-    form = await request.form()
-    values = {f: str(form.get(f, ""))[:MAX_FIELD] for f in REVISION_FIELDS if f in form}
-    changes: dict[str, Any] = {
-        f: (v.strip() or None) if f in OPTIONAL_REVISION_FIELDS else v
-        for f, v in values.items()
-    }
+    read = read_revision_form(await request.form())  # by the JSON body's rules
     try:
-        if "letter_date" in changes:
-            try:
-                changes["letter_date"] = date.fromisoformat(values["letter_date"])
-            except ValueError:
-                raise InvalidInput(
-                    "letter_date", "Tanggal tidak sah (YYYY-MM-DD) / Invalid date (YYYY-MM-DD)"
-                ) from None
-        if "contact_phone" in changes:
-            changes["contact_phone"] = changes["contact_phone"] or ""
-        services.requests.resubmit_revised(
-            request_id, actor, changes, client_ip=client_ip(request)
+        if read.errors:
+            raise InvalidInput.of(list(read.errors.items()))
+        revisions.resubmit_revised(
+            request_id, actor, read.changes, client_ip=client_ip(request)
         )
     except InvalidInput as exc:
         return _detail_page(
-            request, request_id, services, actor, errors=dict(exc.problems),
-            values=values, status_code=422,
+            request, request_id, page, actor, errors=dict(exc.problems),
+            values=read.values, status_code=422,
         )  # fmt: skip
     except (Forbidden, NotFound, Conflict) as exc:
         return error_page(request, actor, exc)
@@ -307,10 +274,10 @@ async def resubmit(
 
 
 @router.get("/jobs/{job_id}/live")
-def job_live(job_id: int, services: ServicesDep, actor: SignedIn) -> JSONResponse:
+def job_live(job_id: int, queries: QueriesDep, actor: SignedIn) -> JSONResponse:
     """The job's steps and the tail of each step's log, polled by static/js/job-live.js."""
     try:
-        job = job_for(actor, services.requests.job(job_id, actor))
+        job = job_for(actor, queries.job(job_id, actor))
     except (Forbidden, NotFound) as exc:
         code = 403 if isinstance(exc, Forbidden) else 404
         return JSONResponse({"detail": exc.message}, status_code=code)
@@ -341,11 +308,11 @@ def job_live(job_id: int, services: ServicesDep, actor: SignedIn) -> JSONRespons
 
 @router.get("/letters/{letter_id}.pdf")
 def download_letter(
-    request: Request, letter_id: int, services: ServicesDep, actor: SignedIn
+    request: Request, letter_id: int, letters: LettersDep, actor: SignedIn
 ) -> Response:
     """The issued PDF (the one provisioner signed)."""
     try:
-        letter = letter_service(services).letter(letter_id, actor)
+        letter = letters.letter(letter_id, actor)
     except (Forbidden, NotFound) as exc:
         return error_page(request, actor, exc)
     return FileResponse(letter.pdf_path, media_type="application/pdf",
@@ -354,11 +321,11 @@ def download_letter(
 
 @router.get("/letters/{letter_id}/record.pdf")
 def download_record(
-    request: Request, letter_id: int, services: ServicesDep, actor: SignedIn
+    request: Request, letter_id: int, letters: LettersDep, actor: SignedIn
 ) -> Response:
     """The TTE-signed letter of record the agency uploaded."""
     try:
-        letter = letter_service(services).letter(letter_id, actor)
+        letter = letters.letter(letter_id, actor)
         if not letter.record_pdf_path:
             raise NotFound("Belum ada surat ber-TTE / No TTE-signed letter yet")
     except (Forbidden, NotFound) as exc:
@@ -371,14 +338,14 @@ def download_record(
 async def upload_record(
     request: Request,
     letter_id: int,
-    services: ServicesDep,
+    letters: LettersDep,
     actor: SignedIn,
     file: Annotated[UploadFile, File()],
 ) -> Response:
     """Store the TTE-signed PDF as the letter of record (once)."""
     data = await file.read(MAX_PDF_BYTES + 1)
     try:
-        letter = letter_service(services).upload_record(letter_id, data, actor)
+        letter = letters.upload_record(letter_id, data, actor)
     except (Forbidden, NotFound, Conflict, InvalidInput) as exc:
         return error_page(request, actor, exc)
     return RedirectResponse(f"/requests/{letter.request_id}#letters", status_code=303)
@@ -388,7 +355,7 @@ async def upload_record(
 def correct_letter(
     request: Request,
     letter_id: int,
-    services: ServicesDep,
+    letters: LettersDep,
     actor: SignedIn,
     addressee: Annotated[str, Form(max_length=300)] = "",
     subject: Annotated[str, Form(max_length=300)] = "",
@@ -398,7 +365,7 @@ def correct_letter(
     try:
         if not changes:
             raise InvalidInput("addressee", "Isi yang dibetulkan / Give what to correct")
-        letter = letter_service(services).correct(letter_id, changes, actor)
+        letter = letters.correct(letter_id, changes, actor)
     except (Forbidden, NotFound, Conflict, InvalidInput) as exc:
         return error_page(request, actor, exc)
     return RedirectResponse(f"/requests/{letter.request_id}#letters", status_code=303)
@@ -406,11 +373,11 @@ def correct_letter(
 
 @router.post("/requests/{request_id}/letter/approve")
 def approve_letter(
-    request: Request, request_id: int, services: ServicesDep, actor: SignedIn
+    request: Request, request_id: int, decisions: DecisionsDep, actor: SignedIn
 ) -> Response:
-    """The approver records the approval of the issued letter (people area's workflow)."""
+    """The approver records the approval of the issued letter."""
     try:
-        services.requests.approve_letter(request_id, actor, client_ip=client_ip(request))
+        decisions.approve_letter(request_id, actor, client_ip=client_ip(request))
     except (Forbidden, NotFound, Conflict) as exc:
         return error_page(request, actor, exc)
     return RedirectResponse(f"/requests/{request_id}#letters", status_code=303)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api import path_params  # noqa: F401 - registers the `anything` convertor
-from api.deps import ServicesDep, letter_service
+from api.deps import AvailabilityDep, LettersDep, SettingsDep, StatusDep
 from api.web.i18n import LANG_COOKIE, LANGUAGES
 from api.web.render import STATIC_DIR, render
 from api.web.session_bridge import OptionalActor, page_csrf
@@ -44,7 +44,9 @@ def switch_language(code: str, next: str | None = None) -> RedirectResponse:
 @router.get("/", response_class=HTMLResponse)
 def home(
     request: Request,
-    services: ServicesDep,
+    settings: SettingsDep,
+    liveness: StatusDep,
+    names: AvailabilityDep,
     actor: OptionalActor,
     fqdn: str | None = None,
     label: str | None = None,
@@ -53,16 +55,16 @@ def home(
     status = availability = error = None
     try:
         if fqdn:
-            status = services.status.status(fqdn)
+            status = liveness.status(fqdn)
         if label:
-            availability = services.availability.check(label)
+            availability = names.check(label)
     except (InvalidInput, NotFound) as exc:
         error = exc.message
     return render(
         request,
         "home.html",
         {
-            "zone": services.settings.zone,
+            "zone": settings.zone,
             "status": status,
             "availability": availability,
             "error": error,
@@ -76,7 +78,7 @@ def home(
 
 @router.get("/site/{fqdn:anything}", response_class=HTMLResponse)
 def site_status_page(
-    request: Request, fqdn: str, services: ServicesDep, actor: OptionalActor
+    request: Request, fqdn: str, liveness: StatusDep, actor: OptionalActor
 ) -> HTMLResponse:
     """The public status page of one subdomain: live or not, name servers, HTTP, TLS, when.
     A malformed name is a 422 page with the reason, a name not in the registry a 404 page;
@@ -85,8 +87,8 @@ def site_status_page(
     code = 200
     history: list[dict[str, Any]] = []
     try:
-        status = services.status.status(fqdn)
-        history = services.status.history(fqdn, limit=12)
+        status = liveness.status(fqdn)
+        history = liveness.history(fqdn, limit=12)
     except InvalidInput as exc:
         error, code = exc.message, 422
     except NotFound as exc:
@@ -103,10 +105,10 @@ def site_status_page(
 
 @router.get("/verify/{code}", response_class=HTMLResponse)
 def verify_letter(
-    request: Request, code: str, services: ServicesDep, actor: OptionalActor
+    request: Request, code: str, letters: LettersDep, actor: OptionalActor
 ) -> HTMLResponse:
     """What the letter's QR code opens: the letter's facts, recomputed signature and hash."""
-    result = letter_service(services).verify(code)
+    result = letters.verify(code)
     return render(
         request,
         "verify.html",
@@ -122,7 +124,7 @@ def verify_letter(
 async def verify_upload(
     request: Request,
     code: str,
-    services: ServicesDep,
+    letters: LettersDep,
     actor: OptionalActor,
     file: Annotated[UploadFile, File()],
 ) -> HTMLResponse:
@@ -130,7 +132,6 @@ async def verify_upload(
 
     Public and sessionless by design — it changes nothing — so it needs no CSRF token.
     """
-    letters = letter_service(services)
     data = await file.read(MAX_PDF_BYTES + 1)
     upload = upload_error = None
     try:

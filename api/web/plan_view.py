@@ -4,7 +4,9 @@ database, TLS, deploy) of lines marked add / change / delete, like a diff."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+
+from provisioner.domain.dns_plan import DnsPlan
+from provisioner.domain.plan import HostingPlan, ProvisionPlan, RequestPlan
 
 _KIND = {"create": "add", "update": "upd", "delete": "del"}
 _SIGN = {"add": "+", "upd": "~", "del": "-"}
@@ -20,58 +22,61 @@ class DiffLine:
         return _SIGN[self.kind]
 
 
-def plan_sections(plan: dict[str, Any] | None) -> list[tuple[str, list[DiffLine]]]:
-    """Sections (catalogue key, lines) of a plan built by `build_plan`."""
-    if not plan:
+def plan_sections(plan: RequestPlan | None) -> list[tuple[str, list[DiffLine]]]:
+    """Sections (catalogue key, lines) of the plan a request's approval covers."""
+    if plan is None:
         return []
     sections: list[tuple[str, list[DiffLine]]] = []
-    dns = [
-        DiffLine(
-            _KIND.get(c["action"], "upd"),
-            f"{c['name']}. {c['ttl']} IN {c['rtype']} {c['value']}"
-            + (f"   (was {c['previous']})" if c.get("previous") else ""),
-        )
-        for c in (plan.get("dns") or {}).get("changes", [])
-    ]
+    dns = _dns_lines(plan.dns) if plan.dns is not None else []
     if dns:
         sections.append(("review.dns", dns))
-    hosting = plan.get("hosting")
-    if hosting:
-        vhosts: list[DiffLine] = []
-        for v in hosting.get("vhosts", []):
-            vhosts += [
-                DiffLine("add", f"{v['host']}: <VirtualHost *:80>"),
-                DiffLine("add", f"    ServerName {v['fqdn']}"),
-                DiffLine("add", f"    DocumentRoot /var/www/{v['fqdn']}/current/public"),
-                DiffLine("add", "</VirtualHost>"),
-            ]
-        sections.append(("review.vhost", vhosts))
-        db = hosting.get("database") or {}
-        if db.get("name"):
-            sections.append(
-                (
-                    "review.database",
-                    [
-                        DiffLine("add", f"{db['host']}: CREATE DATABASE {db['name']}"),
-                        DiffLine("add", f"{db['host']}: CREATE USER {db['user']} "
-                                        f"(GRANT ALL ON {db['name']}.*)"),
-                    ],
-                )
-            )
-        tls = [
-            line
-            for t in hosting.get("tls") or []
-            for line in (
-                DiffLine("add", f"{t['host']}: certificate {t['fqdn']} "
-                                f"(ACME HTTP-01, {t['acme']})"),
-                DiffLine("add", f"{t['host']}: <VirtualHost *:443> ServerName {t['fqdn']}"),
-            )
+    if isinstance(plan, ProvisionPlan) and plan.hosting is not None:
+        sections += _hosting_sections(plan.hosting)
+    return sections
+
+
+def _dns_lines(dns: DnsPlan) -> list[DiffLine]:
+    return [
+        DiffLine(
+            _KIND.get(c.action, "upd"),
+            f"{c.name}. {c.ttl} IN {c.rtype} {c.value}"
+            + (f"   (was {c.previous})" if c.previous else ""),
+        )
+        for c in dns.changes
+    ]
+
+
+def _hosting_sections(hosting: HostingPlan) -> list[tuple[str, list[DiffLine]]]:
+    vhosts: list[DiffLine] = []
+    for v in hosting.vhosts:
+        vhosts += [
+            DiffLine("add", f"{v.host}: <VirtualHost *:80>"),
+            DiffLine("add", f"    ServerName {v.fqdn}"),
+            DiffLine("add", f"    DocumentRoot /var/www/{v.fqdn}/current/public"),
+            DiffLine("add", "</VirtualHost>"),
         ]
-        if tls:
-            sections.append(("review.tls", tls))
-        dep = hosting.get("deploy") or {}
-        if dep.get("repo"):
-            branch = dep.get("branch") or "main"
-            line = DiffLine("upd", f"{dep['repo']} @ {branch} → dev → prod")
-            sections.append(("review.deploy", [line]))
+    sections = [("review.vhost", vhosts)]
+    db = hosting.database
+    if db.name:
+        sections.append((
+            "review.database",
+            [
+                DiffLine("add", f"{db.host}: CREATE DATABASE {db.name}"),
+                DiffLine("add", f"{db.host}: CREATE USER {db.user} (GRANT ALL ON {db.name}.*)"),
+            ],
+        ))  # fmt: skip
+    tls = [
+        line
+        for t in hosting.tls or ()
+        for line in (
+            DiffLine("add", f"{t.host}: certificate {t.fqdn} (ACME HTTP-01, {t.acme})"),
+            DiffLine("add", f"{t.host}: <VirtualHost *:443> ServerName {t.fqdn}"),
+        )
+    ]
+    if tls:
+        sections.append(("review.tls", tls))
+    dep = hosting.deploy
+    if dep.repo:
+        line = DiffLine("upd", f"{dep.repo} @ {dep.branch or 'main'} → dev → prod")
+        sections.append(("review.deploy", [line]))
     return sections

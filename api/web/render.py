@@ -88,5 +88,5 @@ def render(
 
 
 def _timezone(request: Request) -> str:
-    services = getattr(request.app.state, "services", None)
-    return services.settings.timezone if services is not None else "Asia/Makassar"
+    timezone: str = request.app.state.container.settings.timezone
+    return timezone

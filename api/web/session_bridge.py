@@ -1,6 +1,5 @@
-"""The web pages' view of sign-in, built on the people area's `api.session` (sessions,
-CSRF; see PEOPLE_API.md). This module only adapts names for the pages; it implements no
-authentication."""
+"""The web pages' view of sign-in, built on `api.session` (sessions, CSRF). This module
+only adapts names for the pages; it implements no authentication."""
 
 from __future__ import annotations
 

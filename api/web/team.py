@@ -4,23 +4,36 @@ the approver's dashboard. Routes call the workflow only."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.deps import ServicesDep, drift_service, undo_service
+from api.deps import (
+    DecisionsDep,
+    DeploymentsDep,
+    DriftDep,
+    JobControlDep,
+    QueriesDep,
+    RevisionsDep,
+    UndoDep,
+)
+from api.errors import error_page
 from api.presenters import job_for
+from api.session import People
 from api.web.dashboard import open_requests, time_to_live_per_month
-from api.web.opd import error_page, staff_standing
+from api.web.opd import staff_standing
 from api.web.plan_view import plan_sections
 from api.web.render import render, state_label
 from api.web.session_bridge import CsrfProtect, SignedIn, client_ip, page_csrf
-from provisioner.bootstrap.container import Services
 from provisioner.domain.actors import Action, Actor, Role, ensure_allowed
-from provisioner.domain.errors import Conflict, Forbidden, InvalidInput, ProvisionerError
-from provisioner.domain.provision_plan import plan_checksum
+from provisioner.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, ProvisionerError
+from provisioner.domain.plan import RequestPlan
+from provisioner.workflow.monitoring.drift import DriftService
+from provisioner.workflow.requests.decisions import RequestDecisions
+from provisioner.workflow.requests.queries import RequestQueries
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfProtect])
 
@@ -29,32 +42,47 @@ SITE_STATES = ("live", "letter_issued", "production", "testing_dev", "failed")
 SITE_ACTIONS = ("deploy", "promote", "rollback")
 
 
+@dataclass(frozen=True)
+class ReviewPage:
+    """What the review page reads: the request and the plan its approval would cover."""
+
+    queries: RequestQueries
+    decisions: RequestDecisions
+
+
+def _review(queries: QueriesDep, decisions: DecisionsDep) -> ReviewPage:
+    return ReviewPage(queries, decisions)
+
+
+ReviewDep = Annotated[ReviewPage, Depends(_review)]
+
+
 # --- network team ---------------------------------------------------------------------
 
 
 @router.get("/queue", response_class=HTMLResponse)
-def approval_queue(request: Request, services: ServicesDep, actor: SignedIn) -> Response:
+def approval_queue(request: Request, queries: QueriesDep, actor: SignedIn) -> Response:
     """Requests waiting for the network team's decision, oldest first."""
     try:
         ensure_allowed(actor, Action.DECIDE)
     except ProvisionerError as exc:
         return error_page(request, actor, exc)
-    rows = [r for s in QUEUE_STATES for r in services.requests.list(actor, state=s)]
+    rows = [r for s in QUEUE_STATES for r in queries.list(actor, state=s)]
     rows.sort(key=lambda r: r.id)
     return render(request, "queue.html", {"rows": rows, "state_label": state_label},
                   actor=actor, csrf=page_csrf(request, actor))
 
 
 @router.get("/requests/{request_id}/review", response_class=HTMLResponse)
-def review(request: Request, request_id: int, services: ServicesDep, actor: SignedIn) -> Response:
+def review(request: Request, request_id: int, page: ReviewDep, actor: SignedIn) -> Response:
     """The plan the approval covers, as a diff, with approve / return / reject."""
-    return _review_page(request, request_id, services, actor)
+    return _review_page(request, request_id, page, actor)
 
 
 def _review_page(
     request: Request,
     request_id: int,
-    services: Services,
+    page: ReviewPage,
     actor: Actor,
     *,
     errors: dict[str, str] | None = None,
@@ -63,9 +91,9 @@ def _review_page(
     refused: str | None = None
     try:
         ensure_allowed(actor, Action.DECIDE)
-        req = services.requests.get(request_id, actor)
+        req = page.queries.get(request_id, actor)
         try:
-            plan: dict[str, Any] | None = services.requests.preview_plan(request_id)
+            plan: RequestPlan | None = page.decisions.preview_plan(request_id)
         except (InvalidInput, Conflict) as exc:
             # A plan that cannot be carried out: show why, offer return / reject only.
             plan, refused = None, exc.message
@@ -76,8 +104,8 @@ def _review_page(
         "review.html",
         {
             "req": req,
-            "sections": plan_sections(plan) if plan is not None else [],
-            "checksum": plan_checksum(plan) if plan is not None else None,
+            "sections": plan_sections(plan),
+            "checksum": plan.checksum() if plan is not None else None,
             "plan_refused": refused,
             "state_label": state_label,
             "errors": errors or {},
@@ -92,13 +120,13 @@ def _review_page(
 def approve(
     request: Request,
     request_id: int,
-    services: ServicesDep,
+    decisions: DecisionsDep,
     actor: SignedIn,
     checksum: Annotated[str, Form(max_length=64)],
 ) -> Response:
     """Approve exactly the plan that was shown (its checksum) and queue the job."""
     try:
-        services.requests.approve(
+        decisions.approve(
             request_id, actor, checksum=checksum, client_ip=client_ip(request)
         )
     except ProvisionerError as exc:
@@ -110,16 +138,16 @@ def approve(
 def reject(
     request: Request,
     request_id: int,
-    services: ServicesDep,
+    page: ReviewDep,
     actor: SignedIn,
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Reject with a reason (required); the name is released."""
     try:
-        services.requests.reject(request_id, actor, reason, client_ip=client_ip(request))
+        page.decisions.reject(request_id, actor, reason, client_ip=client_ip(request))
     except InvalidInput as exc:
         return _review_page(
-            request, request_id, services, actor, errors={exc.field: exc.message},
+            request, request_id, page, actor, errors={exc.field: exc.message},
             status_code=422,
         )  # fmt: skip
     except ProvisionerError as exc:
@@ -131,19 +159,20 @@ def reject(
 def return_for_revision(
     request: Request,
     request_id: int,
-    services: ServicesDep,
+    revisions: RevisionsDep,
+    page: ReviewDep,
     actor: SignedIn,
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Return the request to the OPD with what to revise (required); its SLA clock stops
     until the OPD submits it again, and the OPD is notified."""
     try:
-        services.requests.return_for_revision(
+        revisions.return_for_revision(
             request_id, actor, note, client_ip=client_ip(request)
         )
     except InvalidInput as exc:
         return _review_page(
-            request, request_id, services, actor, errors={exc.field: exc.message},
+            request, request_id, page, actor, errors={exc.field: exc.message},
             status_code=422,
         )  # fmt: skip
     except ProvisionerError as exc:
@@ -153,16 +182,16 @@ def return_for_revision(
 
 @router.get("/drift", response_class=HTMLResponse)
 def dns_drift(
-    request: Request, services: ServicesDep, actor: SignedIn, repaired: str | None = None
+    request: Request, drift: DriftDep, actor: SignedIn, repaired: str | None = None
 ) -> Response:
-    """What changed in the zone behind provisioner's back (dns area's DriftService), with
+    """What changed in the zone behind provisioner's back (the DriftService), with
     each zone's repair plan and the button that approves it."""
-    return _drift_page(request, services, actor, repaired=repaired)
+    return _drift_page(request, drift, actor, repaired=repaired)
 
 
 def _drift_page(
     request: Request,
-    services: Services,
+    drift: DriftService,
     actor: Actor,
     *,
     repaired: str | None = None,
@@ -175,8 +204,7 @@ def _drift_page(
         return error_page(request, actor, exc)
     zones: list[dict[str, Any]]
     try:
-        zones = [z.to_dict() for z in
-                 drift_service(services).detect()]
+        zones = [z.to_dict() for z in drift.detect()]
     except ProvisionerError as exc:
         zones, error = [], exc.message
     return render(request, "drift.html", {"zones": zones, "error": error, "repaired": repaired},
@@ -186,7 +214,7 @@ def _drift_page(
 @router.post("/drift/repair")
 def repair_drift(
     request: Request,
-    services: ServicesDep,
+    drift: DriftDep,
     actor: SignedIn,
     zone: Annotated[str, Form(max_length=253)],
     checksum: Annotated[str, Form(max_length=64)],
@@ -194,14 +222,12 @@ def repair_drift(
     """Approve a zone's repair plan (network team): applied through the guarded DNS path
     only if it is still exactly the plan that was shown (its checksum)."""
     try:
-        drift_service(services).repair(
-            zone, checksum, actor
-        )
+        drift.repair(zone, checksum, actor)
     except Forbidden as exc:
         return error_page(request, actor, exc)
     except ProvisionerError as exc:
         # The plan changed or a record moved meanwhile: show the fresh report and why.
-        return _drift_page(request, services, actor, error=exc.message, status_code=409)
+        return _drift_page(request, drift, actor, error=exc.message, status_code=409)
     return RedirectResponse(f"/drift?repaired={quote(zone)}", status_code=303)
 
 
@@ -209,20 +235,19 @@ def repair_drift(
 
 
 @router.get("/sites", response_class=HTMLResponse)
-def sites(request: Request, services: ServicesDep, actor: SignedIn) -> Response:
+def sites(request: Request, queries: QueriesDep, actor: SignedIn) -> Response:
     """Live sites with deploy / promote / roll back, and their latest jobs."""
     try:
         ensure_allowed(actor, Action.OPERATE)
     except ProvisionerError as exc:
         return error_page(request, actor, exc)
     rows = [  # a listed request comes with its jobs
-        r for r in services.requests.list(actor) if r.state in SITE_STATES and r.hosting
+        r for r in queries.list(actor) if r.state in SITE_STATES and r.hosting
     ]
-    deployable = getattr(services, "deployments", None) is not None
     return render(
         request,
         "sites.html",
-        {"rows": rows, "deployable": deployable, "state_label": state_label},
+        {"rows": rows, "state_label": state_label},
         actor=actor,
         csrf=page_csrf(request, actor),
     )
@@ -233,16 +258,13 @@ def site_action(
     request: Request,
     fqdn: str,
     action: str,
-    services: ServicesDep,
+    deployments: DeploymentsDep,
     actor: SignedIn,
     branch: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Deploy to dev, promote to production or roll back; then watch the job live."""
-    deployments = getattr(services, "deployments", None)
     try:
-        if action not in SITE_ACTIONS or deployments is None:
-            from provisioner.domain.errors import NotFound
-
+        if action not in SITE_ACTIONS:
             raise NotFound(f"Aksi {action} tidak ada / No action {action}")
         if action == "deploy":
             job = deployments.deploy(fqdn, actor, branch=branch.strip() or None)
@@ -256,11 +278,13 @@ def site_action(
 
 
 @router.get("/jobs/{job_id}", response_class=HTMLResponse)
-def job_page(request: Request, job_id: int, services: ServicesDep, actor: SignedIn) -> Response:
+def job_page(
+    request: Request, job_id: int, queries: QueriesDep, undo: UndoDep, actor: SignedIn
+) -> Response:
     """One job with its steps; the output streams in while it runs."""
     try:
-        job = job_for(actor, services.requests.job(job_id, actor))
-        standing = staff_standing(services, actor, job_id)
+        job = job_for(actor, queries.job(job_id, actor))
+        standing = staff_standing(undo, actor, job_id)
     except ProvisionerError as exc:
         return error_page(request, actor, exc)
     return render(request, "job.html", {"job": job, "standing": standing}, actor=actor,
@@ -268,10 +292,10 @@ def job_page(request: Request, job_id: int, services: ServicesDep, actor: Signed
 
 
 @router.post("/jobs/{job_id}/retry")
-def retry(request: Request, job_id: int, services: ServicesDep, actor: SignedIn) -> Response:
+def retry(request: Request, job_id: int, control: JobControlDep, actor: SignedIn) -> Response:
     """Resume a failed job at its failed step."""
     try:
-        services.requests.retry(job_id, actor, client_ip=client_ip(request))
+        control.retry(job_id, actor, client_ip=client_ip(request))
     except ProvisionerError as exc:
         return error_page(request, actor, exc)
     return RedirectResponse(f"/jobs/{job_id}", status_code=303)
@@ -281,7 +305,7 @@ def retry(request: Request, job_id: int, services: ServicesDep, actor: SignedIn)
 def undo(
     request: Request,
     job_id: int,
-    services: ServicesDep,
+    undo_service: UndoDep,
     actor: SignedIn,
     confirm: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
@@ -294,7 +318,7 @@ def undo(
                 "Centang konfirmasi untuk membatalkan perubahan / "
                 "Tick the confirmation to undo the changes",
             )
-        undo_service(services).undo(job_id, actor, client_ip=client_ip(request))
+        undo_service.undo(job_id, actor, client_ip=client_ip(request))
     except ProvisionerError as exc:
         return error_page(request, actor, exc)
     return RedirectResponse(f"/jobs/{job_id}", status_code=303)
@@ -304,15 +328,14 @@ def undo(
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
-def dashboard(request: Request, services: ServicesDep, actor: SignedIn) -> Response:
-    """Open requests, overdue steps (people area's SLA clocks), time to live per month."""
+def dashboard(
+    request: Request, queries: QueriesDep, people: People, actor: SignedIn
+) -> Response:
+    """Open requests, overdue steps (the SLA clocks), time to live per month."""
     if actor.role not in (Role.APPROVER, Role.ADMIN, Role.NETWORK, Role.TECHNICAL):
         return error_page(request, actor, Forbidden("Dasbor untuk tim / Dashboard for staff"))
-    rows = services.requests.list(actor)
-    sla = getattr(getattr(services, "people", None), "sla", None)
-    overdue: list[Any] | None = None
-    if sla is not None:
-        overdue = list(sla.overdue(actor))
+    rows = queries.list(actor)
+    overdue = list(people.sla.overdue(actor))
     return render(
         request,
         "dashboard.html",

@@ -29,8 +29,7 @@ from typing import Any
 import ansible_runner
 from ansible_runner.exceptions import AnsibleRunnerException, ConfigurationError
 
-from provisioner.adapters.ssh_options import ansible_ssh_args, control_dir
-from provisioner.config import Settings
+from provisioner.adapters.ssh_options import SshConfig, ansible_ssh_args, control_dir
 from provisioner.domain.errors import ServerUnreachable, StepFailed
 
 # Extra vars whose name matches are written only to the short-lived secrets file.
@@ -40,6 +39,18 @@ REASON_MAX = 500
 CONTROLLER = "controller"
 # Every process of one run (ansible-playbook, its workers, their ssh clients) carries this.
 RUN_MARK = "PROVISIONER_ANSIBLE_RUN"
+
+
+@dataclass(frozen=True)
+class AnsibleConfig:
+    """Where the playbooks and the inventory live, Ansible's own state directory, how it
+    speaks SSH, and how long one run may take."""
+
+    playbooks_dir: Path
+    inventory: Path
+    home_dir: Path
+    ssh: SshConfig
+    timeout_s: int = 900
 
 
 @dataclass(frozen=True)
@@ -98,11 +109,10 @@ class _Collected:
 
 
 class AnsibleAdapter:
-    """Runs playbooks from settings.playbooks_dir against settings.inventory."""
+    """Runs playbooks from the configured playbooks directory against its inventory."""
 
-    def __init__(self, settings: Settings, *, timeout_s: int = 900) -> None:
-        self._settings = settings
-        self._timeout_s = timeout_s
+    def __init__(self, config: AnsibleConfig) -> None:
+        self._config = config
 
     def run(
         self,
@@ -132,16 +142,16 @@ class AnsibleAdapter:
         try:
             runner = ansible_runner.run(
                 private_data_dir=str(run_dir),
-                project_dir=str(self._settings.playbooks_dir),
+                project_dir=str(self._config.playbooks_dir),
                 playbook=str(path),
-                inventory=str(self._settings.inventory),
+                inventory=str(self._config.inventory),
                 limit=limit,
                 envvars=self._envvars(run_dir, ident),
                 extravars=str(secrets_file) if secrets_file else None,
                 ident=ident,
                 quiet=True,
                 suppress_env_files=True,
-                timeout=self._timeout_s,
+                timeout=self._config.timeout_s,
                 cancel_callback=cancel,
                 event_handler=lambda event: self._on_event(event, collected, on_event),
             )
@@ -166,7 +176,7 @@ class AnsibleAdapter:
     # --- building the run ----------------------------------------------------------------
 
     def _playbook_path(self, playbook: str, step: str) -> Path:
-        path = self._settings.playbooks_dir / playbook
+        path = self._config.playbooks_dir / playbook
         if not PLAYBOOK_NAME.match(playbook) or not path.is_file():
             raise StepFailed(
                 step, CONTROLLER, f"playbook tidak dikenal / unknown playbook: {playbook}"
@@ -192,18 +202,17 @@ class AnsibleAdapter:
         return path
 
     def _envvars(self, run_dir: Path, ident: str) -> dict[str, str]:
-        settings = self._settings
+        config = self._config
         venv_bin = str(Path(sys.executable).parent)
-        ansible_home = settings.data_dir / "ansible"
         local_tmp = run_dir / "tmp"
         local_tmp.mkdir(exist_ok=True, mode=0o700)
         return {
-            "ANSIBLE_CONFIG": str(settings.playbooks_dir / "ansible.cfg"),
-            "ANSIBLE_HOME": str(ansible_home),
+            "ANSIBLE_CONFIG": str(config.playbooks_dir / "ansible.cfg"),
+            "ANSIBLE_HOME": str(config.home_dir),
             "ANSIBLE_LOCAL_TEMP": str(local_tmp),
-            "ANSIBLE_PRIVATE_KEY_FILE": str(settings.ssh_key_path),
-            "ANSIBLE_SSH_ARGS": ansible_ssh_args(settings),
-            "ANSIBLE_SSH_CONTROL_PATH_DIR": str(control_dir(settings)),
+            "ANSIBLE_PRIVATE_KEY_FILE": str(config.ssh.key),
+            "ANSIBLE_SSH_ARGS": ansible_ssh_args(config.ssh),
+            "ANSIBLE_SSH_CONTROL_PATH_DIR": str(control_dir(config.ssh)),
             # ansible-runner turns host key checking off unless the variable is set.
             "ANSIBLE_HOST_KEY_CHECKING": "True",
             "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.default",

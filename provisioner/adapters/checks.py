@@ -1,5 +1,7 @@
 """Post-deploy checks that return evidence instead of raising: the caller decides what a
-failed check means (block a promotion, roll back, just report).
+failed check means (block a promotion, roll back, just report). What passes — an HTTP
+status, the security headers, the days a certificate must have left — is
+provisioner.domain.acceptance's rule; this module measures.
 
 host_checks looks inside the web server with testinfra over OpenSSH (the shared ssh_config:
 verified host keys, ControlMaster reuse — the playbook that just ran left a connection open);
@@ -19,9 +21,15 @@ from urllib.parse import urlsplit
 import httpx
 import testinfra
 
-from provisioner.adapters.ssh_options import ssh_config_path
-from provisioner.adapters.tls import tls_check
-from provisioner.config import Settings
+from provisioner.adapters.ssh_options import SshConfig, ssh_config_path
+from provisioner.adapters.tls import HTTPS_PORT, verify_chain
+from provisioner.domain.acceptance import (
+    TLS_MIN_DAYS,
+    health_passes,
+    missing_security_headers,
+    page_passes,
+    tls_verdict,
+)
 from provisioner.domain.site_account import site_user
 
 SITE_ROOT = "/var/www"
@@ -55,10 +63,6 @@ $row = $db->query("SELECT DATABASE(), CURRENT_USER(), VERSION()")->fetch_row();
 echo json_encode($base + ["ok" => $row[0] === $v["DB_NAME"], "as" => $row[1],
     "version" => $row[2], "reason" => $row[0] === $v["DB_NAME"] ? "" : "other database"]);
 """
-SECURITY_HEADERS = {
-    "x-content-type-options": "nosniff",
-    "x-frame-options": "SAMEORIGIN",
-}
 
 
 @dataclass(frozen=True)
@@ -71,7 +75,7 @@ class CheckResult:
 
 
 def host_checks(
-    settings: Settings,
+    ssh: SshConfig,
     host_address: str,
     fqdn: str,
     commit: str,
@@ -86,8 +90,8 @@ def host_checks(
     from this host with the credentials in its own .env."""
     host = testinfra.get_host(
         f"ssh://root@{host_address}",
-        ssh_config=str(ssh_config_path(settings)),
-        ssh_identity_file=str(settings.ssh_key_path),
+        ssh_config=str(ssh_config_path(ssh)),
+        ssh_identity_file=str(ssh.key),
     )
     try:
         host.run_expect([0], "true")
@@ -131,7 +135,7 @@ def http_checks(
     timeout: float = 5.0,
     tls: bool = False,
     tls_ca_file: str | None = None,
-    tls_min_days: int = 7,
+    tls_min_days: int = TLS_MIN_DAYS,
 ) -> list[CheckResult]:
     """GET / (200 and the marker in the body, security headers) and the health URL (200);
     with `tls`, also the HTTPS certificate (verifies against `tls_ca_file` or the system
@@ -148,45 +152,63 @@ def http_checks(
         results.append(CheckResult("tls", passed, _short(detail)))
     # trust_env=False: a proxy from the environment must not answer for the site.
     with httpx.Client(timeout=timeout, trust_env=False, follow_redirects=False) as client:
-        home = _get(client, f"http://{address}/", fqdn)
-        if isinstance(home, str):
-            results.append(CheckResult("http_home", False, home))
-        else:
-            found = marker is None or marker in home.text
-            results.append(
-                CheckResult(
-                    "http_home",
-                    home.status_code == 200 and found,
-                    f"HTTP {home.status_code}, {len(home.content)} bytes"
-                    + ("" if marker is None else f", marker {'found' if found else 'missing'}"),
-                )
-            )
-            missing = [
-                name
-                for name, value in SECURITY_HEADERS.items()
-                if home.headers.get(name, "").lower() != value.lower()
-            ]
-            results.append(
-                CheckResult(
-                    "security_headers",
-                    not missing,
-                    "ok" if not missing else "missing/wrong: " + ", ".join(missing),
-                )
-            )
+        results += _home_checks(client, address, fqdn, marker)
         if health_url:
-            url, host_header = _health_target(address, fqdn, health_url)
-            health = _get(client, url, host_header)
-            if isinstance(health, str):
-                results.append(CheckResult("http_health", False, health))
-            else:
-                results.append(
-                    CheckResult(
-                        "http_health",
-                        health.status_code == 200,
-                        _short(f"HTTP {health.status_code}: {health.text.strip()}"),
-                    )
-                )
+            results.append(_health_check(client, address, fqdn, health_url))
     return results
+
+
+def tls_check(
+    address: str,
+    fqdn: str,
+    *,
+    ca_file: str | None = None,
+    min_days: int = TLS_MIN_DAYS,
+    port: int = HTTPS_PORT,
+    timeout: float = 5.0,
+) -> tuple[bool, str]:
+    """(passed, detail) of the HTTPS check: the chain verifies (against `ca_file`, else the
+    system store) for `fqdn`, and the certificate has more than `min_days` days left."""
+    seen = verify_chain(address, fqdn, ca_file=ca_file, port=port, timeout=timeout)
+    return tls_verdict(
+        fqdn, not_after=seen.not_after, days_left=seen.days_left, problem=seen.problem,
+        min_days=min_days,
+    )  # fmt: skip
+
+
+def _home_checks(
+    client: httpx.Client, address: str, fqdn: str, marker: str | None
+) -> list[CheckResult]:
+    """http_home (status and marker) and security_headers of GET /."""
+    home = _get(client, f"http://{address}/", fqdn)
+    if isinstance(home, str):
+        return [CheckResult("http_home", False, home)]
+    found = marker is None or marker in home.text
+    page = CheckResult(
+        "http_home",
+        page_passes(home.status_code, found),
+        f"HTTP {home.status_code}, {len(home.content)} bytes"
+        + ("" if marker is None else f", marker {'found' if found else 'missing'}"),
+    )
+    missing = missing_security_headers(home.headers)
+    headers = CheckResult(
+        "security_headers",
+        not missing,
+        "ok" if not missing else "missing/wrong: " + ", ".join(missing),
+    )
+    return [page, headers]
+
+
+def _health_check(client: httpx.Client, address: str, fqdn: str, health_url: str) -> CheckResult:
+    url, host_header = _health_target(address, fqdn, health_url)
+    health = _get(client, url, host_header)
+    if isinstance(health, str):
+        return CheckResult("http_health", False, health)
+    return CheckResult(
+        "http_health",
+        health_passes(health.status_code),
+        _short(f"HTTP {health.status_code}: {health.text.strip()}"),
+    )
 
 
 # --- host checks -------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,21 +26,32 @@ _UNREACHABLE = ("Connection refused", "timed out", "No route to host", "Connecti
 _NO_REPOSITORY = ("does not appear to be a git repository", "Repository not found", "not found")
 
 
+@dataclass(frozen=True)
+class GitConfig:
+    """The SSH key and known_hosts git uses, where the bare caches live, and how long one
+    git command may take (short where a person waits on the answer)."""
+
+    ssh_key: Path
+    known_hosts: Path
+    cache_dir: Path
+    timeout: float = 60.0
+
+
 class GitAdapter:
-    def __init__(
-        self, *, ssh_key: Path, known_hosts: Path, cache_dir: Path, timeout: float = 60.0
-    ) -> None:
+    """Resolves branches to commits and reads manifests through local bare caches."""
+
+    def __init__(self, config: GitConfig) -> None:
         self.env = {
             **os.environ,
             "GIT_SSH_COMMAND": (
-                f"ssh -i {ssh_key} -o IdentitiesOnly=yes -o BatchMode=yes "
-                f"-o UserKnownHostsFile={known_hosts} -o StrictHostKeyChecking=yes "
+                f"ssh -i {config.ssh_key} -o IdentitiesOnly=yes -o BatchMode=yes "
+                f"-o UserKnownHostsFile={config.known_hosts} -o StrictHostKeyChecking=yes "
                 "-o ConnectTimeout=5"
             ),
             "GIT_TERMINAL_PROMPT": "0",
         }
-        self.cache_dir = cache_dir
-        self.timeout = timeout
+        self.cache_dir = config.cache_dir
+        self.timeout = config.timeout
 
     def _git(self, args: list[str], *, repo_url: str, step: str) -> str:
         try:

@@ -9,29 +9,38 @@ directory: a connection opened by a playbook is reused by the checks that follow
 from __future__ import annotations
 
 import shlex
+from dataclasses import dataclass
 from pathlib import Path
-
-from provisioner.config import Settings
 
 # Seconds an idle master connection stays open: long enough to bridge a playbook and its checks.
 CONTROL_PERSIST_S = 60
 
 
-def control_dir(settings: Settings) -> Path:
+@dataclass(frozen=True)
+class SshConfig:
+    """The one key, the known_hosts file (host keys are always verified) and the directory
+    of the generated ssh_config and the ControlMaster sockets."""
+
+    key: Path
+    known_hosts: Path
+    state_dir: Path
+
+
+def control_dir(config: SshConfig) -> Path:
     """Directory of the ControlMaster sockets (short path: a socket path must fit 108 bytes)."""
-    path = settings.data_dir / "ssh" / "cp"
+    path = config.state_dir / "cp"
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
 
 
-def ssh_config_text(settings: Settings) -> str:
+def ssh_config_text(config: SshConfig) -> str:
     """The ssh_config every tool uses: verified host keys, one key, connection reuse."""
     lines = [
         "Host *",
         "  User root",
-        f"  IdentityFile {settings.ssh_key_path}",
+        f"  IdentityFile {config.key}",
         "  IdentitiesOnly yes",
-        f"  UserKnownHostsFile {settings.known_hosts_path}",
+        f"  UserKnownHostsFile {config.known_hosts}",
         "  GlobalKnownHostsFile /dev/null",
         # Never trust on first use: a host missing from known_hosts is an error.
         "  StrictHostKeyChecking yes",
@@ -39,9 +48,10 @@ def ssh_config_text(settings: Settings) -> str:
         "  ConnectTimeout 5",
         "  ServerAliveInterval 15",
         "  ControlMaster auto",
-        f"  ControlPath {control_dir(settings)}/%C",
+        f"  ControlPath {control_dir(config)}/%C",
         f"  ControlPersist {CONTROL_PERSIST_S}s",
-        # curve25519 avoids the slow default post-quantum exchange (LAB.md: ~215 ms -> ~49 ms);
+        # curve25519 avoids the slow default post-quantum exchange (~215 ms -> ~49 ms a login
+        # on the lab);
         # every OpenSSH since 6.5 offers it.
         "  KexAlgorithms curve25519-sha256,curve25519-sha256@libssh.org",
         "",
@@ -49,11 +59,11 @@ def ssh_config_text(settings: Settings) -> str:
     return "\n".join(lines)
 
 
-def ssh_config_path(settings: Settings) -> Path:
+def ssh_config_path(config: SshConfig) -> Path:
     """Write (if changed) and return the generated ssh_config file."""
-    path = settings.data_dir / "ssh" / "ssh_config"
+    path = config.state_dir / "ssh_config"
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    text = ssh_config_text(settings)
+    text = ssh_config_text(config)
     if not path.exists() or path.read_text() != text:
         tmp = path.with_suffix(".tmp")
         tmp.write_text(text)
@@ -62,16 +72,16 @@ def ssh_config_path(settings: Settings) -> Path:
     return path
 
 
-def ansible_ssh_args(settings: Settings) -> str:
+def ansible_ssh_args(config: SshConfig) -> str:
     """Value for ANSIBLE_SSH_ARGS (replaces Ansible's own ControlMaster defaults)."""
-    return f"-F {shlex.quote(str(ssh_config_path(settings)))}"
+    return f"-F {shlex.quote(str(ssh_config_path(config)))}"
 
 
-def ssh_command(settings: Settings) -> list[str]:
-    """argv prefix for a plain `ssh` call: `[*ssh_command(s), "root@addr", "cmd"]`."""
-    return ["ssh", "-F", str(ssh_config_path(settings))]
+def ssh_command(config: SshConfig) -> list[str]:
+    """argv prefix for a plain `ssh` call: `[*ssh_command(c), "root@addr", "cmd"]`."""
+    return ["ssh", "-F", str(ssh_config_path(config))]
 
 
-def git_ssh_command(settings: Settings) -> str:
+def git_ssh_command(config: SshConfig) -> str:
     """Value for GIT_SSH_COMMAND so that git (e.g. `git ls-remote`) uses the same options."""
-    return shlex.join(ssh_command(settings))
+    return shlex.join(ssh_command(config))

@@ -1,5 +1,6 @@
-"""Reading a site's TLS certificate over the wire: its expiry (for renewal) and whether it is
-valid for the name (for the post-deploy checks).
+"""Reading a site's TLS certificate over the wire: its expiry (for renewal) and whether its
+chain verifies for the name (for the post-deploy checks). Facts only: whether that is good
+enough is provisioner.domain.acceptance's call.
 
 Connections go to the web server's address with the site's name as SNI, so neither depends
 on DNS pointing at the server yet.
@@ -17,9 +18,20 @@ from typing import Any
 import httpx
 from cryptography import x509
 
-from provisioner.config import Settings
-
 HTTPS_PORT = 443
+
+
+@dataclass(frozen=True)
+class TlsConfig:
+    """The ACME directory certificates come from (and the CA file of its HTTPS), the test
+    CA's roots URL for verification (None: the system store), the account's contact and
+    the renewal window in days."""
+
+    acme_directory_url: str
+    acme_ca_file: Path
+    acme_roots_url: str | None
+    acme_email: str
+    renew_days: int
 
 
 @dataclass(frozen=True)
@@ -40,8 +52,9 @@ def certificate_info(
 ) -> CertificateInfo:
     """The certificate `address` presents for SNI `fqdn`, read without verifying it.
 
-    Raises TlsUnavailable when there is no handshake. Verification is tls_check's job; the
-    renewal only needs the date, even from a certificate a restarted lab CA no longer signs.
+    Raises TlsUnavailable when there is no handshake. Verification is verify_chain's job;
+    the renewal only needs the date, even from a certificate a restarted lab CA no longer
+    signs.
     """
     context = ssl.create_default_context()
     context.check_hostname = False
@@ -68,17 +81,26 @@ def certificate_info(
     return CertificateInfo(not_after=not_after, days_left=days, subject_names=list(names))
 
 
-def tls_check(
+@dataclass(frozen=True)
+class ChainCheck:
+    """What a verifying handshake showed: the certificate's end and days left, or (problem)
+    why the chain or the name did not verify, or why there was no TLS at all."""
+
+    not_after: datetime | None = None
+    days_left: int | None = None
+    problem: str | None = None
+
+
+def verify_chain(
     address: str,
     fqdn: str,
     *,
     ca_file: str | None = None,
-    min_days: int = 7,
     port: int = HTTPS_PORT,
     timeout: float = 5.0,
-) -> tuple[bool, str]:
-    """(passed, detail): the chain verifies (against `ca_file`, else the system store), the
-    certificate is valid for `fqdn`, and it expires in more than `min_days` days."""
+) -> ChainCheck:
+    """Handshake with verification: the chain against `ca_file` (else the system store),
+    the certificate valid for `fqdn`."""
     context = ssl.create_default_context(cafile=ca_file)
     try:
         with (
@@ -87,13 +109,15 @@ def tls_check(
         ):
             der = tls.getpeercert(binary_form=True)
     except ssl.SSLCertVerificationError as exc:
-        return False, f"sertifikat tidak sah / certificate not valid: {exc.verify_message}"
+        return ChainCheck(
+            problem=f"sertifikat tidak sah / certificate not valid: {exc.verify_message}"
+        )
     except (OSError, ssl.SSLError) as exc:
-        return False, f"tidak ada TLS / no TLS at {address}:{port}: {exc}"
+        return ChainCheck(problem=f"tidak ada TLS / no TLS at {address}:{port}: {exc}")
     assert der is not None
     not_after = x509.load_der_x509_certificate(der).not_valid_after_utc
     days = int((not_after - datetime.now(UTC)).total_seconds() // 86400)
-    return days > min_days, f"valid for {fqdn}, expires {not_after:%Y-%m-%d} ({days} days left)"
+    return ChainCheck(not_after=not_after, days_left=days)
 
 
 def fetch_ca_roots(roots_url: str, ca_file: str | None, *, timeout: float = 5.0) -> str:
@@ -108,36 +132,36 @@ def fetch_ca_roots(roots_url: str, ca_file: str | None, *, timeout: float = 5.0)
 
 
 def tls_extravars(
-    settings: Settings, fqdn: str, *, force: bool = False, directory_url: str | None = None
+    config: TlsConfig, fqdn: str, *, force: bool = False, directory_url: str | None = None
 ) -> dict[str, Any]:
-    """Extra vars of tls.yml for `fqdn` from the settings; `directory_url` (the one the
-    approved plan names) overrides the configured ACME directory."""
-    ca_file = settings.acme_ca_file or settings.secrets_dir / "acme" / "ca.pem"
+    """Extra vars of tls.yml for `fqdn`; `directory_url` (the one the approved plan names)
+    overrides the configured ACME directory."""
+    ca_file = config.acme_ca_file
     return {
         "site_fqdn": fqdn,
-        "tls_acme_directory_url": directory_url or settings.acme_directory_url,
-        "tls_acme_ca_file": str(ca_file) if Path(ca_file).exists() else "",
-        "tls_acme_email": settings.acme_email,
-        "tls_renew_days": settings.tls_renew_days,
+        "tls_acme_directory_url": directory_url or config.acme_directory_url,
+        "tls_acme_ca_file": str(ca_file) if ca_file.exists() else "",
+        "tls_acme_email": config.acme_email,
+        "tls_renew_days": config.renew_days,
         "tls_force": force,
     }
 
 
-def verification_roots(settings: Settings, dest: Path) -> str | None:
+def verification_roots(config: TlsConfig, dest: Path) -> str | None:
     """The CA file that sites' certificates are verified with: with `acme_roots_url` (a test
     CA like the lab's pebble, whose root changes at each start) its current roots, written to
     `dest`; without it None, the system store. Raises TlsUnavailable when the roots URL does
     not answer."""
-    if not settings.acme_roots_url:
+    if not config.acme_roots_url:
         return None
-    ca = settings.acme_ca_file or settings.secrets_dir / "acme" / "ca.pem"
+    ca = config.acme_ca_file
     try:
-        pem = fetch_ca_roots(settings.acme_roots_url, str(ca) if Path(ca).exists() else None)
+        pem = fetch_ca_roots(config.acme_roots_url, str(ca) if ca.exists() else None)
     except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
-        raise TlsUnavailable(f"{settings.acme_roots_url}: {exc}") from exc
+        raise TlsUnavailable(f"{config.acme_roots_url}: {exc}") from exc
     # pebble makes a new root at each start, and certificates issued before a restart stay
     # in use until renewal: trust every root seen so far (a test CA only), not just today's.
-    seen_file = Path(ca).parent / "roots-seen.pem"
+    seen_file = ca.parent / "roots-seen.pem"
     seen = _pem_blocks(seen_file.read_text()) if seen_file.exists() else []
     for block in _pem_blocks(pem):
         if block not in seen:

@@ -1,24 +1,33 @@
-"""The composition root: the one place that builds concrete adapters and hands them down
-(used by api/app.py, the CLI and the worker entry point)."""
+"""The composition root: the one place that builds concrete adapters and services. It hands
+them down as one frozen Container (to bootstrap.serve, the CLI, tests and benches); the
+partial builders below serve the commands that need only a part (`provisioner user`,
+`provisioner dns`). The subscriptions each service is built with: bootstrap.events."""
 
 from __future__ import annotations
 
 import socket
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from provisioner.adapters.ansible import AnsibleAdapter
-from provisioner.adapters.dns.adapter import DnsAdapter, TsigKey
-from provisioner.adapters.dns.zones import load_zones
+from provisioner.adapters.dns.tsig import TsigKey
+from provisioner.adapters.dns.zones import DnsAdapter, DnsZones
 from provisioner.adapters.git import GitAdapter
+from provisioner.adapters.pdf_check import check_pdf
+from provisioner.adapters.web_probe import WebProbe
+from provisioner.bootstrap import configs
+from provisioner.bootstrap.events import Announcements, Events
 from provisioner.config import Settings
+from provisioner.domain.auth_policy import AddressThrottle, LockoutPolicy, SessionPolicy
 from provisioner.domain.naming import NamingPolicy
-from provisioner.jobs.control import JobUndoService
+from provisioner.jobs.control import JobControl, JobUndoService
 from provisioner.jobs.dispatch import Dispatcher, build_dispatcher
 from provisioner.jobs.dispatch_procrastinate import apply_schema as apply_procrastinate_schema
 from provisioner.jobs.periodic import PeriodicWork, periodic_work
 from provisioner.jobs.runner import JobRunner
 from provisioner.jobs.worker import Worker
+from provisioner.ops.metrics import job_counts_from
+from provisioner.ops.readiness import Readiness, check_readiness
 from provisioner.steps.base import Step
 from provisioner.steps.checks import ChecksStep
 from provisioner.steps.database import DatabaseStep
@@ -26,105 +35,230 @@ from provisioner.steps.dns_apply import DnsChanges
 from provisioner.steps.dns_records import DnsRecordsStep
 from provisioner.steps.dns_retarget import RetargetDnsStep
 from provisioner.steps.hosting_workflow import hosting_workflow_steps
-from provisioner.steps.letter import LetterSettings, LetterStep
+from provisioner.steps.letter import LetterStep
 from provisioner.steps.site import SiteStep
-from provisioner.steps.tls import TlsStep
+from provisioner.steps.tls import TlsPlaybook, TlsStep
 from provisioner.store.db import Store, migrate
 from provisioner.workflow.hosting.deployments import DeploymentService
-from provisioner.workflow.hosting.retirement import RetirementService
+from provisioner.workflow.hosting.retirement import RetirementService, retire_hook
 from provisioner.workflow.letters import LetterService
 from provisioner.workflow.monitoring.drift import DriftService
+from provisioner.workflow.monitoring.renewal import TlsRenewal
 from provisioner.workflow.monitoring.status import StatusService
-from provisioner.workflow.people.services import PeopleServices, build_people, retire_hook
+from provisioner.workflow.people.audit import AuditService
+from provisioner.workflow.people.notify import Notifier
+from provisioner.workflow.people.services import PeopleServices
+from provisioner.workflow.people.sessions import SessionService
+from provisioner.workflow.people.sla import SlaService
+from provisioner.workflow.people.users import UserService
 from provisioner.workflow.requests.availability import AvailabilityService
-from provisioner.workflow.requests.service import RequestService
+from provisioner.workflow.requests.decisions import RequestDecisions
+from provisioner.workflow.requests.documents import LetterScans
+from provisioner.workflow.requests.intake import RequestIntake
+from provisioner.workflow.requests.plans import RequestPlans
+from provisioner.workflow.requests.queries import RequestQueries
+from provisioner.workflow.requests.revisions import RequestRevisions
+from provisioner.workflow.requests.rules import RequestRules, placement_from
+from provisioner.workflow.requests.sources import BranchLookup
 
 
-@dataclass
-class Services:
+@dataclass(frozen=True)
+class Container:
+    """Everything the service runs on, built once; nothing in it is optional."""
+
     settings: Settings
     store: Store
     dns: DnsAdapter
     availability: AvailabilityService
-    requests: RequestService
     status: StatusService
+    intake: RequestIntake
+    decisions: RequestDecisions
+    revisions: RequestRevisions
+    documents: LetterScans
+    queries: RequestQueries
+    job_control: JobControl
+    deployments: DeploymentService  # deploy / promote / roll back a hosted site
+    retirements: RetirementService
+    undo: JobUndoService  # what a failed job left standing, and taking exactly that back
+    drift: DriftService
+    letters: LetterService
+    people: PeopleServices  # accounts, sessions, audit, SLA clocks, notifications
     runner: JobRunner
     worker: Worker
-    # --- hosting-workflow ---
-    deployments: DeploymentService | None = None
-    retirements: RetirementService | None = None
-    # --- people ---
-    people: PeopleServices | None = None
-    letters: LetterService | None = None
-    drift: DriftService | None = None
-    # Undo of a failed provisioning job: what stands, and taking exactly that back.
-    undo: JobUndoService | None = None
-    # --- jobs: how queued jobs and the scheduler's periodic work reach a worker ---
-    dispatcher: Dispatcher | None = None
-    periodic_work: PeriodicWork = field(default_factory=dict)
+    dispatcher: Dispatcher  # how queued jobs and the scheduler's periodic work reach a worker
+    periodic_work: PeriodicWork
+
+    def readiness(self) -> Readiness:
+        """Store reachable, schema at head, a worker able to run jobs (GET /readyz)."""
+        return check_readiness(
+            self.store,
+            dispatch=self.settings.dispatch,
+            worker_alive=self.worker.alive,
+            stale_seconds=self.settings.job_stale_seconds,
+        )
+
+    def job_counts(self) -> dict[str, int]:
+        """Jobs in the store by state (GET /metrics)."""
+        return job_counts_from(self.store)()
 
 
-def build_steps(settings: Settings, store: Store, dns: DnsAdapter) -> dict[str, Step]:
-    ansible = AnsibleAdapter(settings)
-    git = GitAdapter(
-        ssh_key=settings.ssh_key_path,
-        known_hosts=settings.known_hosts_path,
-        cache_dir=settings.data_dir / "git-cache",
+def dns_changes(settings: Settings, store: Store) -> DnsChanges:
+    """The one guarded DNS path over every managed zone (each zone's adapter and key)."""
+    return DnsChanges(
+        DnsZones.from_config(configs.dns_config(settings)),
+        store,
+        verify_timeout=settings.dns_verify_timeout,
+        retry_timeout=settings.dns_retry_timeout,
     )
-    st = settings
-    letter = LetterSettings.from_settings(st)
-    dns_changes = DnsChanges.from_settings(st, store)
+
+
+def build_steps(settings: Settings, store: Store, changes: DnsChanges) -> dict[str, Step]:
+    ansible = AnsibleAdapter(configs.ansible_config(settings))
+    git = GitAdapter(configs.git_config(settings))
+    hosts, ssh = configs.hosts(settings), configs.ssh_config(settings)
+    tls = configs.tls_config(settings)
+    keep = settings.keep_releases
     steps: list[Step] = [
-        DnsRecordsStep(dns_changes),
-        RetargetDnsStep(dns_changes, store),  # an approved change of target
-        DatabaseStep(ansible, db_host=st.db_host, client_hosts=st.db_client_hosts),
-        SiteStep(
-            ansible,
-            git,
-            environment="dev",
-            host=st.web_dev_host,
-            db_address=st.db_address,
-            keep_releases=st.keep_releases,
-        ),
-        ChecksStep(st, environment="dev", host=st.web_dev_host, address=st.web_dev_address),
-        SiteStep(
-            ansible,
-            git,
-            environment="prod",
-            host=st.web_prod_host,
-            db_address=st.db_address,
-            keep_releases=st.keep_releases,
-        ),
+        DnsRecordsStep(changes),
+        RetargetDnsStep(changes, store),  # an approved change of target
+        DatabaseStep(ansible, db_host=hosts.db, client_hosts=settings.db_client_hosts),
+        SiteStep(ansible, git, environment="dev", host=hosts.web_dev,
+                 db_address=hosts.db_address, keep_releases=keep),
+        ChecksStep(ssh, tls, environment="dev", host=hosts.web_dev,
+                   address=hosts.web_dev_address),
+        SiteStep(ansible, git, environment="prod", host=hosts.web_prod,
+                 db_address=hosts.db_address, keep_releases=keep),
         # In a job only when its approved plan names a certificate (provision_steps(tls=)).
-        TlsStep(
-            ansible, st, environment="prod", host=st.web_prod_host, address=st.web_prod_address
-        ),
-        ChecksStep(st, environment="prod", host=st.web_prod_host, address=st.web_prod_address),
-        LetterStep(store, letter),
-    ]
+        TlsStep(TlsPlaybook(ansible, tls), environment="prod", host=hosts.web_prod,
+                address=hosts.web_prod_address),
+        ChecksStep(ssh, tls, environment="prod", host=hosts.web_prod,
+                   address=hosts.web_prod_address),
+        LetterStep(store, configs.letter_settings(settings)),
+    ]  # fmt: skip
     built = {step.name: step for step in steps}
-    built.update(hosting_workflow_steps(st, store, ansible, git, built))  # hosting-workflow
+    built.update(
+        hosting_workflow_steps(store, ansible, git, built, hosts=hosts, ssh=ssh, keep_releases=keep)
+    )
     return built
 
 
-def build_services(settings: Settings, *, migrate_store: bool = True) -> Services:
+def build_drift_service(
+    settings: Settings, store: Store, changes: DnsChanges | None = None
+) -> DriftService:
+    """Drift of every managed zone, repaired through the guarded DNS path."""
+    return DriftService(
+        changes or dns_changes(settings, store),
+        store,
+        WebProbe(configs.ssh_config(settings)),
+        networks=settings.allowed_target_networks,
+        probe_timeout=settings.dns_drift_probe_timeout,
+        max_changes=settings.dns_repair_max_changes,
+    )
+
+
+def build_tls_renewal(settings: Settings, store: Store) -> TlsRenewal:
+    """The scheduled renewal, with the TLS step's own playbook call."""
+    ansible = AnsibleAdapter(configs.ansible_config(settings))
+    return TlsRenewal(
+        store,
+        TlsPlaybook(ansible, configs.tls_config(settings)),
+        WebProbe(configs.ssh_config(settings)),
+        hosts={
+            settings.web_dev_host: settings.web_dev_address,
+            settings.web_prod_host: settings.web_prod_address,
+        },
+        renew_days=settings.tls_renew_days,
+        runs_dir=settings.runs_dir,
+    )
+
+
+@dataclass(frozen=True)
+class _RequestUseCases:
+    intake: RequestIntake
+    decisions: RequestDecisions
+    revisions: RequestRevisions
+    documents: LetterScans
+    queries: RequestQueries
+    job_control: JobControl
+
+
+def _request_use_cases(
+    settings: Settings,
+    store: Store,
+    availability: AvailabilityService,
+    policy: NamingPolicy,
+    sources: BranchLookup,
+    events: Events,
+) -> _RequestUseCases:
+    """The request use cases and job control, each with the callbacks it announces to: a
+    queued job to the dispatcher, a hand-off to the notifier, an approved deactivation to
+    the site's retirement."""
+    queued, handoff = events.job_queued, events.announce.handed_off
+    retire = events.retire_approved
+    rules = RequestRules.from_settings(settings)
+    plans = RequestPlans(store, rules, placement_from(settings))
+    return _RequestUseCases(
+        intake=RequestIntake(store, rules, policy, availability, sources, on_handoff=handoff),
+        decisions=RequestDecisions(store, plans, settings.secret_key, on_job_queued=queued,
+                                   on_handoff=handoff, on_retire_approved=retire),
+        revisions=RequestRevisions(store, rules, on_handoff=handoff),
+        documents=LetterScans(store, settings.uploads_dir, settings.upload_max_bytes, check_pdf),
+        queries=RequestQueries(store),
+        job_control=JobControl(store, on_job_queued=queued),
+    )  # fmt: skip
+
+
+def build_notifier(settings: Settings, store: Store) -> Notifier:
+    """Notifications by e-mail and webhook (each off unless configured)."""
+    return Notifier(
+        store, settings.public_url, configs.mail_config(settings), configs.webhook_config(settings)
+    )
+
+
+def build_people(settings: Settings, store: Store) -> PeopleServices:
+    """Accounts, sessions (lock-out, time-outs, per-address throttle), audit, SLA clocks and
+    the notifier they share."""
+    notifier = build_notifier(settings, store)
+    sessions = SessionService(
+        store,
+        LockoutPolicy(
+            settings.login_max_failures, timedelta(minutes=settings.login_lockout_minutes)
+        ),
+        SessionPolicy(
+            timedelta(minutes=settings.session_idle_minutes),
+            timedelta(hours=settings.session_absolute_hours),
+        ),
+        AddressThrottle(
+            settings.login_address_max_failures,
+            timedelta(minutes=settings.login_address_window_minutes),
+        ),
+    )
+    return PeopleServices(
+        users=UserService(store),
+        sessions=sessions,
+        audit=AuditService(store),
+        sla=SlaService(store, settings, notifier),
+        notifier=notifier,
+    )
+
+
+def open_store(settings: Settings, *, migrate_store: bool = True) -> Store:
+    """The store, its schema brought up to date first (unless told not to)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if migrate_store:
         migrate(settings.store_url)
-    store = Store(settings.store_url)
-    dns = DnsAdapter(
-        zone=settings.zone,
-        primary=settings.dns_primary,
-        key=TsigKey.load(settings.tsig_key_path),
-        timeout=settings.dns_timeout,
-    )
-    policy = NamingPolicy()
-    availability = AvailabilityService(store, dns, policy, settings.zone)
+    return Store(settings.store_url)
+
+
+def _jobs(
+    settings: Settings, store: Store, changes: DnsChanges, announce: Announcements
+) -> tuple[JobRunner, Worker]:
     runner = JobRunner(
         store,
-        build_steps(settings, store, dns),
+        build_steps(settings, store, changes),
         settings,
         worker_id=settings.worker_id or socket.gethostname(),
+        on_request_state=announce.state_reached,  # live, letter issued
     )
     # dispatch=procrastinate: the `provisioner worker` processes run jobs, not this one.
     inline = settings.dispatch != "procrastinate"
@@ -135,42 +269,62 @@ def build_services(settings: Settings, *, migrate_store: bool = True) -> Service
         poll_seconds=settings.worker_poll_seconds,
         stale_after=timedelta(seconds=settings.job_stale_seconds),
     )
-    if migrate_store and not inline:
-        apply_procrastinate_schema(settings)
-    status = StatusService(
+    return runner, worker
+
+
+def _status(
+    settings: Settings, store: Store, dns: DnsAdapter, policy: NamingPolicy
+) -> StatusService:
+    return StatusService(
         store,
         dns,
+        web=WebProbe(configs.ssh_config(settings)),
         zone=settings.zone,
-        zones=[z.zone for z in load_zones(settings)],
+        zones=[z.zone for z in configs.zone_configs(settings)],
         reserved=policy.reserved,
         allowed_networks=settings.allowed_target_networks,
     )
-    work = periodic_work(store, settings, status)
+
+
+def build_container(settings: Settings, *, migrate_store: bool = True) -> Container:
+    """Build everything once, in the order the subscriptions allow (bootstrap.events)."""
+    store = open_store(settings, migrate_store=migrate_store)
+    dns = DnsAdapter(
+        zone=settings.zone,
+        primary=settings.dns_primary,
+        key=TsigKey.load(settings.tsig_key_path),
+        timeout=settings.dns_timeout,
+    )
+    policy = NamingPolicy()
+    availability = AvailabilityService(store, dns, policy, settings.zone)
+    people = build_people(settings, store)
+    announce = Announcements.by(people.notifier)
+    changes = dns_changes(settings, store)
+    runner, worker = _jobs(settings, store, changes, announce)
+    if migrate_store and settings.dispatch == "procrastinate":
+        apply_procrastinate_schema(settings)
+    status = _status(settings, store, dns, policy)
+    drift = build_drift_service(settings, store, changes)
+    work = periodic_work(store, status, drift=drift,
+                         renewal=build_tls_renewal(settings, store), sla=people.sla)  # fmt: skip
     dispatcher = build_dispatcher(settings, worker, store, work)
+    retirements = RetirementService(store, settings, on_job_queued=dispatcher.queued)
+    events = Events(announce, job_queued=dispatcher.queued,
+                    retire_approved=retire_hook(retirements))  # fmt: skip
     # Asked at submit whether a hosting request's repository and branch exist; a short
     # time-out, as an OPD waits on the answer.
-    sources = GitAdapter(
-        ssh_key=settings.ssh_key_path,
-        known_hosts=settings.known_hosts_path,
-        cache_dir=settings.data_dir / "git-cache",
-        timeout=15.0,
-    )
-    requests = RequestService(
-        store, settings, availability, policy, on_job_queued=dispatcher.queued, sources=sources
-    )
-    services = Services(settings, store, dns, availability, requests, status, runner, worker)
-    services.dispatcher, services.periodic_work = dispatcher, work
-    services.deployments = DeploymentService(store, settings, on_job_queued=dispatcher.queued)
-    services.retirements = RetirementService(store, settings, on_job_queued=dispatcher.queued)
-    services.undo = JobUndoService(store, on_job_queued=dispatcher.queued)
-    services.drift = DriftService.from_settings(settings, store)
-    # --- people: notifications on hand-offs; a deactivation request retires the site ---
-    services.people = build_people(store, settings)
-    requests.on_handoff = services.people.notifier.notify_later
-    runner.on_request_state = services.people.notifier.announce_state  # live, letter issued
-    # A correction letter is announced like the job's letter (runner.on_request_state).
-    services.letters = LetterService(
-        store, settings, on_issued=services.people.notifier.notify_later
-    )
-    requests.on_retire_approved = retire_hook(services.retirements)
-    return services
+    sources = GitAdapter(configs.git_config(settings, timeout=15.0))
+    uc = _request_use_cases(settings, store, availability, policy, sources, events)
+    return Container(
+        settings=settings, store=store, dns=dns, availability=availability, status=status,
+        intake=uc.intake, decisions=uc.decisions, revisions=uc.revisions,
+        documents=uc.documents, queries=uc.queries, job_control=uc.job_control,
+        deployments=DeploymentService(store, settings, on_job_queued=events.job_queued),
+        retirements=retirements,
+        undo=JobUndoService(store, on_job_queued=events.job_queued),
+        drift=drift,
+        letters=LetterService(store, configs.letter_settings(settings), check_pdf=check_pdf,
+                              on_issued=announce.letter_issued),
+        people=people, runner=runner, worker=worker, dispatcher=dispatcher,
+        periodic_work=work,
+    )  # fmt: skip

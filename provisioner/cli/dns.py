@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from provisioner.config import get_settings
 
+if TYPE_CHECKING:
+    from provisioner.workflow.monitoring.drift import DriftService
+
 dns_app = typer.Typer(help="DNS: drift against the ownership registry, and repair.")
 console = Console()
 
 
-def _service():  # type: ignore[no-untyped-def,unused-ignore]
-    from provisioner.store.db import Store, migrate
-    from provisioner.workflow.monitoring.drift import DriftService
+def _service() -> DriftService:
+    from provisioner.bootstrap.container import build_drift_service, open_store
 
     settings = get_settings()
-    migrate(settings.store_url)
-    return DriftService.from_settings(settings, Store(settings.store_url))
+    return build_drift_service(settings, open_store(settings))
 
 
 @dns_app.command("drift")
@@ -37,10 +38,14 @@ def repair(
     zone: Annotated[str, typer.Option(help="the zone to repair")],
     checksum: Annotated[str, typer.Option(help="checksum of the plan `dns drift` showed")],
     user: Annotated[str, typer.Option(help="network-team user approving")] = "",
+    force: Annotated[
+        bool, typer.Option(help="apply even a repair over the change limit (reviewed first)")
+    ] = False,
 ) -> None:
-    """Apply a zone's repair plan, if it is still the one shown (network team)."""
+    """Apply a zone's repair plan, if it is still the one shown (network team); a repair
+    of more records than `dns_repair_max_changes` needs --force."""
     from provisioner.domain.actors import Actor, Role
 
     actor = Actor(user or "cli-network", Role.NETWORK)
-    for line in _service().repair(zone, checksum, actor):
+    for line in _service().repair(zone, checksum, actor, force=force):
         console.print(line)

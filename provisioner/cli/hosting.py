@@ -1,5 +1,5 @@
 """`provisioner deploy | promote | rollback` — the technical team's jobs from a shell
-(registered on the main app by provisioner/cli.py). Who acts is the owner of the API token
+(registered on the main app by provisioner/cli/main.py). Who acts is the owner of the API token
 given with --token or PROVISIONER_TOKEN; a `serve`/`worker` process runs the queued job,
 or `--here` runs it in this process."""
 
@@ -22,13 +22,11 @@ WaitOpt = Annotated[bool, typer.Option(help="wait until the job ends and print i
 
 
 def _run(kind: str, token: str, here: bool, wait: bool, **params: Any) -> None:
-    from provisioner.bootstrap.container import build_services
+    from provisioner.bootstrap.container import build_container
     from provisioner.store.repositories import jobs as jobs_repo
-    from provisioner.workflow.people.users import actor_for_token
 
-    services = build_services(get_settings())
-    actor = actor_for_token(services.store, token)
-    assert services.deployments is not None
+    services = build_container(get_settings())
+    actor = services.people.users.actor_for_token(token)
     job = getattr(services.deployments, kind)(actor=actor, **params)
     console.print(f"{kind}: pekerjaan / job {job.id} queued")
     if here:
@@ -39,7 +37,7 @@ def _run(kind: str, token: str, here: bool, wait: bool, **params: Any) -> None:
     if not (wait or here):
         return
     while True:
-        shown = services.requests.job(job.id, actor)
+        shown = services.queries.job(job.id, actor)
         if shown.state not in ("queued", "running"):
             break
         time.sleep(0.5)
@@ -86,6 +84,6 @@ def rollback(
 
 
 def register(app: typer.Typer) -> None:
-    """Add the hosting-workflow commands to the main CLI."""
+    """Add the deploy / promote / rollback commands to the main CLI."""
     for command in (deploy, promote, rollback):
         app.command()(command)

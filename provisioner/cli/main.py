@@ -28,8 +28,8 @@ app.add_typer(lab_app, name="lab")
 app.add_typer(dns_app, name="dns")
 register_ops_commands(app)  # worker, scheduler, backup, restore
 register_hosting_commands(app)  # deploy, promote, rollback
-app.add_typer(user_app, name="user")  # people: users and tokens
-app.add_typer(audit_app, name="audit")  # people: verify / export the audit log
+app.add_typer(user_app, name="user")  # users and tokens
+app.add_typer(audit_app, name="audit")  # verify / export the audit log
 console = Console()
 
 
@@ -113,38 +113,34 @@ def serve(
     port: Annotated[int | None, typer.Option(help="listen port")] = None,
 ) -> None:
     """API + web pages + in-process worker + scheduler."""
-    import uvicorn
-
-    from api.app import create_app
-    from provisioner.bootstrap.container import build_services
+    from provisioner.bootstrap.container import Container
+    from provisioner.bootstrap.serve import serve as run
     from provisioner.ops.logs import configure_logging
     from provisioner.workflow.people.users import ensure_demo_users
 
     settings = get_settings()
     configure_logging(json_logs=settings.log_json)  # JSON lines with job and request ids
-    services = build_services(settings)
-    if settings.environment == "lab":
-        tokens_file = settings.data_dir / "demo-users.json"
-        tokens = ensure_demo_users(services.store, tokens_file)
-        _show_demo_tokens(tokens, tokens_file)
-    url = f"http://{host or settings.host}:{port or settings.port}"
-    console.print(
-        f"provisioner: {url}/  ·  API docs {url}/docs  ·  status {url}/api/v1/status/<fqdn>"
-    )
-    uvicorn.run(
-        create_app(settings, services),
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level="info",
-    )
+    host, port = host or settings.host, port or settings.port
+
+    def announce(container: Container) -> None:
+        if settings.environment == "lab":
+            tokens_file = settings.data_dir / "demo-users.json"
+            tokens = ensure_demo_users(container.store, tokens_file)
+            _show_demo_tokens(tokens, tokens_file)
+        url = f"http://{host}:{port}"
+        console.print(
+            f"provisioner: {url}/  ·  API docs {url}/docs  ·  status {url}/api/v1/status/<fqdn>"
+        )
+
+    run(settings, host=host, port=port, before_start=announce)
 
 
 @app.command()
 def availability(label: str) -> None:
     """Is a label free? Naming rules, the registry and every authoritative name server."""
-    from provisioner.bootstrap.container import build_services
+    from provisioner.bootstrap.container import build_container
 
-    v = build_services(get_settings()).availability.check(label)
+    v = build_container(get_settings()).availability.check(label)
     console.print_json(json.dumps(v.__dict__))
     if v.available is not True:
         raise typer.Exit(1)
@@ -153,9 +149,9 @@ def availability(label: str) -> None:
 @app.command()
 def status(fqdn: str) -> None:
     """Is a subdomain live? DNS on every name server + HTTP."""
-    from provisioner.bootstrap.container import build_services
+    from provisioner.bootstrap.container import build_container
 
-    s = build_services(get_settings()).status.status(fqdn)
+    s = build_container(get_settings()).status.status(fqdn)
     console.print_json(json.dumps(s.__dict__, default=str))
     if not s.live:
         raise typer.Exit(1)

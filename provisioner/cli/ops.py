@@ -1,11 +1,9 @@
-"""Operator commands of the jobs area: `worker`, `scheduler`, `backup`, `restore`
-(registered on the main `provisioner` app by provisioner/cli.py)."""
+"""Operator commands: `worker`, `scheduler`, `backup`, `restore` (registered on the main
+`provisioner` app by provisioner/cli/main.py)."""
 
 from __future__ import annotations
 
 import logging
-import signal
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -24,12 +22,13 @@ def worker(
 ) -> None:
     """Run jobs: a procrastinate worker (dispatch=procrastinate) or the in-process worker
     threads against the store (dispatch=inline). Stops on SIGTERM/SIGINT."""
-    from provisioner.bootstrap.container import build_services
+    from provisioner.bootstrap.container import build_container
+    from provisioner.bootstrap.serve import until_signal
     from provisioner.ops.logs import configure_logging
 
     settings = get_settings()
     configure_logging(json_logs=settings.log_json)
-    services = build_services(settings)
+    services = build_container(settings)
     log = logging.getLogger("provisioner.worker")
     log.info("worker %s starting (dispatch=%s)", services.runner.worker_id, settings.dispatch)
     if settings.dispatch == "procrastinate":
@@ -45,12 +44,7 @@ def worker(
         return
     if concurrency:
         services.worker.threads = concurrency
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    services.worker.start()
-    stop.wait()
-    services.worker.stop()
+    until_signal(services.worker.start, services.worker.stop)
 
 
 def scheduler() -> None:
@@ -58,27 +52,20 @@ def scheduler() -> None:
     store) and enqueues the periodic work, the others stand by and take over when it dies.
     With dispatch=procrastinate the `provisioner worker`s run that work; with the embedded
     default (inline) a thread of this process does."""
-    from provisioner.bootstrap.container import build_services
-    from provisioner.jobs.scheduler import build_scheduler
+    from provisioner.bootstrap.container import build_container
+    from provisioner.bootstrap.serve import scheduler_for, until_signal
     from provisioner.ops.logs import configure_logging
 
     settings = get_settings()
     configure_logging(json_logs=settings.log_json)
-    services = build_services(settings)
-    assert services.dispatcher is not None
-    sched = build_scheduler(
-        services.store,
-        services.dispatcher.periodic,
-        worker_id=services.runner.worker_id,
-        lease_seconds=settings.scheduler_lease_seconds,
-    )
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    sched.start()
-    stop.wait()
-    sched.shutdown(wait=False)
-    services.dispatcher.close()
+    services = build_container(settings)
+    sched = scheduler_for(services)
+
+    def stop() -> None:
+        sched.shutdown(wait=False)
+        services.dispatcher.close()
+
+    until_signal(sched.start, stop)
 
 
 def _progress() -> Progress:
@@ -130,7 +117,7 @@ def restore(
 
 
 def register(app: typer.Typer) -> None:
-    """Add the jobs-area commands to the main CLI."""
+    """Add the operator commands to the main CLI."""
     app.command()(worker)
     app.command()(scheduler)
     app.command()(backup)

@@ -33,13 +33,10 @@ def _operator() -> Actor:
 
 
 def _people() -> PeopleServices:
-    from provisioner.store.db import Store, migrate
-    from provisioner.workflow.people.services import build_people
+    from provisioner.bootstrap.container import build_people, open_store
 
     settings = get_settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    migrate(settings.store_url)
-    return build_people(Store(settings.store_url), settings)
+    return build_people(settings, open_store(settings))
 
 
 def _fail(exc: ProvisionerError) -> None:

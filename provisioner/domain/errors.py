@@ -57,6 +57,16 @@ class UnsafeChange(ProvisionerError):
     """A planned hardware change crosses a safety limit (apex, NS/SOA, not ours)."""
 
 
+class TooMuchChange(UnsafeChange):
+    """A plan changes more records at once than the limit allows (octoDNS's TooMuchChange):
+    refused unless the caller forces it explicitly."""
+
+    def __init__(self, message: str, *, changes: int, limit: int) -> None:
+        super().__init__(message)
+        self.changes = changes
+        self.limit = limit
+
+
 class StepFailed(ProvisionerError):
     """A hardware step failed on a named server; the job records step, server and reason."""
 

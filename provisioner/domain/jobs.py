@@ -49,7 +49,7 @@ HOSTING_STEPS: tuple[StepSpec, ...] = (
     StepSpec("checks_prod", S.PRODUCTION, "Uji di server produksi", "Checks on production"),
     StepSpec("letter", S.LIVE, "Surat rekomendasi", "Recommendation letter"),
 )
-# Only in a job whose approved plan names a certificate (provision_plan.tls_targets); it
+# Only in a job whose approved plan names a certificate (plan.tls_targets); it
 # goes right after site_prod, so checks_prod also checks HTTPS.
 TLS_PROD_STEP = StepSpec(
     "tls_prod", S.PRODUCTION, "Sertifikat TLS produksi", "TLS certificate on production"
@@ -60,7 +60,7 @@ DNS_ONLY_STEPS: tuple[StepSpec, ...] = (
 )
 FINAL_STATE = S.LETTER_ISSUED
 
-# --- hosting-workflow: the technical team's own jobs and retirement -----------------------
+# --- the technical team's own jobs (deploy, promote, rollback) and retirement ----------
 # These jobs work on a site that already exists: its request's state does not move while they
 # run (a redeploy to dev does not make a live site "provisioning"); only retire ends in RETIRED.
 OPERATION_STEPS: dict[str, tuple[StepSpec, ...]] = {

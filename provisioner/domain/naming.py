@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-
-from provisioner.domain.errors import InvalidInput
 
 ALLOWED = "hanya huruf a–z, angka 0–9 dan tanda hubung (-) yang diperbolehkan"
 ALLOWED_EN = "only letters a–z, digits 0–9 and hyphens (-) are allowed"
@@ -82,10 +80,10 @@ def normalise_label(raw: str) -> str:
     into a plain "k" and so quietly accept a look-alike; here it stays and is refused.
     Idempotent: normalise_label(normalise_label(x)) == normalise_label(x).
     """
-    return raw.strip(" \t").translate(_ASCII_LOWER)
+    return raw.strip(" \t").translate(ASCII_LOWER)
 
 
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 def check_label(
@@ -110,7 +108,7 @@ def _problems(
     label: str, policy: NamingPolicy, *, zone: str, agency: str | None
 ) -> Iterator[tuple[str, str]]:
     if not label:
-        yield _reason(
+        yield reason(
             "empty",
             f"Label kosong; isi nama subdomain, {ALLOWED} / "
             f"The label is empty; enter a subdomain name, {ALLOWED_EN}",
@@ -123,38 +121,38 @@ def _problems(
 
 def _character_problems(label: str) -> Iterator[tuple[str, str]]:
     if any(unicodedata.category(c) == "Cc" for c in label):
-        yield _reason(
+        yield reason(
             "control",
             f"Label mengandung karakter kontrol (mis. baris baru atau tab); {ALLOWED} / "
             f"The label contains a control character (e.g. a newline or tab); {ALLOWED_EN}",
         )
     if any(c.isspace() and unicodedata.category(c) != "Cc" for c in label):
-        yield _reason(
+        yield reason(
             "space",
             f"Label mengandung spasi; gunakan tanda hubung (-) sebagai pemisah, {ALLOWED} / "
             f"The label contains a space; use a hyphen (-) as separator, {ALLOWED_EN}",
         )
     if "." in label:
-        yield _reason(
+        yield reason(
             "dot",
             "Label mengandung titik (.); masukkan satu label saja tanpa nama domain, "
             f"{ALLOWED} / The label contains a dot (.); enter a single label without the "
             f"domain name, {ALLOWED_EN}",
         )
     if "_" in label:
-        yield _reason(
+        yield reason(
             "underscore",
             f"Label mengandung garis bawah (_); {ALLOWED} / "
             f"The label contains an underscore (_); {ALLOWED_EN}",
         )
     if "*" in label:
-        yield _reason(
+        yield reason(
             "wildcard",
             f"Label mengandung tanda bintang (*); wildcard tidak diperbolehkan, {ALLOWED} / "
             f"The label contains an asterisk (*); wildcards are not allowed, {ALLOWED_EN}",
         )
     if any(ord(c) > 127 for c in label):
-        yield _reason(
+        yield reason(
             "unicode",
             "Label mengandung huruf di luar a–z (huruf beraksen atau non-Latin); "
             f"{ALLOWED} / The label contains characters outside a–z (accented or non-Latin "
@@ -165,31 +163,31 @@ def _character_problems(label: str) -> Iterator[tuple[str, str]]:
         - set("abcdefghijklmnopqrstuvwxyz0123456789-._*")
     )
     if others:
-        shown = " ".join(others)
-        yield _reason(
+        listed = " ".join(others)
+        yield reason(
             "character",
-            f"Label mengandung karakter yang tidak diperbolehkan: {shown}; {ALLOWED} / "
-            f"The label contains characters that are not allowed: {shown}; {ALLOWED_EN}",
+            f"Label mengandung karakter yang tidak diperbolehkan: {listed}; {ALLOWED} / "
+            f"The label contains characters that are not allowed: {listed}; {ALLOWED_EN}",
         )
 
 
 def _shape_problems(label: str, policy: NamingPolicy, *, zone: str) -> Iterator[tuple[str, str]]:
     if label.startswith("-") or label.endswith("-"):
-        yield _reason(
+        yield reason(
             "hyphen-edge",
             "Label diawali atau diakhiri tanda hubung (-); awali dan akhiri dengan huruf atau "
             "angka / The label starts or ends with a hyphen (-); start and end with a letter "
             "or digit",
         )
     if len(label) < policy.min_length or len(label) > policy.max_length:
-        yield _reason(
+        yield reason(
             "length",
             f"Panjang label {len(label)} karakter; yang diperbolehkan "
             f"{policy.min_length}–{policy.max_length} karakter / The label is {len(label)} "
             f"characters long; {policy.min_length}–{policy.max_length} characters are allowed",
         )
     if label.isdigit() and label.isascii():
-        yield _reason(
+        yield reason(
             "digits-only",
             "Label hanya berisi angka; sertakan paling sedikit satu huruf a–z / "
             "The label is digits only; include at least one letter a–z",
@@ -198,7 +196,7 @@ def _shape_problems(label: str, policy: NamingPolicy, *, zone: str) -> Iterator[
         yield from _punycode_problems(label, policy)
     fqdn = f"{label}.{zone}"
     if len(fqdn) > 253:
-        yield _reason(
+        yield reason(
             "fqdn-length",
             f"Nama lengkap {len(fqdn)} karakter; paling panjang 253 karakter / "
             f"The full name is {len(fqdn)} characters long; at most 253 are allowed",
@@ -208,21 +206,21 @@ def _shape_problems(label: str, policy: NamingPolicy, *, zone: str) -> Iterator[
 def _punycode_problems(label: str, policy: NamingPolicy) -> Iterator[tuple[str, str]]:
     # Positions 3–4 "--" are reserved for IDNA (RFC 5891 §4.2.3.1); only "xn--" is defined.
     if not label.startswith("xn--"):
-        yield _reason(
+        yield reason(
             "hyphen-34",
             "Label memiliki dua tanda hubung (--) pada posisi 3–4, yang dicadangkan untuk "
             "nama internasional; gunakan satu tanda hubung / The label has two hyphens (--) "
             "in positions 3–4, reserved for internationalised names; use a single hyphen",
         )
     elif not policy.allow_punycode:
-        yield _reason(
+        yield reason(
             "punycode",
             "Label punycode (xn--) tidak diperbolehkan; gunakan huruf a–z, angka 0–9 dan "
             "tanda hubung / Punycode labels (xn--) are not allowed; use letters a–z, digits "
             "0–9 and hyphens",
         )
     elif _LDH.fullmatch(label) and not _valid_punycode(label):
-        yield _reason(
+        yield reason(
             "punycode-invalid",
             "Label xn-- bukan punycode yang sah; periksa kembali penulisannya / "
             "The xn-- label is not valid punycode; check its spelling",
@@ -249,26 +247,26 @@ def _word_problems(
     label: str, policy: NamingPolicy, *, agency: str | None
 ) -> Iterator[tuple[str, str]]:
     if label in policy.reserved:
-        yield _reason(
+        yield reason(
             "reserved",
-            f"Label '{_shown(label)}' dicadangkan untuk layanan infrastruktur; pilih nama "
+            f"Label '{shown(label)}' dicadangkan untuk layanan infrastruktur; pilih nama "
             "lain, misalnya nama aplikasi atau singkatan perangkat daerah / The label "
-            f"'{_shown(label)}' is reserved for infrastructure services; choose another "
+            f"'{shown(label)}' is reserved for infrastructure services; choose another "
             "name, e.g. the application's name or the agency's abbreviation",
         )
     owner = policy.restricted.get(label)
     if owner is not None and owner != agency:
-        yield _reason(
+        yield reason(
             "restricted",
-            f"Label '{_shown(label)}' hanya dapat diberikan kepada {owner}; pilih nama lain "
-            f"/ The label '{_shown(label)}' may only be given to {owner}; choose another name",
+            f"Label '{shown(label)}' hanya dapat diberikan kepada {owner}; pilih nama lain "
+            f"/ The label '{shown(label)}' may only be given to {owner}; choose another name",
         )
     # Hyphens removed too, so "ju-di" or "s-l-o-t" does not slip through.
     squeezed = label.replace("-", "")
     found = sorted(w for w in policy.forbidden_words if w in label or w in squeezed)
     if found:
         words = ", ".join(found)
-        yield _reason(
+        yield reason(
             "forbidden-word",
             f"Label mengandung kata yang tidak pantas atau menyesatkan ({words}); pilih nama "
             f"yang mencerminkan layanan resmi / The label contains an offensive or misleading "
@@ -276,126 +274,14 @@ def _word_problems(
         )
 
 
-def _reason(code: str, message: str) -> tuple[str, str]:
+def reason(code: str, message: str) -> tuple[str, str]:
     """A refusal: its machine code and its message (Indonesian " / " English)."""
     return code, message
 
 
-def _shown(label: str) -> str:
+def shown(label: str) -> str:
     # Echo only printable ASCII back to the user; anything else is already refused above.
     return "".join(c if c.isascii() and c.isprintable() else "?" for c in label)
-
-
-@dataclass(frozen=True)
-class SiteName:
-    """A syntactically valid host name inside one managed zone: `<relative>.<zone>`.
-
-    `relative` is everything left of the zone: one label for an agency's site
-    ("dinkes"), more for names below it ("dinkes.dev")."""
-
-    fqdn: str
-    relative: str
-    zone: str
-
-    @property
-    def is_single_label(self) -> bool:
-        return "." not in self.relative
-
-
-MAX_NAME_LENGTH = 253  # RFC 1035 §2.3.4, in text form without the final dot
-MAX_DNS_LABEL = 63
-
-
-def parse_site_name(raw: str, zones: Iterable[str]) -> SiteName:
-    """Check that `raw` is a host name inside one of `zones` and split it there.
-
-    Refused (InvalidInput on the field `fqdn`, every reason at once): an empty name, an
-    empty label (`.demokab.go.id`, `a..demokab.go.id`), a label over 63 characters, a
-    name over 253, characters outside a–z 0–9 and the hyphen (which also refuses the
-    wildcard and the underscore), a hyphen at either end of a label, a name that is the
-    zone itself or is in none of the zones. Pure: callers use it before any DNS query,
-    whose library would raise on such names instead of answering.
-    """
-    name = normalise_label(raw)
-    if name.endswith(".") and not name.endswith(".."):
-        name = name[:-1]  # the absolute form "dinkes.demokab.go.id." names the same host
-    managed = sorted({z.strip().strip(".").translate(_ASCII_LOWER) for z in zones}, key=len)
-    problems = list(_name_problems(name))
-    zone = next(
-        (z for z in reversed(managed) if name.endswith("." + z)), None
-    )  # the longest zone wins, so a delegated sub-zone is chosen over its parent
-    if name and name in managed:
-        problems.append(
-            _reason(
-                "apex",
-                f"{_shown(name)} adalah nama zona itu sendiri, bukan subdomain / "
-                f"{_shown(name)} is the zone itself, not a subdomain",
-            )
-        )
-    elif zone is None and name:
-        listed = ", ".join(managed)
-        problems.append(
-            _reason(
-                "zone",
-                f"Nama harus di bawah zona yang dikelola ({listed}) / "
-                f"The name must be under a managed zone ({listed})",
-            )
-        )
-    if problems:
-        raise InvalidInput.of([("fqdn", message) for _, message in problems])
-    assert zone is not None
-    return SiteName(fqdn=name, relative=name[: -len(zone) - 1], zone=zone)
-
-
-def _name_problems(name: str) -> Iterator[tuple[str, str]]:
-    if not name:
-        yield _reason(
-            "empty",
-            "Nama kosong; isi nama lengkap subdomain, mis. dinkes.<zona> / "
-            "The name is empty; enter the subdomain's full name, e.g. dinkes.<zone>",
-        )
-        return
-    labels = name.split(".")
-    if any(not label for label in labels):
-        yield _reason(
-            "empty-label",
-            "Nama mengandung label kosong (titik di awal, di akhir atau dua titik berurutan) / "
-            "The name has an empty label (a dot at the start, at the end or two dots in a row)",
-        )
-    longest = max(len(label) for label in labels)
-    if longest > MAX_DNS_LABEL:
-        yield _reason(
-            "label-length",
-            f"Satu label nama {longest} karakter; paling panjang {MAX_DNS_LABEL} / "
-            f"One label of the name is {longest} characters long; at most {MAX_DNS_LABEL}",
-        )
-    if len(name) > MAX_NAME_LENGTH:
-        yield _reason(
-            "fqdn-length",
-            f"Nama lengkap {len(name)} karakter; paling panjang {MAX_NAME_LENGTH} karakter / "
-            f"The full name is {len(name)} characters long; at most {MAX_NAME_LENGTH} are allowed",
-        )
-    bad = sorted({c for c in name if c not in _HOST_CHARACTERS})
-    if bad:
-        shown = " ".join(
-            f"'{c}'" if c.isascii() and c.isprintable() and not c.isspace() else f"U+{ord(c):04X}"
-            for c in bad
-        )
-        yield _reason(
-            "character",
-            f"Nama mengandung karakter yang tidak diperbolehkan: {shown}; tiap label {ALLOWED} / "
-            f"The name contains characters that are not allowed: {shown}; in each label "
-            f"{ALLOWED_EN}",
-        )
-    if any(label.startswith("-") or label.endswith("-") for label in labels):
-        yield _reason(
-            "hyphen-edge",
-            "Label nama diawali atau diakhiri tanda hubung (-) / "
-            "A label of the name starts or ends with a hyphen (-)",
-        )
-
-
-_HOST_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-.")
 
 
 def suggest_labels(

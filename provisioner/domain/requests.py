@@ -10,8 +10,7 @@ from datetime import date
 from functools import partial
 from typing import TypeVar
 
-from email_validator import EmailNotValidError
-from email_validator import validate_email as _email_syntax
+from email_validator import EmailNotValidError, validate_email as _email_syntax
 
 from provisioner.domain.errors import InvalidInput
 from provisioner.domain.site_names import database_name, database_user
@@ -42,7 +41,7 @@ class RequestDraft:
     repo: str | None = None
     branch: str | None = None
     target_address: str | None = None
-    # --- people (issue 5): request types and the fields the SOPs and portals ask for ---
+    # Request types and the fields the SOPs and agencies' portals ask for.
     request_type: str = "new"
     contact_nip: str | None = None
     contact_position: str | None = None
@@ -194,6 +193,114 @@ def validate_target(address: str, allowed_networks: list[str]) -> str:
     return str(ip)
 
 
+class _Problems:
+    """Every field's problem, collected so that all are reported at once."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str]] = []
+
+    def attempt(self, check: Callable[[], _T]) -> _T | None:
+        try:
+            return check()
+        except InvalidInput as exc:
+            self.items.extend(exc.problems)
+            return None
+
+    def refuse(self, field: str, message: str) -> None:
+        self.items.append((field, message))
+
+
+def _choices_and_person(p: _Problems, draft: RequestDraft) -> dict[str, str | None]:
+    if draft.request_type not in REQUEST_TYPES:
+        allowed = ", ".join(REQUEST_TYPES)
+        p.refuse("request_type", f"Pilih salah satu: {allowed} / Choose one of: {allowed}")
+    values: dict[str, str | None] = {
+        "site_kind": p.attempt(lambda: _choice("site_kind", draft.site_kind, SITE_KINDS)),
+        "stack": p.attempt(lambda: _choice("stack", draft.stack, STACKS)),
+        "contact_nip": p.attempt(partial(validate_nip, draft.contact_nip))
+        if draft.contact_nip else None,
+    }
+    for field in ("contact_position", "contact_rank"):
+        given = getattr(draft, field)
+        values[field] = (
+            p.attempt(partial(_text, field, given, max_len=200))
+            if given and given.strip() else None
+        )
+    return values
+
+
+def _letter_date(p: _Problems, letter_date: date, today: date, max_age_years: int) -> None:
+    if letter_date > today:
+        p.refuse(
+            "letter_date",
+            "Tanggal surat tidak boleh di masa depan / The letter date cannot be in the future",
+        )
+    elif letter_date < (earliest := earliest_letter_date(today, max_age_years)):
+        p.refuse(
+            "letter_date",
+            f"Tanggal surat tidak masuk akal: paling awal {earliest.isoformat()} / "
+            f"Implausible letter date: {earliest.isoformat()} at the earliest",
+        )
+
+
+def _phone(p: _Problems, raw: str) -> str:
+    phone = raw.strip()
+    if phone and not re.fullmatch(r"\+?[0-9 ()-]{6,20}", phone):
+        p.refuse("contact_phone", "Nomor telepon tidak sah / Not a valid phone number")
+    return phone
+
+
+def _hosting_source(p: _Problems, draft: RequestDraft, git_base_url: str) -> dict[str, str | None]:
+    if draft.target_address:
+        p.refuse(
+            "target_address",
+            "Kosongkan bila meminta hosting: situs berjalan di server Diskominfo / "
+            "Leave empty with hosting: the site runs on Diskominfo's servers",
+        )
+    repo = None
+    if not draft.repo:
+        p.refuse("repo", "Wajib diisi bila meminta hosting / Required when hosting is wanted")
+    else:
+        repo = p.attempt(partial(repo_url_for, draft.repo, git_base_url))
+    branch = p.attempt(lambda: validate_branch(draft.branch or "main"))
+    return {"repo": repo, "branch": branch, "target_address": None}
+
+
+def _where_it_points(
+    p: _Problems, draft: RequestDraft, git_base_url: str, allowed_networks: list[str]
+) -> dict[str, str | None]:
+    """The hardware target: a repository and branch with hosting, an address without."""
+    none: dict[str, str | None] = {"repo": None, "branch": None, "target_address": None}
+    if draft.request_type in ("change_contact", "deactivate"):
+        return none  # no hardware target in the request itself: it names an existing site
+    if draft.hosting and draft.request_type != "change_target":
+        return _hosting_source(p, draft, git_base_url)
+    if not draft.target_address:
+        p.refuse(
+            "target_address",
+            "Wajib diisi: alamat IP baru / Required: the new IP address"
+            if draft.request_type == "change_target" else
+            "Wajib diisi bila tanpa hosting: alamat IP server situs / "
+            "Required without hosting: the site server's IP address",
+        )
+        return none
+    target = p.attempt(partial(validate_target, draft.target_address, allowed_networks))
+    return {**none, "target_address": target}
+
+
+def _texts(p: _Problems, draft: RequestDraft) -> dict[str, str | None]:
+    return {
+        "agency": p.attempt(lambda: _text("agency", draft.agency, max_len=200)),
+        "purpose": p.attempt(
+            lambda: _text("purpose", draft.purpose, max_len=2000, multiline=True)
+        ),
+        "contact_name": p.attempt(lambda: _text("contact_name", draft.contact_name, max_len=200)),
+        "letter_number": p.attempt(
+            lambda: _text("letter_number", draft.letter_number, max_len=100)
+        ),
+    }
+
+
 def normalise_draft(
     draft: RequestDraft,
     *,
@@ -207,96 +314,22 @@ def normalise_draft(
     at once (one InvalidInput with all of them), not just the first. `today` is the day in
     the agency's time zone; a letter dated after it or more than `letter_max_age_years`
     before it is refused."""
-    problems: list[tuple[str, str]] = []
-
-    def attempt(check: Callable[[], _T]) -> _T | None:
-        try:
-            return check()
-        except InvalidInput as exc:
-            problems.extend(exc.problems)
-            return None
-
-    def refuse(field: str, message: str) -> None:
-        problems.append((field, message))
-
-    attempt(lambda: validate_email("contact_email", draft.contact_email))
-    if draft.request_type not in REQUEST_TYPES:
-        allowed = ", ".join(REQUEST_TYPES)
-        refuse("request_type", f"Pilih salah satu: {allowed} / Choose one of: {allowed}")
-    site_kind = attempt(lambda: _choice("site_kind", draft.site_kind, SITE_KINDS))
-    stack = attempt(lambda: _choice("stack", draft.stack, STACKS))
-    nip = attempt(partial(validate_nip, draft.contact_nip)) if draft.contact_nip else None
-    position = rank = None
-    if draft.contact_position and draft.contact_position.strip():
-        position = attempt(partial(_text, "contact_position", draft.contact_position, max_len=200))
-    if draft.contact_rank and draft.contact_rank.strip():
-        rank = attempt(partial(_text, "contact_rank", draft.contact_rank, max_len=200))
-    if draft.letter_date > today:
-        refuse(
-            "letter_date",
-            "Tanggal surat tidak boleh di masa depan / The letter date cannot be in the future",
-        )
-    elif draft.letter_date < (earliest := earliest_letter_date(today, letter_max_age_years)):
-        refuse(
-            "letter_date",
-            f"Tanggal surat tidak masuk akal: paling awal {earliest.isoformat()} / "
-            f"Implausible letter date: {earliest.isoformat()} at the earliest",
-        )
-    phone = draft.contact_phone.strip()
-    if phone and not re.fullmatch(r"\+?[0-9 ()-]{6,20}", phone):
-        refuse("contact_phone", "Nomor telepon tidak sah / Not a valid phone number")
-    repo = branch = target = None
-    if draft.request_type in ("change_contact", "deactivate"):
-        pass  # no hardware target in the request itself: it names an existing site
-    elif draft.request_type == "change_target":
-        if not draft.target_address:
-            refuse("target_address", "Wajib diisi: alamat IP baru / Required: the new IP address")
-        else:
-            target = attempt(partial(validate_target, draft.target_address, allowed_networks))
-    elif draft.hosting:
-        if draft.target_address:
-            refuse(
-                "target_address",
-                "Kosongkan bila meminta hosting: situs berjalan di server Diskominfo / "
-                "Leave empty with hosting: the site runs on Diskominfo's servers",
-            )
-        if not draft.repo:
-            refuse("repo", "Wajib diisi bila meminta hosting / Required when hosting is wanted")
-        else:
-            repo = attempt(partial(repo_url_for, draft.repo, git_base_url))
-        branch = attempt(lambda: validate_branch(draft.branch or "main"))
-    elif not draft.target_address:
-        refuse(
-            "target_address",
-            "Wajib diisi bila tanpa hosting: alamat IP server situs / "
-            "Required without hosting: the site server's IP address",
-        )
-    else:
-        target = attempt(partial(validate_target, draft.target_address, allowed_networks))
-    agency = attempt(lambda: _text("agency", draft.agency, max_len=200))
-    purpose = attempt(lambda: _text("purpose", draft.purpose, max_len=2000, multiline=True))
-    contact_name = attempt(lambda: _text("contact_name", draft.contact_name, max_len=200))
-    letter_number = attempt(lambda: _text("letter_number", draft.letter_number, max_len=100))
-    if problems:
-        raise InvalidInput.of(problems)
-    assert agency is not None and purpose is not None
-    assert contact_name is not None and letter_number is not None
+    p = _Problems()
+    p.attempt(lambda: validate_email("contact_email", draft.contact_email))
+    person = _choices_and_person(p, draft)
+    _letter_date(p, draft.letter_date, today, letter_max_age_years)
+    phone = _phone(p, draft.contact_phone)
+    target = _where_it_points(p, draft, git_base_url, allowed_networks)
+    texts = _texts(p, draft)
+    if p.items:
+        raise InvalidInput.of(p.items)
     return replace(
         draft,
-        agency=agency,
-        purpose=purpose,
-        contact_name=contact_name,
         contact_email=draft.contact_email.strip(),
         contact_phone=phone,
-        letter_number=letter_number,
-        repo=repo,
-        branch=branch,
-        target_address=target,
-        contact_nip=nip,
-        site_kind=site_kind,
-        stack=stack,
-        contact_position=position,
-        contact_rank=rank,
+        **person,  # type: ignore[arg-type]
+        **target,  # type: ignore[arg-type]
+        **texts,  # type: ignore[arg-type]
     )
 
 

@@ -6,7 +6,6 @@ provisioner.domain.site_names.
 
 from __future__ import annotations
 
-from provisioner.domain.site_names import LINUX_USER_MAX as USER_MAX
-from provisioner.domain.site_names import fpm_socket, site_user
+from provisioner.domain.site_names import LINUX_USER_MAX as USER_MAX, fpm_socket, site_user
 
 __all__ = ["USER_MAX", "fpm_socket", "site_user"]

@@ -12,7 +12,7 @@ is "undone".
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -92,6 +92,98 @@ def can_undo(kind: str, state: str, changes: tuple[StandingChange, ...]) -> bool
     return kind in UNDOABLE_KINDS and state in UNDOABLE_STATES and bool(changes)
 
 
+@dataclass(frozen=True)
+class _Seen:
+    """What the journal says of one step, as the describers below read it."""
+
+    step: JournalStep
+    out: dict[str, Any]
+    hosting: Mapping[str, Any]
+    plan: Mapping[str, Any]
+    server: str
+    partial: bool
+    undoing: bool
+
+    def change(self, server: str, text: str, items: tuple[str, ...]) -> StandingChange:
+        return StandingChange(self.step.name, server, text, items, self.partial, self.undoing)
+
+
+def _dns(seen: _Seen) -> StandingChange:
+    verified = seen.out.get("verified_on") or {}
+    servers = sorted({ns for by_ns in verified.values() for ns in (by_ns or {})})
+    items = tuple(seen.out.get("records") or _planned_records(seen.plan))
+    text = (
+        "Rekaman DNS mungkin sebagian tertulis / DNS records may have been written in part"
+        if seen.partial else "Rekaman DNS tertulis / DNS records written"
+    )  # fmt: skip
+    return seen.change(", ".join(servers) or "DNS", text, items)
+
+
+def _database(seen: _Seen) -> StandingChange:
+    db = seen.hosting.get("database") or {}
+    name = seen.out.get("database") or db.get("name")
+    user = seen.out.get("user") or db.get("user")
+    host = seen.server or str(db.get("host") or "")
+    made_id, made_en = (
+        ("mungkin sebagian dibuat", "may have been created in part")
+        if seen.partial
+        else ("dibuat", "created")
+    )
+    text = (
+        f"Basis data {name} dan pengguna {user} {made_id} di {host} / "
+        f"Database {name} and user {user} {made_en} on {host}"
+    )
+    return seen.change(host, text, (f"{name} ({user})",))
+
+
+def _site(seen: _Seen) -> StandingChange:
+    server = seen.server
+    fqdn = seen.out.get("fqdn") or _planned_vhost(seen.hosting, server, seen.step.name)
+    release = seen.out.get("release") or seen.out.get("commit", "")[:12]
+    items = (f"vhost {fqdn}", f"release {release}") if release else (f"vhost {fqdn}",)
+    if seen.partial:
+        text = (
+            f"Vhost {fqdn} (pengguna situs, pool PHP-FPM, direktori) mungkin sebagian "
+            f"tertinggal di {server} / Vhost {fqdn} (site user, PHP-FPM pool, tree) may "
+            f"stand in part on {server}"
+        )
+    else:
+        text = (
+            f"Vhost {fqdn} dengan pengguna situs, pool PHP-FPM, direktori dan rilisnya "
+            f"di {server} / Vhost {fqdn} with its site user, PHP-FPM pool, tree and "
+            f"release on {server}"
+        )
+    return seen.change(server, text, items)
+
+
+def _tls(seen: _Seen) -> StandingChange | None:
+    if not seen.partial and seen.out.get("status") in ("not_planned", "unavailable"):
+        return None  # no certificate was issued, no HTTPS vhost enabled
+    targets = list(seen.hosting.get("tls") or [])
+    fqdn = seen.out.get("fqdn") or (targets[0]["fqdn"] if targets else "")
+    server = seen.server
+    if seen.partial:
+        text = (
+            f"Sertifikat TLS dan vhost HTTPS {fqdn} mungkin sebagian tertinggal di {server}"
+            f" / TLS certificate and HTTPS vhost {fqdn} may stand in part on {server}"
+        )
+    else:
+        text = (
+            f"Sertifikat TLS dan vhost HTTPS {fqdn} di {server} / "
+            f"TLS certificate and HTTPS vhost {fqdn} on {server}"
+        )
+    return seen.change(server, text, (f"certificate {fqdn}",))
+
+
+_DESCRIBERS: dict[str, Callable[[_Seen], StandingChange | None]] = {
+    "dns": _dns,
+    "database": _database,
+    "site_dev": _site,
+    "site_prod": _site,
+    "tls_prod": _tls,
+}
+
+
 def _describe(
     step: JournalStep,
     out: dict[str, Any],
@@ -100,65 +192,12 @@ def _describe(
     partial: bool,
     undoing: bool,
 ) -> StandingChange | None:
+    describe = _DESCRIBERS.get(step.name)
+    if describe is None:
+        return None  # checks and letters change no server
     hosting = plan.get("hosting") or {}
     server = step.server or str(out.get("host") or "")
-    if step.name == "dns":
-        seen = out.get("verified_on") or {}
-        servers = sorted({ns for by_ns in seen.values() for ns in (by_ns or {})})
-        items = tuple(out.get("records") or _planned_records(plan))
-        text = (
-            "Rekaman DNS mungkin sebagian tertulis / DNS records may have been written in part"
-            if partial else "Rekaman DNS tertulis / DNS records written"
-        )  # fmt: skip
-        return StandingChange("dns", ", ".join(servers) or "DNS", text, items, partial, undoing)
-    if step.name == "database":
-        db = hosting.get("database") or {}
-        name, user = out.get("database") or db.get("name"), out.get("user") or db.get("user")
-        host = server or str(db.get("host") or "")
-        made_id, made_en = (
-            ("mungkin sebagian dibuat", "may have been created in part")
-            if partial
-            else ("dibuat", "created")
-        )
-        text = (
-            f"Basis data {name} dan pengguna {user} {made_id} di {host} / "
-            f"Database {name} and user {user} {made_en} on {host}"
-        )
-        return StandingChange("database", host, text, (f"{name} ({user})",), partial, undoing)
-    if step.name in ("site_dev", "site_prod"):
-        fqdn = out.get("fqdn") or _planned_vhost(hosting, server, step.name)
-        release = out.get("release") or out.get("commit", "")[:12]
-        items = (f"vhost {fqdn}", f"release {release}") if release else (f"vhost {fqdn}",)
-        if partial:
-            text = (
-                f"Vhost {fqdn} (pengguna situs, pool PHP-FPM, direktori) mungkin sebagian "
-                f"tertinggal di {server} / Vhost {fqdn} (site user, PHP-FPM pool, tree) may "
-                f"stand in part on {server}"
-            )
-        else:
-            text = (
-                f"Vhost {fqdn} dengan pengguna situs, pool PHP-FPM, direktori dan rilisnya "
-                f"di {server} / Vhost {fqdn} with its site user, PHP-FPM pool, tree and "
-                f"release on {server}"
-            )
-        return StandingChange(step.name, server, text, items, partial, undoing)
-    if step.name == "tls_prod":
-        if not partial and out.get("status") in ("not_planned", "unavailable"):
-            return None  # no certificate was issued, no HTTPS vhost enabled
-        targets = list(hosting.get("tls") or [])
-        fqdn = out.get("fqdn") or (targets[0]["fqdn"] if targets else "")
-        if partial:
-            text = (
-                f"Sertifikat TLS dan vhost HTTPS {fqdn} mungkin sebagian tertinggal di {server}"
-                f" / TLS certificate and HTTPS vhost {fqdn} may stand in part on {server}"
-            )
-        else:
-            text = (
-                f"Sertifikat TLS dan vhost HTTPS {fqdn} di {server} / "
-                f"TLS certificate and HTTPS vhost {fqdn} on {server}"
-            )
-        return StandingChange("tls_prod", server, text, (f"certificate {fqdn}",), partial, undoing)
-    return None  # checks and letters change no server
+    return describe(_Seen(step, out, hosting, plan, server, partial, undoing))
 
 
 def _planned_records(plan: Mapping[str, Any]) -> list[str]:

@@ -1,4 +1,5 @@
-"""Undo of a provisioning job that failed (or was cancelled) after earlier steps changed
+"""Control of queued and failed jobs: retry (resume at the step that failed), cancel, and
+the undo of a provisioning job that failed (or was cancelled) after earlier steps changed
 servers: what stands, read from the journal, and taking back exactly that.
 
 Asking for the undo only marks the standing steps `undoing` and queues the job; the worker
@@ -17,9 +18,10 @@ from provisioner.domain.errors import Conflict
 from provisioner.domain.jobs import JobState, StepStatus
 from provisioner.domain.standing_changes import StandingChange, can_undo, standing_changes
 from provisioner.store.db import Store
+from provisioner.store.models.base import utcnow
 from provisioner.store.models.jobs import Job
-from provisioner.store.repositories import audit as audit_repo
-from provisioner.store.repositories import jobs as jobs_repo
+from provisioner.store.read_models import JobView, job_view
+from provisioner.store.repositories import audit as audit_repo, jobs as jobs_repo
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,66 @@ def _report(job: Job) -> StandingReport:
         changes=changes,
         undoable=can_undo(job.kind, job.state, changes),
     )
+
+
+@dataclass(frozen=True)
+class JobControl:
+    """Retry and cancel (the roles that operate jobs); `on_job_queued` hands a job queued
+    again to the dispatcher."""
+
+    store: Store
+    on_job_queued: Callable[[int], None]
+
+    def retry(self, job_id: int, actor: Actor, *, client_ip: str | None = None) -> JobView:
+        """Queue a failed or cancelled job again; it resumes at the step that failed."""
+        ensure_allowed(actor, Action.OPERATE)
+        with self.store.session() as s:
+            job = jobs_repo.get_job(s, job_id)
+            if job.state not in (JobState.FAILED, JobState.CANCELLED):
+                raise Conflict(
+                    f"Hanya pekerjaan yang gagal/dibatalkan yang dapat diulang (status: "
+                    f"{job.state}) / Only a failed or cancelled job can be retried"
+                )
+            for st in job.steps:
+                if st.status == StepStatus.FAILED:
+                    st.status = StepStatus.PLANNED
+            job.state = JobState.QUEUED
+            job.cancel_requested = False
+            job.error = None
+            job.finished_at = None
+            audit_repo.record_event(
+                s,
+                actor=actor.username,
+                action="job:retry",
+                request_id=job.request_id,
+                job_id=job.id,
+                client_ip=client_ip,
+            )
+            view = job_view(job)
+        self.on_job_queued(job_id)
+        return view
+
+    def cancel(self, job_id: int, actor: Actor, *, client_ip: str | None = None) -> JobView:
+        """Cancel a queued job, or ask a running one to stop at the next safe point."""
+        ensure_allowed(actor, Action.OPERATE)
+        with self.store.session() as s:
+            job = jobs_repo.get_job(s, job_id)
+            if job.state == JobState.QUEUED:
+                job.state = JobState.CANCELLED
+                job.finished_at = utcnow()
+            elif job.state == JobState.RUNNING:
+                job.cancel_requested = True
+            else:
+                raise Conflict(f"Pekerjaan sudah selesai ({job.state}) / Job already ended")
+            audit_repo.record_event(
+                s,
+                actor=actor.username,
+                action="job:cancel",
+                request_id=job.request_id,
+                job_id=job.id,
+                client_ip=client_ip,
+            )
+            return job_view(job)
 
 
 @dataclass

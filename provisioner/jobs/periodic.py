@@ -11,24 +11,19 @@ import threading
 from collections.abc import Callable
 from datetime import timedelta
 
-from provisioner.config import Settings
 from provisioner.domain.errors import ProvisionerError
 from provisioner.domain.states import RequestState
 from provisioner.ops.metrics import record_liveness
 from provisioner.store.db import Store
 from provisioner.store.repositories import (
     jobs as jobs_repo,
-)
-from provisioner.store.repositories import (
     liveness as liveness_repo,
-)
-from provisioner.store.repositories import (
     requests as requests_repo,
 )
-from provisioner.workflow.monitoring.drift import scheduled_drift_check
-from provisioner.workflow.monitoring.renewal import renew_expiring_certificates
+from provisioner.workflow.monitoring.drift import DriftService
+from provisioner.workflow.monitoring.renewal import TlsRenewal
 from provisioner.workflow.monitoring.status import StatusService
-from provisioner.workflow.people.sla import scheduled_people_sweep
+from provisioner.workflow.people.sla import SlaService, scheduled_people_sweep
 
 log = logging.getLogger(__name__)
 
@@ -46,14 +41,22 @@ LIVENESS_KEPT = timedelta(days=90)
 PeriodicWork = dict[str, Callable[[], object]]
 
 
-def periodic_work(store: Store, settings: Settings, status: StatusService) -> PeriodicWork:
-    """What each scheduled name does, bound to this process's store and settings."""
+def periodic_work(
+    store: Store,
+    status: StatusService,
+    *,
+    drift: DriftService,
+    renewal: TlsRenewal,
+    sla: SlaService,
+) -> PeriodicWork:
+    """What each scheduled name does, bound to this process's store and the monitoring and
+    SLA services the composition root built."""
     return {
         "requeue-stale": lambda: requeue_stale(store),
         "liveness": lambda: liveness_sweep(store, status),
-        "people-sla": lambda: scheduled_people_sweep(store, settings),
-        "dns-drift": lambda: scheduled_drift_check(store, settings),
-        "tls-renewal": lambda: renew_expiring_certificates(settings, store=store),
+        "people-sla": lambda: scheduled_people_sweep(sla),
+        "dns-drift": drift.scheduled_check,
+        "tls-renewal": renewal.renew,
     }
 
 

@@ -15,10 +15,8 @@ import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 
 from provisioner.config import Settings
@@ -26,32 +24,18 @@ from provisioner.domain.errors import ProvisionerError, ServerUnreachable, StepF
 from provisioner.domain.jobs import (
     JobState,
     StepStatus,
-    final_state,
-    step_spec,
-    tracks_request,
 )
-from provisioner.domain.states import RequestState, ensure_transition
+from provisioner.domain.states import RequestState
+from provisioner.jobs.journal import Journal
 from provisioner.ops.logs import job_id_var
 from provisioner.ops.metrics import observe_step
 from provisioner.steps.base import SiteSpec, Step, StepContext
 from provisioner.store.db import Store
-from provisioner.store.models.base import utcnow
-from provisioner.store.models.jobs import JobStep
 from provisioner.store.models.requests import Request
 from provisioner.store.repositories import (
     audit as audit_repo,
-)
-from provisioner.store.repositories import (
-    dns as dns_repo,
-)
-from provisioner.store.repositories import (
     jobs as jobs_repo,
-)
-from provisioner.store.repositories import (
     locks as locks_repo,
-)
-from provisioner.store.repositories import (
-    requests as requests_repo,
 )
 from provisioner.store.secrets import SecretBox
 
@@ -107,6 +91,7 @@ class JobRunner:
         settings: Settings,
         *,
         worker_id: str,
+        on_request_state: Callable[[int, RequestState], None] | None = None,
     ) -> None:
         self.store = store
         self.steps = steps
@@ -114,35 +99,13 @@ class JobRunner:
         self.box = SecretBox(settings.secret_key)
         self.worker_id = worker_id
         # Told (request id, new state) after the commit that moved a request, e.g. live or
-        # letter issued; the composition root connects the notifications here.
-        self.on_request_state: Callable[[int, RequestState], None] = lambda _rid, _st: None
-
-    # --- journal writes (each its own transaction) ----------------------------------
-
-    def _append_log(self, step_id: int, text: str) -> None:
-        with self.store.session() as s:
-            row = s.get(JobStep, step_id)
-            assert row is not None
-            row.log = (row.log or "") + text.rstrip("\n") + "\n"
-            jobs_repo.heartbeat(s, row.job_id)
-
-    def _set_request_state(self, s: Any, req: Request, target: RequestState) -> None:
-        current = RequestState(req.state)
-        if current != target:
-            ensure_transition(current, target)
-            req.state = target
-            if target == RequestState.LIVE and req.live_at is None:
-                req.live_at = utcnow()
-            audit_repo.record_event(s, actor="provisioner", action=f"state:{target}",
-                                    request_id=req.id)
-            rid = req.id
-            event.listen(s, "after_commit", lambda _s: self._announce(rid, target), once=True)
-
-    def _announce(self, request_id: int, state: RequestState) -> None:
-        try:
-            self.on_request_state(request_id, state)
-        except Exception:  # noqa: BLE001 - a listener's failure must never fail the job
-            log.exception("announcing request %s as %s failed", request_id, state)
+        # letter issued: the composition root passes the announcements (bootstrap.events).
+        self.on_request_state: Callable[[int, RequestState], None] = (
+            on_request_state or (lambda _rid, _st: None)
+        )
+        self.journal = Journal(
+            store, worker_id, lambda rid, state: self.on_request_state(rid, state)
+        )
 
     def _cancel_probe(self, job_id: int) -> Callable[[], bool]:
         # ansible-runner polls this many times a second: ask the store at most twice a second.
@@ -209,24 +172,8 @@ class JobRunner:
     def _run(self, job_id: int) -> JobState:
         conflict = self._take_locks(job_id)
         if conflict is not None:
-            key, holder = conflict
-            with self.store.session() as s:
-                job = jobs_repo.get_job(s, job_id)
-                job.state = JobState.QUEUED
-                job.claimed_by = None
-                job.error = (
-                    f"menunggu pekerjaan {holder} ({key}) / waiting for job {holder} ({key})"
-                )
-            return JobState.QUEUED
-        with self.store.session() as s:
-            job = jobs_repo.get_job(s, job_id)
-            job.error = None
-            site = site_spec(job.request, self.settings, self.box)
-            plan = [(st.id, st.name, StepStatus(st.status), st.outputs or {}) for st in job.steps]
-            audit_repo.record_event(
-                s, actor=self.worker_id, action="job:run", job_id=job.id, request_id=job.request_id
-            )
-
+            return self._wait_for(job_id, *conflict)
+        site, plan = self._start(job_id)
         if any(status == StepStatus.UNDOING for _, _, status, _ in plan):
             return self._run_undo(job_id, site, plan)
         outputs: dict[str, dict[str, Any]] = {
@@ -237,44 +184,73 @@ class JobRunner:
             if status == StepStatus.DONE:
                 continue
             if cancelled():
-                return self._finish(job_id, JobState.CANCELLED, None)
-            impl = self.steps[name]
+                return self.journal.finish(job_id, JobState.CANCELLED, None)
             ctx = StepContext(
                 job_id=job_id,
                 step=name,
                 site=site,
                 outputs=outputs,
                 run_dir=self.settings.runs_dir / f"job-{job_id}" / name,
-                log=functools.partial(self._append_log, step_id),
+                log=functools.partial(self.journal.append_log, step_id),
                 cancelled=cancelled,
             )
-            started = time.monotonic()
-            try:
-                if status == StepStatus.RUNNING:
-                    found = impl.verify(ctx)
-                    if found is not None:
-                        ctx.log(f"{name}: already in place after a restart, not redone")
-                        self._step_done(step_id, site.request_id, name, found)
-                        observe_step(name, "verified", time.monotonic() - started)
-                        outputs[name] = found
-                        continue
-                self._step_started(step_id, site.request_id, name, ctx.run_dir)
-                result = self._apply_with_backoff(impl, ctx)
-            except ProvisionerError as exc:
-                observe_step(name, "failed", time.monotonic() - started)
-                # A playbook stopped by the cancel callback ends the job as cancelled; the
-                # step stays failed so a retry resumes (and re-converges) right there.
-                final = JobState.CANCELLED if cancelled() else JobState.FAILED
-                return self._step_failed(job_id, step_id, site.request_id, name, exc, final)
-            except Exception as exc:  # noqa: BLE001 - a bug must still fail the job visibly
-                log.exception("step %s of job %s crashed", name, job_id)
-                ctx.log(traceback.format_exc())
-                failure = StepFailed(name, "provisioner", f"{type(exc).__name__}: {exc}")
-                return self._step_failed(job_id, step_id, site.request_id, name, failure)
-            observe_step(name, "done", time.monotonic() - started)
-            self._step_done(step_id, site.request_id, name, result)
-            outputs[name] = result
-        return self._finish(job_id, JobState.DONE, None)
+            stopped = self._run_step(ctx, step_id, status)
+            if stopped is not None:
+                return stopped
+        return self.journal.finish(job_id, JobState.DONE, None)
+
+    def _wait_for(self, job_id: int, key: str, holder: int) -> JobState:
+        """Another job holds one of this job's keys: back to the queue, saying which."""
+        with self.store.session() as s:
+            job = jobs_repo.get_job(s, job_id)
+            job.state = JobState.QUEUED
+            job.claimed_by = None
+            job.error = f"menunggu pekerjaan {holder} ({key}) / waiting for job {holder} ({key})"
+        return JobState.QUEUED
+
+    def _start(self, job_id: int) -> tuple[SiteSpec, list[tuple[int, str, StepStatus, Any]]]:
+        """The job's site and its journal as it stands (id, name, status, outputs)."""
+        with self.store.session() as s:
+            job = jobs_repo.get_job(s, job_id)
+            job.error = None
+            site = site_spec(job.request, self.settings, self.box)
+            plan = [(st.id, st.name, StepStatus(st.status), st.outputs or {}) for st in job.steps]
+            audit_repo.record_event(
+                s, actor=self.worker_id, action="job:run", job_id=job.id, request_id=job.request_id
+            )
+        return site, plan
+
+    def _run_step(self, ctx: StepContext, step_id: int, status: StepStatus) -> JobState | None:
+        """Run one step (verifying first when it was running at a crash) and record it; a
+        failure ends the job (its final state is returned), success returns None."""
+        name, request_id, impl = ctx.step, ctx.site.request_id, self.steps[ctx.step]
+        started = time.monotonic()
+        try:
+            if status == StepStatus.RUNNING:
+                found = impl.verify(ctx)
+                if found is not None:
+                    ctx.log(f"{name}: already in place after a restart, not redone")
+                    self.journal.step_done(step_id, request_id, name, found)
+                    observe_step(name, "verified", time.monotonic() - started)
+                    ctx.outputs[name] = found
+                    return None
+            self.journal.step_started(step_id, request_id, name, ctx.run_dir)
+            result = self._apply_with_backoff(impl, ctx)
+        except ProvisionerError as exc:
+            observe_step(name, "failed", time.monotonic() - started)
+            # A playbook stopped by the cancel callback ends the job as cancelled; the
+            # step stays failed so a retry resumes (and re-converges) right there.
+            final = JobState.CANCELLED if ctx.cancelled() else JobState.FAILED
+            return self.journal.step_failed(ctx.job_id, step_id, request_id, name, exc, final)
+        except Exception as exc:  # noqa: BLE001 - a bug must still fail the job visibly
+            log.exception("step %s of job %s crashed", name, ctx.job_id)
+            ctx.log(traceback.format_exc())
+            failure = StepFailed(name, "provisioner", f"{type(exc).__name__}: {exc}")
+            return self.journal.step_failed(ctx.job_id, step_id, request_id, name, failure)
+        observe_step(name, "done", time.monotonic() - started)
+        self.journal.step_done(step_id, request_id, name, result)
+        ctx.outputs[name] = result
+        return None
 
     def _apply_with_backoff(self, impl: Step, ctx: StepContext) -> dict[str, Any]:
         """Apply a step; while its server is unreachable wait and try again with a doubling
@@ -294,105 +270,6 @@ class JobRunner:
                 time.sleep(delay)
                 delay *= 2
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
-
-    def _step_started(self, step_id: int, request_id: int, name: str, run_dir: Path) -> None:
-        with self.store.session() as s:
-            row = s.get(JobStep, step_id)
-            assert row is not None
-            row.status = StepStatus.RUNNING
-            row.started_at = utcnow()
-            row.finished_at = None
-            row.error = None
-            row.attempts += 1
-            row.run_dir = str(run_dir)
-            if tracks_request(row.job.kind):
-                self._set_request_state(
-                    s, requests_repo.get_request(s, request_id), step_spec(name).request_state
-                )
-            jobs_repo.heartbeat(s, row.job_id)
-
-    def _step_done(self, step_id: int, request_id: int, name: str, out: dict[str, Any]) -> None:
-        with self.store.session() as s:
-            row = s.get(JobStep, step_id)
-            assert row is not None
-            row.status = StepStatus.DONE
-            row.outputs = out
-            row.server = out.get("host") if isinstance(out.get("host"), str) else row.server
-            row.finished_at = utcnow()
-            req = requests_repo.get_request(s, request_id)
-            # The request's commit is the one on production (a deploy job's dev commit
-            # is not); a provisioning job reaches site_prod with its dev commit.
-            if out.get("commit") and name in ("site_prod", "rollback_prod"):
-                req.commit_sha = out["commit"]
-            audit_repo.record_event(
-                s,
-                actor=self.worker_id,
-                action=f"step:{name}:done",
-                request_id=request_id,
-                job_id=row.job_id,
-            )
-
-    def _step_failed(
-        self,
-        job_id: int,
-        step_id: int,
-        request_id: int,
-        name: str,
-        exc: ProvisionerError,
-        final: JobState = JobState.FAILED,
-    ) -> JobState:
-        server = getattr(exc, "server", None) or "provisioner"
-        reason = getattr(exc, "reason", None) or exc.message
-        with self.store.session() as s:
-            row = s.get(JobStep, step_id)
-            assert row is not None
-            row.status = StepStatus.FAILED
-            row.server = server
-            row.error = reason
-            row.finished_at = utcnow()
-            # Hook: a step that took earlier steps' effects back (production rolled back after
-            # its checks failed) names them, so a retry redoes them instead of skipping them.
-            for other in row.job.steps:
-                if other.name in getattr(exc, "undone_steps", ()):
-                    other.status = StepStatus.UNDONE
-            req = requests_repo.get_request(s, request_id)
-            restored = getattr(exc, "restored_commit", None)
-            if restored is not None:  # production was put back: say what it serves now
-                req.commit_sha = restored or None
-            if tracks_request(row.job.kind):
-                self._set_request_state(s, req, RequestState.FAILED)
-                req.failure_step, req.failure_server, req.failure_reason = name, server, reason
-            audit_repo.record_event(
-                s,
-                actor=self.worker_id,
-                action=f"step:{name}:failed",
-                request_id=request_id,
-                job_id=job_id,
-                detail={"server": server, "reason": reason},
-            )
-        return self._finish(job_id, final, f"{name} @ {server}: {reason}")
-
-    def _finish(self, job_id: int, state: JobState, error: str | None) -> JobState:
-        with self.store.session() as s:
-            job = jobs_repo.get_job(s, job_id)
-            job.state = state
-            job.error = error
-            job.finished_at = utcnow()
-            locks_repo.release_locks(s, job_id)
-            target = final_state(job.kind)
-            if state == JobState.DONE and target is not None:
-                req = job.request
-                self._set_request_state(s, req, target)
-                req.failure_step = req.failure_server = req.failure_reason = None
-            audit_repo.record_event(
-                s,
-                actor=self.worker_id,
-                action=f"job:{state}",
-                request_id=job.request_id,
-                job_id=job_id,
-                detail={"error": error},
-            )
-        return state
 
     def undo(self, job_id: int) -> None:
         """Take a job's changes back, step by step in reverse order, here and now (tests'
@@ -418,16 +295,10 @@ class JobRunner:
         ctx = StepContext(
             job_id=job_id, step=name, site=site, outputs=outputs,
             run_dir=self.settings.runs_dir / f"job-{job_id}" / name,
-            log=functools.partial(self._append_log, step_id),
+            log=functools.partial(self.journal.append_log, step_id),
         )
         self.steps[name].undo(ctx)
-        with self.store.session() as s:
-            row = s.get(JobStep, step_id)
-            assert row is not None
-            row.status = StepStatus.UNDONE
-            row.error = None
-            audit_repo.record_event(s, actor=self.worker_id, action=f"step:{name}:undone",
-                              request_id=site.request_id, job_id=job_id)
+        self.journal.step_undone(step_id, site.request_id, job_id, name)
 
     # --- undo of a failed job, on the worker ------------------------------------------
 
@@ -451,57 +322,10 @@ class JobRunner:
             try:
                 self._undo_step(job_id, step_id, site, name, outputs)
             except ProvisionerError as exc:
-                return self._undo_failed(job_id, step_id, site.request_id, name, exc)
+                return self.journal.undo_failed(job_id, step_id, site.request_id, name, exc)
             except Exception as exc:  # noqa: BLE001 - a bug must still fail the undo visibly
                 log.exception("undo of step %s of job %s crashed", name, job_id)
-                self._append_log(step_id, traceback.format_exc())
+                self.journal.append_log(step_id, traceback.format_exc())
                 failure = StepFailed(name, "provisioner", f"{type(exc).__name__}: {exc}")
-                return self._undo_failed(job_id, step_id, site.request_id, name, failure)
-        return self._finish_undo(job_id)
-
-    def _undo_failed(
-        self, job_id: int, step_id: int, request_id: int, name: str, exc: ProvisionerError
-    ) -> JobState:
-        server = getattr(exc, "server", None) or "provisioner"
-        reason = getattr(exc, "reason", None) or exc.message
-        error = f"undo {name} @ {server}: {reason}"
-        with self.store.session() as s:
-            row = s.get(JobStep, step_id)
-            assert row is not None
-            row.server, row.error = server, f"undo: {reason}"  # still marked undoing
-            req = requests_repo.get_request(s, request_id)
-            self._set_request_state(s, req, RequestState.FAILED)
-            req.failure_step, req.failure_server = name, server
-            req.failure_reason = f"undo: {reason}"
-            audit_repo.record_event(s, actor=self.worker_id, action=f"step:{name}:undo_failed",
-                              request_id=request_id, job_id=job_id,
-                              detail={"server": server, "reason": reason})
-        return self._finish(job_id, JobState.FAILED, error)
-
-    def _finish_undo(self, job_id: int) -> JobState:
-        with self.store.session() as s:
-            job = jobs_repo.get_job(s, job_id)
-            req = job.request
-            left = [f"{r.rtype} {r.name}" for r in dns_repo.records_of_request(s, req.id)]
-            if left:
-                # The DNS undo keeps a record someone else changed (it is reported, never
-                # overwritten): the name stays held until that is sorted out.
-                reason = (
-                    f"undo: rekaman DNS masih ada: {', '.join(left)} / "
-                    f"DNS records still stand: {', '.join(left)}"
-                )
-                for st in job.steps:
-                    if st.name == "dns" and st.status == StepStatus.UNDONE:
-                        st.status, st.error = StepStatus.UNDOING, reason
-                self._set_request_state(s, req, RequestState.FAILED)
-                req.failure_step, req.failure_server, req.failure_reason = "dns", None, reason
-                job_state, error = JobState.FAILED, reason
-            else:
-                requests_repo.release_name(s, req.id)
-                self._set_request_state(s, req, RequestState.UNDONE)
-                job_state, error = JobState.UNDONE, None
-            job.state, job.error, job.finished_at = job_state, error, utcnow()
-            locks_repo.release_locks(s, job_id)
-            audit_repo.record_event(s, actor=self.worker_id, action=f"job:{job_state}",
-                              request_id=req.id, job_id=job_id, detail={"error": error})
-        return job_state
+                return self.journal.undo_failed(job_id, step_id, site.request_id, name, failure)
+        return self.journal.finish_undo(job_id)

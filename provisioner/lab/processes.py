@@ -115,40 +115,42 @@ def start_host(paths: HostPaths, address: str, timeout: float = 5.0) -> HostProc
     )
 
 
+def _pids(process: HostProcess) -> list[tuple[int, int]]:
+    return [(process.pid1, process.pid1_start), (process.unshare_pid, process.unshare_start)]
+
+
+def _signal_alive(process: HostProcess, sig: signal.Signals, *, unshare_too: bool) -> None:
+    targets = _pids(process) if unshare_too else _pids(process)[:1]
+    for pid, start in targets:
+        if is_alive(pid, start):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
+
+
+def _gone(process: HostProcess) -> bool:
+    return not any(is_alive(pid, start) for pid, start in _pids(process))
+
+
+def _wait_until_gone(processes: dict[str, HostProcess], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not all(_gone(p) for p in processes.values()):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
 def stop_hosts(processes: dict[str, HostProcess], grace: float = 5.0) -> dict[str, bool]:
     """SIGTERM each namespace's PID 1 (sshd; the kernel then ends the rest), SIGKILL what
     is left after `grace` seconds. Returns host name -> everything gone."""
-
-    def pids(process: HostProcess) -> list[tuple[int, int]]:
-        return [(process.pid1, process.pid1_start), (process.unshare_pid, process.unshare_start)]
-
-    def signal_alive(process: HostProcess, sig: signal.Signals, *, unshare_too: bool) -> None:
-        targets = pids(process) if unshare_too else pids(process)[:1]
-        for pid, start in targets:
-            if is_alive(pid, start):
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, sig)
-
-    def all_gone() -> bool:
-        return not any(is_alive(pid, start) for p in processes.values() for pid, start in pids(p))
-
-    def wait_until_gone(seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline and not all_gone():
-            time.sleep(0.02)
-
     for process in processes.values():
-        signal_alive(process, signal.SIGTERM, unshare_too=False)
-    wait_until_gone(grace)
-    if not all_gone():
+        _signal_alive(process, signal.SIGTERM, unshare_too=False)
+    if not _wait_until_gone(processes, grace):
         # unshare ignores SIGTERM; it only lingers if its child would not die either.
         for process in processes.values():
-            signal_alive(process, signal.SIGKILL, unshare_too=True)
-        wait_until_gone(2.0)
-    return {
-        name: not any(is_alive(pid, start) for pid, start in pids(process))
-        for name, process in processes.items()
-    }
+            _signal_alive(process, signal.SIGKILL, unshare_too=True)
+        _wait_until_gone(processes, 2.0)
+    return {name: _gone(process) for name, process in processes.items()}
 
 
 def enter_host(process: HostProcess, command: list[str], timeout: float = 60.0) -> str:

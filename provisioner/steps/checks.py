@@ -7,20 +7,19 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any, Literal
 
-from provisioner.adapters.checks import CheckResult, host_checks, http_checks
+from provisioner.adapters.checks import CheckResult, host_checks, http_checks, tls_check
+from provisioner.adapters.ssh_options import SshConfig
 from provisioner.adapters.tls import (
+    CertificateInfo,
+    TlsConfig,
     TlsUnavailable,
     certificate_info,
-    tls_check,
     verification_roots,
 )
-from provisioner.config import Settings
+from provisioner.domain.acceptance import certificate_long_enough
 from provisioner.domain.errors import StepFailed
-from provisioner.domain.provision_plan import tls_targets
+from provisioner.domain.plan import tls_targets
 from provisioner.steps.base import StepContext
-
-# A certificate closer than this to its end fails the checks (the renewal runs at 30 days).
-TLS_MIN_DAYS = 7
 
 
 class ChecksFailed(StepFailed):
@@ -31,10 +30,19 @@ class ChecksFailed(StepFailed):
 
 
 class ChecksStep:
+    """Host, HTTP and (where planned) HTTPS checks of one environment's web host."""
+
     def __init__(
-        self, settings: Settings, *, environment: Literal["dev", "prod"], host: str, address: str
+        self,
+        ssh: SshConfig,
+        tls: TlsConfig,
+        *,
+        environment: Literal["dev", "prod"],
+        host: str,
+        address: str,
     ) -> None:
-        self.settings = settings
+        self.ssh = ssh
+        self.tls = tls
         self.environment = environment
         self.name = f"checks_{environment}"
         self.host = host
@@ -43,7 +51,7 @@ class ChecksStep:
     def apply(self, ctx: StepContext) -> dict[str, Any]:
         site = (
             ctx.outputs.get(f"site_{self.environment}")
-            or ctx.outputs.get(f"rollback_{self.environment}")  # a rollback job (hosting-workflow)
+            or ctx.outputs.get(f"rollback_{self.environment}")  # a rollback job
             or {}
         )
         fqdn = site.get("fqdn") or (
@@ -51,7 +59,7 @@ class ChecksStep:
         )
         manifest = site.get("manifest") or {}
         results = host_checks(
-            self.settings,
+            self.ssh,
             self.address,
             fqdn,
             site.get("commit", ""),
@@ -121,7 +129,7 @@ class ChecksStep:
         self, ctx: StepContext, fqdn: str
     ) -> tuple[CheckResult, dict[str, Any]]:
         try:
-            ca_file = verification_roots(self.settings, ctx.run_dir / "acme-roots.pem")
+            ca_file = verification_roots(self.tls, ctx.run_dir / "acme-roots.pem")
         except TlsUnavailable as exc:
             # The lab's test CA is away and its roots with it: the name and expiry are still
             # checked, the chain cannot be; said so rather than failing a serving site.
@@ -129,18 +137,18 @@ class ChecksStep:
                 info = certificate_info(self.address, fqdn)
             except TlsUnavailable as gone:
                 return CheckResult("tls", False, _short(str(gone))), {"https": False}
-            ok = fqdn in info.subject_names and info.days_left > TLS_MIN_DAYS
+            ok = fqdn in info.subject_names and certificate_long_enough(info.days_left)
             detail = (
                 f"chain not verified (CA roots unavailable: {exc}); valid for "
                 f"{', '.join(info.subject_names)}, {info.days_left} days left"
             )
             return CheckResult("tls", ok, _short(detail)), _record(info)
-        passed, detail = tls_check(self.address, fqdn, ca_file=ca_file, min_days=TLS_MIN_DAYS)
+        passed, detail = tls_check(self.address, fqdn, ca_file=ca_file)
         try:
             record = _record(certificate_info(self.address, fqdn))
         except TlsUnavailable:
             record = {"https": False}
-        record["verified_with"] = self.settings.acme_roots_url or "system trust store"
+        record["verified_with"] = self.tls.acme_roots_url or "system trust store"
         return CheckResult("tls", passed, _short(detail)), record
 
     def verify(self, ctx: StepContext) -> dict[str, Any] | None:
@@ -150,7 +158,7 @@ class ChecksStep:
         return None
 
 
-def _record(info: Any) -> dict[str, Any]:
+def _record(info: CertificateInfo) -> dict[str, Any]:
     return {
         "https": True,
         "not_after": info.not_after.isoformat(),

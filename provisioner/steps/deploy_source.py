@@ -13,8 +13,7 @@ from provisioner.adapters.git import GitAdapter
 from provisioner.domain.errors import StepFailed
 from provisioner.steps.base import StepContext
 from provisioner.store.db import Store
-from provisioner.store.repositories import hosting as hosting_repo
-from provisioner.store.repositories import jobs as jobs_repo
+from provisioner.store.repositories import hosting as hosting_repo, jobs as jobs_repo
 
 
 class DevSourceStep:

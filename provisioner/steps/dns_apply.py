@@ -17,7 +17,6 @@ from collections.abc import Callable
 from typing import Any
 
 from provisioner.adapters.dns.zones import DnsZones
-from provisioner.config import Settings
 from provisioner.domain.dns_plan import DnsPlan, RecordChange, guard_plan
 from provisioner.domain.errors import Conflict, ServerUnreachable, UnsafeChange
 from provisioner.store.db import Store
@@ -25,6 +24,8 @@ from provisioner.store.repositories import dns as dns_repo
 
 log = logging.getLogger(__name__)
 Log = Callable[[str], None]
+# The step name a record that does not show on every name server is reported under.
+VERIFY_STEP = "dns-verify"
 
 
 class DnsChanges:
@@ -44,16 +45,6 @@ class DnsChanges:
         self.verify_timeout = verify_timeout
         self.retry_timeout = retry_timeout
         self._sleep = sleep
-
-    @classmethod
-    def from_settings(cls, settings: Settings, store: Store) -> DnsChanges:
-        """Every configured zone's adapter, with the timeouts from the settings."""
-        return cls(
-            DnsZones.from_settings(settings),
-            store,
-            verify_timeout=settings.dns_verify_timeout,
-            retry_timeout=settings.dns_retry_timeout,
-        )
 
     # --- guard -----------------------------------------------------------------------
 
@@ -131,10 +122,16 @@ class DnsChanges:
             return {}
         seen: dict[str, dict[str, str]] = {}
         for change in plan.changes:
-            seen[change.name] = adapter.wait_until_visible(change, timeout=self.verify_timeout)
+            seen[change.name] = self.visible(plan.zone, change, self.verify_timeout)
             servers = ", ".join(sorted(seen[change.name]))
             log_line(f"dns: {change.name} terlihat di / visible on {servers}")
         return seen
+
+    def visible(self, zone: str, change: RecordChange, timeout: float) -> dict[str, str]:
+        """{ns: "serial N, T ms"} once every name server of `zone` shows `change`;
+        StepFailed(dns-verify, <lagging ns>) after `timeout`."""
+        adapter = self.zones.for_zone(zone)
+        return adapter.wait_until_visible(change, timeout=timeout, step=VERIFY_STEP)
 
     def record(self, plan: DnsPlan, request_id: int | None) -> None:
         """Write the plan's effect into the registry (idempotent)."""

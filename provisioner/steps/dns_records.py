@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from provisioner.domain.dns_plan import DnsPlan
-from provisioner.domain.provision_plan import ensure_same_plan
+from provisioner.domain.plan import ensure_same_plan
 from provisioner.steps.base import StepContext
 from provisioner.steps.dns_apply import DnsChanges
 
@@ -32,9 +32,8 @@ class DnsRecordsStep:
     def verify(self, ctx: StepContext) -> dict[str, Any] | None:
         """After a restart: the outputs if every record is already visible, else None."""
         plan = self._plan(ctx)
-        adapter = self.changes.zones.for_zone(plan.zone)
         try:
-            seen = {c.name: adapter.wait_until_visible(c, timeout=0.5) for c in plan.changes}
+            seen = {c.name: self.changes.visible(plan.zone, c, 0.5) for c in plan.changes}
         except Exception:  # noqa: BLE001 - not visible yet means "redo", whatever the reason
             return None
         self.changes.record(plan, ctx.site.request_id)  # the process may have died before

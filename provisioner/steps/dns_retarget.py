@@ -10,17 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from provisioner.domain.dns_plan import DnsPlan, RecordChange
-from provisioner.domain.provision_plan import ensure_same_plan
+from provisioner.domain.plan import ensure_same_plan
 from provisioner.steps.base import StepContext
 from provisioner.steps.dns_apply import DnsChanges
 from provisioner.store.db import Store
 from provisioner.store.repositories import (
     audit as audit_repo,
-)
-from provisioner.store.repositories import (
     dns as dns_repo,
-)
-from provisioner.store.repositories import (
     requests as requests_repo,
 )
 
@@ -50,8 +46,7 @@ class RetargetDnsStep:
         return DnsPlan(zone=plan.zone, changes=todo)
 
     def _visible(self, plan: DnsPlan, timeout: float) -> dict[str, dict[str, str]]:
-        adapter = self.changes.zones.for_zone(plan.zone)
-        return {c.name: adapter.wait_until_visible(c, timeout=timeout) for c in plan.changes}
+        return {c.name: self.changes.visible(plan.zone, c, timeout) for c in plan.changes}
 
     def apply(self, ctx: StepContext) -> dict[str, Any]:
         """Guard (registry ownership + prerequisite), update on the primary all or nothing

@@ -11,7 +11,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from provisioner.adapters.pdf import render_letter_pdf
-from provisioner.config import Settings
 from provisioner.domain.errors import StepFailed
 from provisioner.domain.letters import (
     LetterContent,
@@ -25,12 +24,14 @@ from provisioner.steps.base import StepContext
 from provisioner.store.db import Store
 from provisioner.store.models.letters import Letter
 from provisioner.store.private_files import private_dir, write_private
-from provisioner.store.repositories import counters as counters_repo
-from provisioner.store.repositories import letters as letters_repo
+from provisioner.store.repositories import counters as counters_repo, letters as letters_repo
 
 
 @dataclass(frozen=True)
 class LetterSettings:
+    """What a letter says of the agency and its signer, how it is numbered and signed, and
+    where issued letters are kept."""
+
     pattern: str
     government_name: str
     classification: str
@@ -48,30 +49,6 @@ class LetterSettings:
     public_url: str
     letters_dir: Path
     prod_server: str
-
-    @classmethod
-    def from_settings(cls, st: Settings) -> LetterSettings:
-        """The letter's settings from the service's settings (one place for both the job's
-        step and the corrections the web pages issue)."""
-        return cls(
-            pattern=st.letter_number_pattern,
-            government_name=st.government_name,
-            classification=st.letter_classification,
-            unit=st.agency_short,
-            place=st.letter_place,
-            agency_name=st.agency_name,
-            agency_short=st.agency_short,
-            agency_address=st.agency_address,
-            signer_name=st.signer_name,
-            signer_position=st.signer_position,
-            signer_rank=st.signer_rank,
-            signer_nip=st.signer_nip,
-            timezone=st.timezone,
-            secret=st.secret_key,
-            public_url=st.public_url,
-            letters_dir=st.letters_dir,
-            prod_server=f"{st.web_prod_host} ({st.web_prod_address})",
-        )
 
 
 def issue_letter(

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from provisioner.adapters.ansible import AnsibleAdapter
-from provisioner.config import Settings
 from provisioner.steps.base import Step, StepContext
+from provisioner.steps.hosts import Hosts
 from provisioner.store.db import Store
 from provisioner.store.repositories import requests as requests_repo
 
@@ -42,13 +42,13 @@ class RetireHostingStep:
 
     name = "retire_hosting"
 
-    def __init__(self, ansible: AnsibleAdapter, settings: Settings) -> None:
+    def __init__(self, ansible: AnsibleAdapter, hosts: Hosts) -> None:
         self.ansible = ansible
-        self.settings = settings
+        self.hosts = hosts
 
     def apply(self, ctx: StepContext) -> dict[str, Any]:
-        st = self.settings
-        sites = {st.web_dev_host: ctx.site.dev_fqdn, st.web_prod_host: ctx.site.fqdn}
+        hosts = self.hosts
+        sites = {hosts.web_dev: ctx.site.dev_fqdn, hosts.web_prod: ctx.site.fqdn}
         result = self.ansible.run(
             "retire.yml",
             extravars={
@@ -57,7 +57,7 @@ class RetireHostingStep:
                 "db_user": ctx.site.db_user,
                 "retire_backup_dir": BACKUP_DIR,
             },
-            limit=",".join([*sites, st.db_host]),
+            limit=",".join([*sites, hosts.db]),
             run_dir=ctx.run_dir,
             step=self.name,
             cancel=ctx.cancelled,
@@ -65,7 +65,7 @@ class RetireHostingStep:
         ctx.log(result.stdout)
         out = result.outputs
         return {
-            "host": st.db_host,
+            "host": hosts.db,
             "backup": out.get("backup_path", ""),
             "bytes": int(out.get("backup_bytes") or 0),
             "sha256": out.get("backup_sha256", ""),

@@ -15,7 +15,7 @@ from typing import Any
 
 from provisioner.adapters.ansible import AnsibleAdapter
 from provisioner.adapters.ssh import SshClient
-from provisioner.config import Settings
+from provisioner.adapters.ssh_options import SshConfig
 from provisioner.domain.errors import StepFailed
 from provisioner.steps.base import StepContext
 from provisioner.steps.checks import ChecksFailed, ChecksStep
@@ -46,20 +46,23 @@ class RolledBack(ChecksFailed):
 class ProductionReverter:
     """Moves a site on the production host back, through the playbooks."""
 
-    def __init__(self, ansible: AnsibleAdapter, settings: Settings) -> None:
+    def __init__(
+        self, ansible: AnsibleAdapter, ssh: SshConfig, *, host: str, address: str,
+        keep_releases: int,
+    ) -> None:  # fmt: skip
         self.ansible = ansible
-        self.settings = settings
-        self.host = settings.web_prod_host
-        self.address = settings.web_prod_address
+        self.ssh = ssh
+        self.host = host
+        self.address = address
         # Releases kept on a host bound how far back a rollback can ever need to go.
-        self.max_steps_back = settings.keep_releases + 1
+        self.max_steps_back = keep_releases + 1
 
     def current_target(self, fqdn: str, step: str) -> tuple[str, str]:
         """(release directory name `current` points at, its git HEAD) on production."""
         root = shlex.quote(f"/var/www/{fqdn}/current")
-        st = self.settings
+        ssh = self.ssh
         try:
-            with SshClient(self.address, key=st.ssh_key_path, known_hosts=st.known_hosts_path) as c:
+            with SshClient(self.address, key=ssh.key, known_hosts=ssh.known_hosts) as c:
                 # The release belongs to the site's user: tell git (as root) that is fine.
                 out = c.run(
                     f"readlink {root} && git -c safe.directory='*' -C {root}/ rev-parse HEAD"

@@ -11,29 +11,72 @@ is a failure like any other vhost change.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Literal
 
-from provisioner.adapters.ansible import AnsibleAdapter
-from provisioner.adapters.tls import TlsUnavailable, certificate_info, tls_extravars
-from provisioner.config import Settings
-from provisioner.domain.provision_plan import tls_targets
+from provisioner.adapters.ansible import AnsibleAdapter, PlaybookResult
+from provisioner.adapters.tls import TlsConfig, TlsUnavailable, certificate_info, tls_extravars
+from provisioner.domain.acceptance import renewal_due
+from provisioner.domain.plan import tls_targets
 from provisioner.steps.base import StepContext
 
 Environment = Literal["dev", "prod"]
 
 
+class TlsPlaybook:
+    """tls.yml, the one way a certificate is asked for: by this step and by the scheduled
+    renewal (workflow.monitoring.renewal)."""
+
+    def __init__(self, ansible: AnsibleAdapter, config: TlsConfig) -> None:
+        self.ansible = ansible
+        self.config = config
+
+    def run(
+        self,
+        *,
+        host: str,
+        fqdn: str,
+        run_dir: Path,
+        step: str,
+        force: bool = False,
+        directory_url: str | None = None,
+        cancel: Callable[[], bool] | None = None,
+    ) -> PlaybookResult:
+        """A certificate for `fqdn` over ACME HTTP-01 on `host` and its HTTPS vhost
+        (`force`: renew a valid one too; `directory_url`: the ACME directory a plan names)."""
+        return self.ansible.run(
+            "tls.yml",
+            extravars=tls_extravars(self.config, fqdn, force=force, directory_url=directory_url),
+            limit=host,
+            run_dir=run_dir,
+            step=step,
+            cancel=cancel,
+        )
+
+    def remove(self, *, host: str, fqdn: str, run_dir: Path, step: str) -> None:
+        """The HTTPS vhost and the certificate of `fqdn` on `host` removed."""
+        self.ansible.run(
+            "tls.yml",
+            extravars={"site_fqdn": fqdn, "tls_state": "absent"},
+            limit=host,
+            run_dir=run_dir,
+            step=step,
+        )
+
+
 class TlsStep:
+    """`tls_<environment>`: the certificate the approved plan names for this host."""
+
     def __init__(
         self,
-        ansible: AnsibleAdapter,
-        settings: Settings,
+        playbook: TlsPlaybook,
         *,
         environment: Environment,
         host: str,
         address: str,
     ) -> None:
-        self.ansible = ansible
-        self.settings = settings
+        self.playbook = playbook
         self.environment = environment
         self.name = f"tls_{environment}"
         self.host = host
@@ -53,14 +96,10 @@ class TlsStep:
             return {"host": self.host, "status": "not_planned", "https": False}
         fqdn = target["fqdn"]
         ctx.log(f"{self.name}: certificate for {fqdn} @ {self.host} from {target['acme']}")
-        result = self.ansible.run(
-            "tls.yml",
-            extravars=tls_extravars(self.settings, fqdn, directory_url=target["acme"]),
-            limit=self.host,
-            run_dir=ctx.run_dir,
-            step=self.name,
-            cancel=ctx.cancelled,
-        )
+        result = self.playbook.run(
+            host=self.host, fqdn=fqdn, run_dir=ctx.run_dir, step=self.name,
+            directory_url=target["acme"], cancel=ctx.cancelled,
+        )  # fmt: skip
         ctx.log(result.stdout)
         out = result.outputs
         status = str(out.get("tls_status", ""))
@@ -93,7 +132,7 @@ class TlsStep:
             info = certificate_info(self.address, target["fqdn"])
         except TlsUnavailable:
             return None
-        due = info.days_left < self.settings.tls_renew_days
+        due = renewal_due(info.days_left, self.playbook.config.renew_days)
         if target["fqdn"] not in info.subject_names or due:
             return None
         return {
@@ -112,10 +151,7 @@ class TlsStep:
         target = self._target(ctx)
         if target is None:
             return
-        self.ansible.run(
-            "tls.yml",
-            extravars={"site_fqdn": target["fqdn"], "tls_state": "absent"},
-            limit=self.host,
-            run_dir=ctx.run_dir / "undo",
+        self.playbook.remove(
+            host=self.host, fqdn=target["fqdn"], run_dir=ctx.run_dir / "undo",
             step=f"undo-{self.name}",
-        )
+        )  # fmt: skip

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from provisioner.domain.failure_notice import public_failure, public_job_error, step_label
+from provisioner.domain.plan import RetirePlan, request_plan_from_dict
 from provisioner.store.models.audit import Event
 from provisioner.store.models.hosting import Retirement
 from provisioner.store.models.jobs import Job, JobStep
@@ -99,6 +100,7 @@ class RequestView:
     db_name: str | None  # the site's database and its user (never the password)
     db_user: str | None
     jobs: tuple[JobView, ...]
+    plan_summary: tuple[str, ...] | None = None  # the approved plan, one line per item
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,7 @@ class RetirementView:
     decided_at: datetime | None
     rejection_reason: str | None
     job_id: int | None
+    summary: tuple[str, ...] = ()  # the plan, one line per item
 
 
 def _copy(value: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -245,6 +248,7 @@ def request_view(row: Request, *, detail: bool = True) -> RequestView:
         db_name=row.db_name,
         db_user=row.db_user,
         jobs=tuple(job_view(j, detail=detail) for j in row.jobs),
+        plan_summary=tuple(request_plan_from_dict(row.plan).summary()) if row.plan else None,
     )
 
 
@@ -293,4 +297,5 @@ def retirement_view(row: Retirement) -> RetirementView:
         decided_at=row.decided_at,
         rejection_reason=row.rejection_reason,
         job_id=row.job_id,
+        summary=tuple(RetirePlan.from_dict(row.plan).summary()),
     )

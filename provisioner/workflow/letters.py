@@ -14,8 +14,6 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from provisioner.adapters.pdf_check import check_pdf
-from provisioner.config import Settings
 from provisioner.domain.actors import Action, Actor, ensure_allowed, ensure_role
 from provisioner.domain.errors import Conflict, InvalidInput, NotFound
 from provisioner.domain.letters import (
@@ -33,13 +31,10 @@ from provisioner.store.private_files import write_private
 from provisioner.store.read_models import LetterView, letter_view
 from provisioner.store.repositories import (
     audit as audit_repo,
-)
-from provisioner.store.repositories import (
     letters as letters_repo,
-)
-from provisioner.store.repositories import (
     requests as requests_repo,
 )
+from provisioner.workflow.ports import PdfCheck
 
 # A scanned or TTE-signed letter of a page or two is well under this; anything larger is
 # not a letter and would only fill the disk.
@@ -98,14 +93,15 @@ class LetterService:
     def __init__(
         self,
         store: Store,
-        settings: Settings,
+        config: LetterSettings,
         *,
+        check_pdf: PdfCheck,
         on_issued: Callable[[int, str], None] | None = None,
     ) -> None:
         self.store = store
-        self.settings = settings
-        self.config = LetterSettings.from_settings(settings)
-        # Notifications (people area): called with (request_id, "letter_issued") after a
+        self.config = config
+        self.check_pdf = check_pdf
+        # Notifications: called with (request_id, "letter_issued") after a
         # correction letter is issued, as the job's letter step is announced by the runner.
         self.on_issued = on_issued
 
@@ -160,7 +156,7 @@ class LetterService:
 
         Any changed byte changes the hash, so an altered PDF never matches.
         """
-        check_pdf(data, max_bytes=MAX_PDF_BYTES)
+        self.check_pdf(data, max_bytes=MAX_PDF_BYTES)
         letter = self._by_code(code)
         if letter is None:
             raise NotFound(f"Kode {code} tidak dikenal / Unknown code {code}")
@@ -194,7 +190,7 @@ class LetterService:
         Allowed to the requesting agency's OPD staff, the approver and admins.
         """
         ensure_role(actor, Action.RECORD_LETTER)
-        check_pdf(data, max_bytes=MAX_PDF_BYTES)
+        self.check_pdf(data, max_bytes=MAX_PDF_BYTES)
         with self.store.session() as s:
             letter = letters_repo.letter_by_id(s, letter_id)
             if letter is None:
@@ -253,7 +249,7 @@ class LetterService:
                     "This letter was already replaced; correct its replacement"
                 )
             label = requests_repo.get_request(s, old.request_id).label
-        today = datetime.now(ZoneInfo(self.settings.timezone)).date()
+        today = datetime.now(ZoneInfo(self.config.timezone)).date()
         content = replace(content_from_data(old.content), issued_on=today, replaces=old.number)
         # Only CORRECTABLE_FIELDS (all plain text) reach this point.
         content = replace(content, **{k: v.strip() for k, v in changes.items()})  # type: ignore[arg-type]

@@ -28,7 +28,7 @@ import httpx
 import pytest
 from playwright import sync_api
 
-from provisioner.bootstrap.container import Services, build_services
+from provisioner.bootstrap.container import Container, build_container
 from provisioner.config import PROJECT_ROOT, Settings
 from provisioner.domain.actors import Role
 from provisioner.workflow.people.users import add_user
@@ -57,7 +57,7 @@ JOB_TIMEOUT_MS = 240_000
 class Server:
     url: str
     settings: Settings
-    services: Services
+    services: Container
     undo: list[int]
 
 
@@ -85,7 +85,7 @@ def server(lab: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         data_dir=data, lab_path=lab.lab_dir, secret_key=env["PROVISIONER_SECRET_KEY"],
         public_url=url,
     )
-    services = build_services(settings)  # migrates the store the server will use
+    services = build_container(settings)  # migrates the store the server will use
     users = {
         "opd-kes": (Role.OPD, "Dinas Kesehatan"),
         "net-budi": (Role.NETWORK, None),
@@ -96,8 +96,8 @@ def server(lab: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         add_user(services.store, name, role, agency, name, password=PASSWORD)
     log = (data / "uvicorn.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        [sys.executable, "-m", "uvicorn", "provisioner.bootstrap.serve:app_from_environment",
+         "--factory", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
         cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     srv = Server(url, settings, services, [])

@@ -26,7 +26,7 @@ import httpx
 import pytest
 
 from provisioner.adapters.ssh import SshClient
-from provisioner.bootstrap.container import Services, build_services
+from provisioner.bootstrap.container import Container, build_container
 from provisioner.config import Settings
 from provisioner.domain.actors import Actor, Role
 from provisioner.domain.jobs import JobState, StepStatus
@@ -34,11 +34,7 @@ from provisioner.domain.requests import RequestDraft
 from provisioner.domain.states import RequestState
 from provisioner.store.repositories import (
     audit as audit_repo,
-)
-from provisioner.store.repositories import (
     jobs as jobs_repo,
-)
-from provisioner.store.repositories import (
     requests as requests_repo,
 )
 
@@ -112,7 +108,7 @@ def vhost_state(settings: Settings, address: str, fqdn: str) -> dict[str, bool]:
     return {name: ssh(settings, address, cmd)[0] == 0 for name, cmd in checks.items()}
 
 
-def run_claimed(services: Services, job_id: int) -> JobState:
+def run_claimed(services: Container, job_id: int) -> JobState:
     with services.store.session() as s:
         assert jobs_repo.claim_job(s, job_id, "cancel-test")
     return services.runner.run(job_id)
@@ -125,17 +121,17 @@ def test_cancel_during_playbook_leaves_servers_consistent_then_retry_and_undo_wo
     settings = Settings(data_dir=Path(tempfile.mkdtemp(prefix="cx-")), lab_path=lab.lab_dir,
                         environment="lab", secret_key="cancel-" + "c" * 32,
                         worker_enabled=False)
-    services = build_services(settings)
+    services = build_container(settings)
     label = f"cancel-{secrets.token_hex(3)}"
     dev_fqdn, fqdn = settings.dev_fqdn(label), settings.prod_fqdn(label)
-    req = services.requests.submit(
+    req = services.intake.submit(
         RequestDraft(label=label, agency="Dinas Kominfo", purpose="Uji pembatalan",
                      contact_name="Andi", contact_email="andi@kominfo.demokab.go.id",
                      letter_number="000/CANCEL", letter_date=date.today(), hosting=True,
                      repo="sample-app", branch="main"),
         OPD,
     )
-    job_id = services.requests.approve(req.id, NET).job.id
+    job_id = services.decisions.approve(req.id, NET).job.id
     run_dir = settings.runs_dir / f"job-{job_id}" / "site_dev"
     outcome: list[JobState] = []
     try:
@@ -147,7 +143,7 @@ def test_cancel_during_playbook_leaves_servers_consistent_then_retry_and_undo_wo
                        lambda: task_started(run_dir, APPLY_TASK) or not worker.is_alive(), 120)
             assert worker.is_alive(), outcome
             time.sleep(1.0)  # the raw task's ssh round trip is under way
-            services.requests.cancel(job_id, TECH)
+            services.job_control.cancel(job_id, TECH)
             worker.join(30)
             assert not worker.is_alive(), "the cancel did not stop the playbook"
         # The lock is free again: whatever the cancelled run left on web-dev may finish now.
@@ -183,7 +179,7 @@ def test_cancel_during_playbook_leaves_servers_consistent_then_retry_and_undo_wo
         assert not any(state.values()), state
 
         # A retry resumes at the cancelled step and completes the job.
-        services.requests.retry(job_id, TECH)
+        services.job_control.retry(job_id, TECH)
         assert run_claimed(services, job_id) == JobState.DONE
         with services.store.read() as s:
             assert requests_repo.get_request(s, req.id).state == RequestState.LETTER_ISSUED

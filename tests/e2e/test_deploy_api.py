@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from provisioner.adapters.ssh import SshClient
-from provisioner.bootstrap.container import build_services
+from provisioner.bootstrap.container import build_container
+from provisioner.bootstrap.serve import serve_app
 from provisioner.config import Settings
 from provisioner.domain.actors import Role
 from provisioner.workflow.people.users import add_user
@@ -76,13 +76,13 @@ class Lab:
 def lab_api(lab: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     settings = Settings(data_dir=tmp_path_factory.mktemp("deploy-api"), lab_path=lab.lab_dir,
                         environment="lab", secret_key="deploy-" + "s" * 28)
-    services = build_services(settings)
+    services = build_container(settings)
     tokens = {
         "opd": add_user(services.store, "hw-opd", Role.OPD, "Dinas Kesehatan"),
         "net": add_user(services.store, "hw-net", Role.NETWORK, None),
         "tech": add_user(services.store, "hw-tech", Role.TECHNICAL, None),
     }
-    app = create_app(settings, services, run_worker=True, run_scheduler=False)
+    app = serve_app(services, run_worker=True, run_scheduler=False)
     with TestClient(app) as client:
         env = Lab(client, tokens, settings)
         try:

@@ -26,7 +26,7 @@ import pytest
 from sqlalchemy import func, select
 
 from provisioner.adapters.ssh import SshClient
-from provisioner.bootstrap.container import build_services
+from provisioner.bootstrap.container import build_container
 from provisioner.config import PROJECT_ROOT, Settings
 from provisioner.domain.actors import Actor, Role
 from provisioner.domain.jobs import JobState
@@ -35,8 +35,7 @@ from provisioner.domain.states import RequestState
 from provisioner.store.models.audit import Event
 from provisioner.store.models.counters import Counter
 from provisioner.store.models.letters import Letter
-from provisioner.store.repositories import jobs as jobs_repo
-from provisioner.store.repositories import requests as requests_repo
+from provisioner.store.repositories import jobs as jobs_repo, requests as requests_repo
 
 pytestmark = pytest.mark.lab
 
@@ -83,17 +82,17 @@ def test_sigkill_at_step_boundaries_and_mid_step_loses_nothing(
     data = Path(tempfile.mkdtemp(prefix="jf-"))
     settings = Settings(data_dir=data, lab_path=lab.lab_dir, environment="lab",
                         secret_key="faults-" + "f" * 32, worker_enabled=False)
-    services = build_services(settings)
+    services = build_container(settings)
     label = f"jobs-{secrets.token_hex(3)}"
     fqdn, dev_fqdn = f"{label}.demokab.go.id", f"{label}.dev.demokab.go.id"
-    req = services.requests.submit(
+    req = services.intake.submit(
         RequestDraft(label=label, agency="Dinas Kesehatan", purpose="Uji gangguan pekerja",
                      contact_name="Siti", contact_email="siti@dinkes.demokab.go.id",
                      letter_number="400/FAULT/2026", letter_date=date.today(), hosting=True,
                      repo="sample-app", branch="main"),
         Actor("opd", Role.OPD, "Dinas Kesehatan"),
     )
-    job_id = services.requests.approve(req.id, Actor("net", Role.NETWORK, None)).job.id
+    job_id = services.decisions.approve(req.id, Actor("net", Role.NETWORK, None)).job.id
     log = tmp_path / "worker.log"
     killed: list[str] = []
     missed: list[str] = []

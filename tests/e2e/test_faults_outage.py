@@ -27,7 +27,7 @@ import httpx
 import pytest
 
 from provisioner.adapters.ssh import SshClient
-from provisioner.bootstrap.container import Services, build_services
+from provisioner.bootstrap.container import Container, build_container
 from provisioner.config import Settings
 from provisioner.domain.actors import Actor, Role
 from provisioner.domain.jobs import JobState
@@ -35,8 +35,7 @@ from provisioner.domain.requests import RequestDraft
 from provisioner.domain.states import RequestState
 from provisioner.lab import lab_up
 from provisioner.lab.processes import is_alive, load_state
-from provisioner.store.repositories import jobs as jobs_repo
-from provisioner.store.repositories import requests as requests_repo
+from provisioner.store.repositories import jobs as jobs_repo, requests as requests_repo
 
 pytestmark = pytest.mark.lab
 NET = Actor("net", Role.NETWORK, None)
@@ -56,16 +55,16 @@ def test_ns1_down_job_backs_off_fails_with_server_then_retry_completes(
                         # The DNS adapter backs off by itself (6 tries in ~15 s); the
                         # runner's own back-off would multiply that wait.
                         step_retries=0)
-    services = build_services(settings)
+    services = build_container(settings)
     label = f"jobs-{secrets.token_hex(3)}"
-    req = services.requests.submit(
+    req = services.intake.submit(
         RequestDraft(label=label, agency="Dinas Kominfo", purpose="Uji gangguan ns1",
                      contact_name="Andi", contact_email="andi@kominfo.demokab.go.id",
                      letter_number="000/OUTAGE", letter_date=date.today(), hosting=False,
                      target_address="127.0.2.12"),
         Actor("opd", Role.OPD, "Dinas Kominfo"),
     )
-    job_id = services.requests.approve(req.id, NET).job.id
+    job_id = services.decisions.approve(req.id, NET).job.id
     with services.store.session() as s:
         assert jobs_repo.claim_job(s, job_id, "outage-test")
     try:
@@ -98,7 +97,7 @@ def test_ns1_down_job_backs_off_fails_with_server_then_retry_completes(
         assert dns_step.log.count("retrying in") >= 2, dns_step.log  # waited, backed off
     assert waited >= 3, waited  # it waited through the back-off before giving up
 
-    services.requests.retry(job_id, Actor("tech", Role.TECHNICAL, None))
+    services.job_control.retry(job_id, Actor("tech", Role.TECHNICAL, None))
     with services.store.session() as s:
         assert jobs_repo.claim_job(s, job_id, "outage-test")
     try:
@@ -150,13 +149,13 @@ def serves_app(address: str, fqdn: str) -> bool:
     return page.status_code == 200 and APP_MARK in page.text
 
 
-def run_claimed(services: Services, job_id: int) -> JobState:
+def run_claimed(services: Container, job_id: int) -> JobState:
     with services.store.session() as s:
         assert jobs_repo.claim_job(s, job_id, "outage-test")
     return services.runner.run(job_id)
 
 
-def job_error(services: Services, job_id: int) -> str | None:
+def job_error(services: Container, job_id: int) -> str | None:
     with services.store.read() as s:
         return jobs_repo.get_job(s, job_id).error
 
@@ -180,10 +179,10 @@ def ssh_unreachable(lab: Settings, host: str) -> Iterator[None]:
 def live_site(lab: Settings) -> Iterator[tuple[str, str]]:
     """A site already live (prod on web-prod, dev on web-dev) that must keep answering."""
     settings = short_settings(lab, "ol-")
-    services = build_services(settings)
+    services = build_container(settings)
     label = f"live-{secrets.token_hex(3)}"
-    req = services.requests.submit(hosting_draft(label, "Situs yang sudah tayang"), OPD)
-    job_id = services.requests.approve(req.id, NET).job.id
+    req = services.intake.submit(hosting_draft(label, "Situs yang sudah tayang"), OPD)
+    job_id = services.decisions.approve(req.id, NET).job.id
     try:
         assert run_claimed(services, job_id) == JobState.DONE, job_error(services, job_id)
         fqdn, dev_fqdn = settings.prod_fqdn(label), settings.dev_fqdn(label)
@@ -205,10 +204,10 @@ def test_host_unreachable_job_backs_off_fails_with_host_then_retry_completes(
     monkeypatch.setenv("ANSIBLE_TIMEOUT", "4")
     monkeypatch.setenv("ANSIBLE_SSH_RETRIES", "0")
     settings = short_settings(lab, "oh-", step_retries=STEP_RETRIES, step_retry_backoff=0.5)
-    services = build_services(settings)
+    services = build_container(settings)
     label = f"jobs-{secrets.token_hex(3)}"
-    req = services.requests.submit(hosting_draft(label, f"Uji gangguan {host}"), OPD)
-    job_id = services.requests.approve(req.id, NET).job.id
+    req = services.intake.submit(hosting_draft(label, f"Uji gangguan {host}"), OPD)
+    job_id = services.decisions.approve(req.id, NET).job.id
     outcome: list[JobState] = []
     live_prod, live_dev = live_site
     down_answers: list[bool] = []
@@ -249,7 +248,7 @@ def test_host_unreachable_job_backs_off_fails_with_host_then_retry_completes(
         assert down_answers and all(down_answers), down_answers
 
         # The host is back: a retry resumes at the failed step and completes the job.
-        services.requests.retry(job_id, TECH)
+        services.job_control.retry(job_id, TECH)
         assert run_claimed(services, job_id) == JobState.DONE, job_error(services, job_id)
         with services.store.read() as s:
             assert requests_repo.get_request(s, req.id).state == RequestState.LETTER_ISSUED

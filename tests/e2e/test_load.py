@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from provisioner.bootstrap.container import build_services
+from provisioner.bootstrap.container import build_container
 from provisioner.config import PROJECT_ROOT, Settings
 from provisioner.store.repositories import requests as requests_repo
 
@@ -171,7 +171,7 @@ def wait_jobs(server: Server, client: httpx.Client, job_ids: list[int], timeout:
 
 def test_200_status_and_50_submissions_under_running_jobs_lose_nothing(server: Server) -> None:
     tag = secrets.token_hex(2)
-    services = build_services(server.settings, migrate_store=False)
+    services = build_container(server.settings, migrate_store=False)
     job_ids: list[int] = []
     try:
         with httpx.Client(base_url=server.url, timeout=30) as client:

@@ -14,8 +14,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from provisioner.bootstrap.container import build_services
+from provisioner.bootstrap.container import build_container
+from provisioner.bootstrap.serve import serve_app
 from provisioner.config import Settings
 from provisioner.domain.actors import Role
 from provisioner.workflow.people.users import add_user
@@ -28,13 +28,13 @@ def api(lab: Settings, tmp_path_factory: pytest.TempPathFactory):
     data = tmp_path_factory.mktemp("e2e")
     settings = Settings(data_dir=data, lab_path=lab.lab_dir, environment="lab",
                         secret_key="e2e-" + "s" * 28)
-    services = build_services(settings)
+    services = build_container(settings)
     tokens = {
         "opd": add_user(services.store, "opd", Role.OPD, "Dinas Kesehatan"),
         "net": add_user(services.store, "net", Role.NETWORK, None),
         "tech": add_user(services.store, "tech", Role.TECHNICAL, None),
     }
-    app = create_app(settings, services, run_worker=True, run_scheduler=False)
+    app = serve_app(services, run_worker=True, run_scheduler=False)
     with TestClient(app) as client:
         client.tokens = tokens  # type: ignore[attr-defined]
         client.services = services  # type: ignore[attr-defined]

@@ -14,8 +14,8 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from provisioner.bootstrap.container import build_services
+from provisioner.bootstrap.container import build_container
+from provisioner.bootstrap.serve import serve_app
 from provisioner.config import Settings
 from provisioner.domain.actors import Role
 from provisioner.store.repositories import requests as requests_repo
@@ -82,9 +82,9 @@ CORPUS: dict[str, str] = {
 def env(lab: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     settings = Settings(data_dir=tmp_path_factory.mktemp("adversarial"), lab_path=lab.lab_dir,
                         environment="lab", secret_key="adversarial-" + "a" * 24)
-    services = build_services(settings)
+    services = build_container(settings)
     token = add_user(services.store, "opd", Role.OPD, "Dinas Kesehatan")
-    app = create_app(settings, services, run_worker=False, run_scheduler=False)
+    app = serve_app(services, run_worker=False, run_scheduler=False)
     with TestClient(app) as client:
         yield client, services, {"Authorization": f"Bearer {token}"}
     services.store.dispose()

@@ -22,12 +22,11 @@ from typing import Any
 import pytest
 import schemathesis
 from fastapi import FastAPI
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 from schemathesis.checks import not_a_server_error
 
-from api.app import create_app
-from provisioner.bootstrap.container import build_services
+from provisioner.bootstrap.container import build_container
+from provisioner.bootstrap.serve import serve_app
 from provisioner.config import Settings
 from provisioner.store.repositories import requests as requests_repo
 from tests.populated_store import ROLES, Population, populate
@@ -51,9 +50,9 @@ def world(
     data = tmp_path_factory.mktemp("fuzz")
     st = Settings(data_dir=data, lab_path=lab.lab_dir, environment="lab",
                   secret_key="fuzz-" + secrets.token_hex(16))
-    services = build_services(st)
+    services = build_container(st)
     pop = populate(services)
-    yield create_app(st, services, run_worker=False, run_scheduler=False), pop
+    yield serve_app(services, run_worker=False, run_scheduler=False), pop
     services.store.dispose()
     slow = sorted(TIMES.items(), key=lambda kv: -kv[1])[:10]
     print("slowest:", [(k, round(v, 1)) for k, v in slow])

@@ -19,8 +19,8 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from provisioner.bootstrap.container import Services, build_services
+from provisioner.bootstrap.container import Container, build_container
+from provisioner.bootstrap.serve import serve_app
 from provisioner.config import Settings
 from provisioner.domain.actors import Role
 from provisioner.store.repositories import requests as requests_repo
@@ -33,7 +33,7 @@ FIFTY_MB = 50 * MB
 
 
 class Served:
-    def __init__(self, services: Services, port: int, token: str) -> None:
+    def __init__(self, services: Container, port: int, token: str) -> None:
         self.services, self.port, self.token = services, port, token
 
     def stored_requests(self) -> int:
@@ -53,9 +53,9 @@ class Served:
 def served(lab: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     settings = Settings(data_dir=tmp_path_factory.mktemp("limits"), lab_path=lab.lab_dir,
                         environment="lab", secret_key="limits-" + secrets.token_hex(16))
-    services = build_services(settings)
+    services = build_container(settings)
     token = add_user(services.store, "opd", Role.OPD, "Dinas Kesehatan")
-    app = create_app(settings, services, run_worker=False, run_scheduler=False)
+    app = serve_app(services, run_worker=False, run_scheduler=False)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
@@ -126,8 +126,7 @@ def test_50mb_chunked_json_body_is_413_once_past_the_limit(served: Served) -> No
 
 
 def _client(served: Served) -> TestClient:
-    app = create_app(served.services.settings, served.services, run_worker=False,
-                     run_scheduler=False)  # fmt: skip
+    app = serve_app(served.services, run_worker=False, run_scheduler=False)
     return TestClient(app, headers={"Authorization": f"Bearer {served.token}"})
 
 

@@ -18,6 +18,7 @@ import pytest
 from provisioner.adapters.ansible import AnsibleAdapter
 from provisioner.adapters.checks import CheckResult, host_checks, http_checks
 from provisioner.adapters.ssh_options import git_ssh_command, ssh_command
+from provisioner.bootstrap.configs import ansible_config, ssh_config
 from provisioner.config import PROJECT_ROOT, Settings
 
 pytestmark = pytest.mark.lab
@@ -34,7 +35,7 @@ def by_name(results: list[CheckResult]) -> dict[str, CheckResult]:
 
 def ssh(settings: Settings, command: str) -> str:
     return subprocess.run(
-        [*ssh_command(settings), f"root@{WEB_ADDRESS}", command],
+        [*ssh_command(ssh_config(settings)), f"root@{WEB_ADDRESS}", command],
         capture_output=True,
         text=True,
         timeout=30,
@@ -52,14 +53,14 @@ def runs() -> Path:
 @pytest.fixture(scope="module")
 def deployed(lab: Settings, runs: Path) -> Iterator[tuple[str, str]]:
     """(fqdn, commit) of the sample app deployed on web-dev with its database."""
-    adapter = AnsibleAdapter(lab)
+    adapter = AnsibleAdapter(ansible_config(lab))
     commit = subprocess.run(
         ["git", "ls-remote", REPO, "refs/heads/main"],
         capture_output=True,
         text=True,
         check=True,
         timeout=30,
-        env={**os.environ, "GIT_SSH_COMMAND": git_ssh_command(lab)},
+        env={**os.environ, "GIT_SSH_COMMAND": git_ssh_command(ssh_config(lab))},
     ).stdout.split()[0]
     tag = secrets.token_hex(3)
     fqdn, name = f"c{tag}.dev.demokab.go.id", f"c{tag}"
@@ -99,7 +100,7 @@ def deployed(lab: Settings, runs: Path) -> Iterator[tuple[str, str]]:
 def test_host_checks_pass_on_a_good_deploy(lab: Settings, deployed: tuple[str, str]) -> None:
     fqdn, commit = deployed
     started = time.monotonic()
-    results = host_checks(lab, WEB_ADDRESS, fqdn, commit)
+    results = host_checks(ssh_config(lab), WEB_ADDRESS, fqdn, commit)
     elapsed = time.monotonic() - started
     failed = [r for r in results if not r.passed]
     assert failed == []
@@ -120,7 +121,7 @@ def test_host_checks_pass_on_a_good_deploy(lab: Settings, deployed: tuple[str, s
 
 def test_host_checks_report_another_commit(lab: Settings, deployed: tuple[str, str]) -> None:
     fqdn, _ = deployed
-    results = by_name(host_checks(lab, WEB_ADDRESS, fqdn, "0" * 40))
+    results = by_name(host_checks(ssh_config(lab), WEB_ADDRESS, fqdn, "0" * 40))
     assert not results["current_release"].passed
     assert results["apache_configtest"].passed
 
@@ -130,7 +131,7 @@ def test_host_checks_report_a_world_readable_env(lab: Settings, deployed: tuple[
     env = f"/var/www/{fqdn}/shared/.env"
     ssh(lab, f"chmod 0644 {env}")
     try:
-        result = by_name(host_checks(lab, WEB_ADDRESS, fqdn, commit))["env_permissions"]
+        result = by_name(host_checks(ssh_config(lab), WEB_ADDRESS, fqdn, commit))["env_permissions"]
     finally:
         ssh(lab, f"chmod 0640 {env}")
     assert not result.passed and "0644" in result.detail
@@ -138,14 +139,16 @@ def test_host_checks_report_a_world_readable_env(lab: Settings, deployed: tuple[
 
 
 def test_host_checks_report_a_missing_site(lab: Settings) -> None:
-    results = by_name(host_checks(lab, WEB_ADDRESS, "nothere.dev.demokab.go.id", "0" * 40))
+    results = by_name(
+        host_checks(ssh_config(lab), WEB_ADDRESS, "nothere.dev.demokab.go.id", "0" * 40)
+    )
     assert not results["site_enabled"].passed
     assert not results["current_release"].passed
     assert not results["env_permissions"].passed
 
 
 def test_host_checks_report_an_unreachable_host(lab: Settings) -> None:
-    results = host_checks(lab, UNUSED, "x.dev.demokab.go.id", "0" * 40)
+    results = host_checks(ssh_config(lab), UNUSED, "x.dev.demokab.go.id", "0" * 40)
     assert [r.name for r in results] == ["ssh"]
     assert not results[0].passed and UNUSED in results[0].detail
 
@@ -203,7 +206,9 @@ def test_host_checks_reach_the_database_as_the_site_user(
 ) -> None:
     fqdn, commit = deployed
     started = time.monotonic()
-    results = by_name(host_checks(lab, WEB_ADDRESS, fqdn, commit, database=True, host_name=WEB))
+    results = by_name(
+        host_checks(ssh_config(lab), WEB_ADDRESS, fqdn, commit, database=True, host_name=WEB)
+    )
     elapsed = time.monotonic() - started
     db = results["database_reachable"]
     assert db.passed, db.detail
@@ -228,7 +233,9 @@ def test_database_check_names_the_host_and_the_reason(
     env = f"/var/www/{fqdn}/shared/.env"
     ssh(lab, f"cp -p {env} {env}.keep && sed -i '{edit}' {env}")
     try:
-        results = host_checks(lab, WEB_ADDRESS, fqdn, commit, database=True, host_name=WEB)
+        results = host_checks(
+            ssh_config(lab), WEB_ADDRESS, fqdn, commit, database=True, host_name=WEB
+        )
     finally:
         ssh(lab, f"mv -f {env}.keep {env}")
     db = by_name(results)["database_reachable"]

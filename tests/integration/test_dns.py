@@ -21,7 +21,8 @@ import dns.rcode
 import dns.update
 import pytest
 
-from provisioner.adapters.dns.adapter import DnsAdapter, TsigKey
+from provisioner.adapters.dns.tsig import TsigKey
+from provisioner.adapters.dns.zones import DnsAdapter
 from provisioner.config import Settings
 from provisioner.domain.dns_plan import RecordChange
 from provisioner.domain.errors import (
@@ -326,7 +327,7 @@ def test_verification_names_the_lagging_server(adapter: DnsAdapter, fqdn: str) -
     never_applied = create(fqdn)
     started = time.perf_counter()
     with pytest.raises(StepFailed) as caught:
-        adapter.wait_until_visible(never_applied, timeout=0.3)
+        adapter.wait_until_visible(never_applied, timeout=0.3, step="dns-verify")
     assert 0.3 <= time.perf_counter() - started < 1.5
     assert caught.value.step == "dns-verify"
     assert caught.value.server in adapter.nameservers()

@@ -19,7 +19,7 @@ from datetime import date
 import pytest
 
 from provisioner.adapters.ssh import SshClient
-from provisioner.bootstrap.container import build_services
+from provisioner.bootstrap.container import build_container, dns_changes
 from provisioner.config import Settings
 from provisioner.domain.actors import Actor, Role
 from provisioner.domain.dns_plan import DnsPlan, RecordChange
@@ -27,14 +27,9 @@ from provisioner.domain.errors import StepFailed
 from provisioner.domain.jobs import JobState
 from provisioner.domain.requests import RequestDraft
 from provisioner.lab import lab_up
-from provisioner.steps.dns_apply import DnsChanges
 from provisioner.store.repositories import (
     dns as dns_repo,
-)
-from provisioner.store.repositories import (
     jobs as jobs_repo,
-)
-from provisioner.store.repositories import (
     requests as requests_repo,
 )
 from provisioner.workflow.people.users import add_user
@@ -63,7 +58,7 @@ def settings(lab: Settings, tmp_path_factory: pytest.TempPathFactory) -> Setting
 
 @pytest.fixture(scope="module")
 def services(settings: Settings):  # type: ignore[no-untyped-def]
-    services = build_services(settings)
+    services = build_container(settings)
     yield services
     services.store.dispose()
 
@@ -111,9 +106,9 @@ def test_ns1_down_the_step_retries_then_fails_naming_ns1_and_a_retry_completes(
         for _ in range(3):
             label = f"flt-{secrets.token_hex(3)}"
             fqdn = f"{label}.{ZONE}"
-            req = services.requests.submit(draft(label), OPD)
+            req = services.intake.submit(draft(label), OPD)
             stop_named(settings, NS1)
-            job_id = services.requests.approve(req.id, NET).job.id
+            job_id = services.decisions.approve(req.id, NET).job.id
             outcome = run_job(services, job_id)
             if outcome == JobState.FAILED:
                 break
@@ -131,7 +126,7 @@ def test_ns1_down_the_step_retries_then_fails_naming_ns1_and_a_retry_completes(
         assert not dns_repo.records_of_request(s, req.id)
     assert dig(NS1, fqdn) == [] and dig(NS2, fqdn) == []  # nothing half-written
 
-    services.requests.retry(job_id, TECH)
+    services.job_control.retry(job_id, TECH)
     assert run_job(services, job_id) == JobState.DONE
     assert dig(NS2, fqdn) == ["127.0.2.12"]
     with services.store.read() as s:
@@ -146,7 +141,7 @@ def test_ns1_down_the_step_retries_then_fails_naming_ns1_and_a_retry_completes(
 def test_ns2_down_verification_fails_naming_ns2(
     lab: Settings, settings: Settings, services  # type: ignore[no-untyped-def]
 ) -> None:
-    changes = DnsChanges.from_settings(settings, services.store)
+    changes = dns_changes(settings, services.store)
     name = f"flt-{secrets.token_hex(3)}.{ZONE}"
     create = DnsPlan(ZONE, (RecordChange("create", name, "A", 300, "127.0.2.12"),))
     delete = DnsPlan(ZONE, (RecordChange("delete", name, "A", 300, "127.0.2.12"),))
@@ -179,14 +174,14 @@ def test_ns2_down_verification_fails_naming_ns2(
 def api(settings: Settings, services):  # type: ignore[no-untyped-def]
     from fastapi.testclient import TestClient
 
-    from api.app import create_app
+    from provisioner.bootstrap.serve import serve_app
 
     tokens = {
         "opd": add_user(services.store, "opd-api", Role.OPD, "Dinas Kesehatan"),
         "net": add_user(services.store, "net-api", Role.NETWORK, None),
         "tech": add_user(services.store, "tech-api", Role.TECHNICAL, None),
     }
-    app = create_app(settings, services, run_worker=True, run_scheduler=False)
+    app = serve_app(services, run_worker=True, run_scheduler=False)
     with TestClient(app) as client:
         client.tokens = tokens  # type: ignore[attr-defined]
         client.services = services  # type: ignore[attr-defined]

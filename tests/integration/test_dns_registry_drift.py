@@ -24,15 +24,14 @@ import dns.zone
 import pytest
 from fastapi.testclient import TestClient
 
-from provisioner.adapters.dns.adapter import TsigKey
-from provisioner.bootstrap.container import build_services
+from provisioner.adapters.dns.tsig import TsigKey
+from provisioner.bootstrap.container import build_container, build_drift_service, dns_changes
 from provisioner.config import PROJECT_ROOT, Settings
 from provisioner.domain.actors import Role
 from provisioner.domain.dns_plan import DnsPlan, RecordChange
 from provisioner.domain.errors import Conflict, InvalidInput, UnsafeChange
 from provisioner.steps.dns_apply import DnsChanges
 from provisioner.store.repositories import dns as dns_repo
-from provisioner.workflow.monitoring.drift import DriftService
 from provisioner.workflow.people.users import add_user
 
 pytestmark = pytest.mark.lab
@@ -55,14 +54,14 @@ def settings(lab: Settings, tmp_path_factory: pytest.TempPathFactory) -> Setting
 
 @pytest.fixture(scope="module")
 def services(settings: Settings):  # type: ignore[no-untyped-def]
-    services = build_services(settings)
+    services = build_container(settings)
     yield services
     services.store.dispose()
 
 
 @pytest.fixture(scope="module")
 def changes(settings: Settings, services) -> DnsChanges:  # type: ignore[no-untyped-def]
-    return DnsChanges.from_settings(settings, services.store)
+    return dns_changes(settings, services.store)
 
 
 @pytest.fixture(scope="module")
@@ -232,11 +231,11 @@ def test_drift_is_reported_and_repaired_through_an_approved_plan(
     gone = f"nowhere-{secrets.token_hex(3)}.{KOTA}"
     assert behind_our_back(key, KOTA, lambda u: u.add(fq(unowned), 300, "CNAME", gone + ".")) == 0
 
-    from api.app import create_app  # here: the API is only this test's concern
+    from provisioner.bootstrap.serve import serve_app  # here: the API is only this test's concern
 
     net = add_user(services.store, f"net-{secrets.token_hex(2)}", Role.NETWORK, None)
     opd = add_user(services.store, f"opd-{secrets.token_hex(2)}", Role.OPD, "Dinas Kesehatan")
-    app = create_app(settings, services, run_worker=False, run_scheduler=False)
+    app = serve_app(services, run_worker=False, run_scheduler=False)
     with TestClient(app) as client:
         assert client.get("/api/v1/dns/drift", headers={"Authorization": f"Bearer {opd}"}
                           ).status_code == 403  # fmt: skip
@@ -268,7 +267,7 @@ def test_drift_is_reported_and_repaired_through_an_approved_plan(
     assert dig(NS2, changed) == ["127.0.2.12"]
     assert dig(NS2, missing) == ["127.0.2.12"]
     assert dig(NS2, unowned, "CNAME") == [gone + "."]  # someone else's: untouched
-    after = DriftService.from_settings(settings, services.store).detect(KOTA)[0].to_dict()
+    after = build_drift_service(settings, services.store).detect(KOTA)[0].to_dict()
     left = ours(after, names)
     assert not [k for k in left if k[0] in ("changed", "missing")], left
     assert ("dangling", alias) not in left
@@ -296,12 +295,12 @@ def test_drift_cli_reports_through_the_same_service(settings: Settings) -> None:
 
 
 def test_bulk_resolution_agrees_with_dig_and_never_calls_a_silent_server_absent() -> None:
-    from provisioner.adapters.dns.bulk import resolve_many
+    from provisioner.adapters.dns.query import QueryEngine
 
     free = [f"bulk-{secrets.token_hex(4)}.{KAB}" for _ in range(300)]
     names = [f"www.{KAB}", f"PORTAL.{KAB}", KAB, *free]
     servers = {"ns1": NS1, "ns2": NS2, "silent": "127.0.2.199"}
-    answers = resolve_many(names, servers, concurrency=64, timeout=0.3)
+    answers = QueryEngine().sweep(names, servers, concurrency=64, timeout=0.3)
     assert answers[f"www.{KAB}"]["ns2"] == ("exists", dig(NS2, f"www.{KAB}"))
     assert answers[f"PORTAL.{KAB}"]["ns1"][0] == "exists"
     assert answers[KAB]["ns1"] == ("exists", [])  # the apex holds no A, but exists

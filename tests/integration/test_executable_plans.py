@@ -28,9 +28,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from provisioner.adapters.ssh_options import ssh_command
-from provisioner.bootstrap.container import Services, build_services
+from provisioner.bootstrap.configs import ssh_config
+from provisioner.bootstrap.container import Container, build_container
+from provisioner.bootstrap.serve import serve_app
 from provisioner.config import PROJECT_ROOT, Settings
 from provisioner.domain.actors import Role
 from provisioner.domain.errors import StepFailed
@@ -49,13 +50,13 @@ DB_ADDRESS, NS1, NS2, WEB_DEV = "127.0.2.30", "127.0.2.53", "127.0.2.54", "127.0
 def api(lab: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     settings = Settings(data_dir=tmp_path_factory.mktemp("plans"), lab_path=lab.lab_dir,
                         environment="lab", secret_key="plans-" + secrets.token_hex(16))
-    services = build_services(settings)
+    services = build_container(settings)
     tokens = {
         "opd": add_user(services.store, "opd", Role.OPD, "Dinas Kesehatan"),
         "net": add_user(services.store, "net", Role.NETWORK, None, password=PASSWORD),
         "tech": add_user(services.store, "tech", Role.TECHNICAL, None, password=PASSWORD),
     }
-    app = create_app(settings, services, run_worker=True, run_scheduler=False)
+    app = serve_app(services, run_worker=True, run_scheduler=False)
     with TestClient(app, follow_redirects=False) as client:
         client.tokens = tokens  # type: ignore[attr-defined]
         client.services = services  # type: ignore[attr-defined]
@@ -70,7 +71,7 @@ def auth(api: TestClient, who: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {api.tokens[who]}"}  # type: ignore[attr-defined]
 
 
-def services_of(api: TestClient) -> Services:
+def services_of(api: TestClient) -> Container:
     return api.services  # type: ignore[attr-defined]
 
 
@@ -113,7 +114,7 @@ def long_label(last: str) -> str:
 
 
 def ssh(settings: Settings, address: str, command: str) -> str:
-    out = subprocess.run([*ssh_command(settings), f"root@{address}", command],
+    out = subprocess.run([*ssh_command(ssh_config(settings)), f"root@{address}", command],
                          capture_output=True, text=True, timeout=30, check=True)  # fmt: skip
     return out.stdout
 
@@ -139,7 +140,7 @@ def dig(server: str, name: str) -> str:
     return out.stdout.strip()
 
 
-def database_step_context(services: Services, request_id: int, **site: str) -> StepContext:
+def database_step_context(services: Container, request_id: int, **site: str) -> StepContext:
     """What the database step of a job for this request gets, with `site`'s fields (db
     names) replaced and a fresh password."""
     with services.store.read() as s:

@@ -25,12 +25,13 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.session import SESSION_COOKIE
-from provisioner.bootstrap.container import Services, build_services
+from provisioner.bootstrap.configs import letter_settings
+from provisioner.bootstrap.container import Container, build_container
+from provisioner.bootstrap.serve import serve_app
 from provisioner.config import PROJECT_ROOT, Settings
 from provisioner.domain.actors import Role
-from provisioner.steps.letter import LetterSettings, issue_letter
+from provisioner.steps.letter import issue_letter
 from provisioner.store.repositories import people as people_repo
 from provisioner.workflow.people.users import add_user, ensure_demo_users
 from tests.integration.test_letter_numbering import _content
@@ -42,7 +43,7 @@ ZONE = "demokab.go.id"
 
 
 class Env:
-    def __init__(self, client: TestClient, services: Services, tokens: dict[str, str]) -> None:
+    def __init__(self, client: TestClient, services: Container, tokens: dict[str, str]) -> None:
         self.client, self.services, self.tokens = client, services, tokens
 
     def auth(self, who: str) -> dict[str, str]:
@@ -57,14 +58,14 @@ class Env:
 def env(lab: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     settings = Settings(data_dir=tmp_path_factory.mktemp("exposure"), lab_path=lab.lab_dir,
                         environment="lab", secret_key="exposure-" + "e" * 28)
-    services = build_services(settings)
+    services = build_container(settings)
     tokens = {
         "opd": add_user(services.store, "opd", Role.OPD, "Dinas Rahasia", password=PASSWORD),
         "net": add_user(services.store, "net", Role.NETWORK, None, password=PASSWORD),
         "tech": add_user(services.store, "tech", Role.TECHNICAL, None, password=PASSWORD),
         "admin": add_user(services.store, "admin", Role.ADMIN, None, password=PASSWORD),
     }
-    app = create_app(settings, services, run_worker=False, run_scheduler=False)
+    app = serve_app(services, run_worker=False, run_scheduler=False)
     with TestClient(app) as client:
         yield Env(client, services, tokens)
     services.store.dispose()
@@ -296,8 +297,8 @@ def test_metrics_settings_open_it_to_an_allowed_network_or_to_everyone(
     def status_of(address: str, **extra: Any) -> int:
         settings = Settings(data_dir=tmp_path / "m", lab_path=lab.lab_dir, environment="lab",
                             secret_key="metrics-" + "m" * 28, **extra)
-        services = build_services(settings)
-        app = create_app(settings, services, run_worker=False, run_scheduler=False)
+        services = build_container(settings)
+        app = serve_app(services, run_worker=False, run_scheduler=False)
         with TestClient(app, client=(address, 40000)) as client:
             code = client.get("/metrics").status_code
         services.store.dispose()
@@ -319,7 +320,7 @@ def test_store_secrets_uploads_and_letters_are_not_world_readable(env: Env, lab:
                           files={"file": ("surat.pdf", one_page_pdf(), "application/pdf")},
                           headers=env.auth("opd"))
     assert scan.status_code == 200, scan.text
-    letter = issue_letter(env.services.store, LetterSettings.from_settings(settings),
+    letter = issue_letter(env.services.store, letter_settings(settings),
                           request_id=req["id"], label=req["label"],
                           content=_content(req["fqdn"]))
     files = [settings.data_dir / "provisioner.db", settings.data_dir / "demo-users.json",
@@ -404,7 +405,7 @@ def test_drift_check_with_the_lab_settings_calls_both_lab_zones_managed(
     lab: Settings, tmp_path: Path
 ) -> None:
     settings = Settings(data_dir=tmp_path, lab_path=lab.lab_dir)  # no zones file set
-    services = build_services(settings)
+    services = build_container(settings)
     assert services.drift is not None
     assert {r.zone for r in services.drift.detect(None)} == {"demokab.go.id", "demokota.go.id"}
     services.store.dispose()

@@ -28,10 +28,12 @@ import pytest
 from provisioner.adapters.ansible import AnsibleAdapter, PlaybookFailed, PlaybookResult
 from provisioner.adapters.checks import http_checks
 from provisioner.adapters.ssh_options import git_ssh_command, ssh_command
-from provisioner.adapters.tls import certificate_info, fetch_ca_roots
+from provisioner.adapters.tls import certificate_info, fetch_ca_roots, tls_extravars
+from provisioner.bootstrap.configs import ansible_config, ssh_config, tls_config
+from provisioner.bootstrap.container import build_tls_renewal
 from provisioner.config import PROJECT_ROOT, Settings
 from provisioner.domain.site_account import site_user
-from provisioner.workflow.monitoring.renewal import renew_expiring_certificates, tls_extravars
+from provisioner.store.db import Store
 
 pytestmark = pytest.mark.lab
 
@@ -50,7 +52,7 @@ def ssh(
     settings: Settings, address: str, command: str, check: bool = True
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*ssh_command(settings), f"root@{address}", command],
+        [*ssh_command(ssh_config(settings)), f"root@{address}", command],
         capture_output=True,
         text=True,
         timeout=60,
@@ -65,7 +67,7 @@ def get(address: str, fqdn: str, path: str = "/") -> httpx.Response:
 def git(settings: Settings, cwd: Path, *args: str) -> str:
     env = {
         **os.environ,
-        "GIT_SSH_COMMAND": git_ssh_command(settings),
+        "GIT_SSH_COMMAND": git_ssh_command(ssh_config(settings)),
         "GIT_AUTHOR_NAME": "t",
         "GIT_AUTHOR_EMAIL": "t@example.invalid",
         "GIT_COMMITTER_NAME": "t",
@@ -107,7 +109,7 @@ class App:
 
 @pytest.fixture(scope="module")
 def adapter(lab: Settings) -> AnsibleAdapter:
-    return AnsibleAdapter(lab)
+    return AnsibleAdapter(ansible_config(lab))
 
 
 @pytest.fixture(scope="module")
@@ -369,7 +371,7 @@ def test_retire_backs_up_the_database_then_removes_everything(
         text=True,
         check=True,
         timeout=30,
-        env={**os.environ, "GIT_SSH_COMMAND": git_ssh_command(lab)},
+        env={**os.environ, "GIT_SSH_COMMAND": git_ssh_command(ssh_config(lab))},
     ).stdout.split()[0]
     adapter.run("database.yml", extravars=db_vars, limit=None, run_dir=runs / "r-db", step="db")
     adapter.run(
@@ -444,7 +446,7 @@ def test_tls_certificate_from_pebble_over_http01(
 ) -> None:
     first = adapter.run(
         "tls.yml",
-        extravars=tls_extravars(lab, prod_site),
+        extravars=tls_extravars(tls_config(lab), prod_site),
         limit=WEB_PROD[0],
         run_dir=runs / "tls-1",
         step="tls",
@@ -472,14 +474,18 @@ def test_tls_certificate_from_pebble_over_http01(
     assert prod_site in info.subject_names and info.days_left > 30
     second = adapter.run(
         "tls.yml",
-        extravars=tls_extravars(lab, prod_site),
+        extravars=tls_extravars(tls_config(lab), prod_site),
         limit=WEB_PROD[0],
         run_dir=runs / "tls-2",
         step="tls",
     )
     assert second.outputs["tls_status"] == "valid" and second.total_changed == 0
     # The scheduler's renewal: a window longer than the certificate forces a renewal.
-    report = renew_expiring_certificates(lab, days=100000, ansible=adapter)
+    store = Store(lab.store_url)
+    try:
+        report = build_tls_renewal(lab, store).renew(days=100000)
+    finally:
+        store.dispose()
     mine = [entry for entry in report if entry.get("fqdn") == prod_site]
     assert mine and mine[0]["tls_status"] == "renewed", report
     assert certificate_info(WEB_PROD[1], prod_site).not_after >= info.not_after
@@ -498,7 +504,7 @@ def test_tls_with_the_ca_unreachable_keeps_http_and_says_why(
             step="site",
         )
         away = {
-            **tls_extravars(lab, fqdn),
+            **tls_extravars(tls_config(lab), fqdn),
             "tls_acme_directory_url": "https://127.0.2.53:14999/dir",
         }
         result = adapter.run(

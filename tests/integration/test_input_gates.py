@@ -15,12 +15,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from provisioner.bootstrap.container import Services, build_services
+from provisioner.bootstrap.configs import letter_settings
+from provisioner.bootstrap.container import Container, build_container
+from provisioner.bootstrap.serve import serve_app
 from provisioner.config import Settings
 from provisioner.domain.actors import Role
 from provisioner.domain.letters import LetterContent
-from provisioner.steps.letter import LetterSettings, issue_letter
+from provisioner.steps.letter import issue_letter
 from provisioner.workflow.people.users import add_user
 from tests.pdf_samples import HEADER_ONLY, HTML_POLYGLOT, one_page_pdf
 
@@ -35,20 +36,20 @@ def _settings(lab: Settings, data: Any, **over: Any) -> Settings:
                     **over)  # fmt: skip
 
 
-def _client(services: Services) -> TestClient:
-    app = create_app(services.settings, services, run_worker=False, run_scheduler=False)
+def _client(services: Container) -> TestClient:
+    app = serve_app(services, run_worker=False, run_scheduler=False)
     return TestClient(app, follow_redirects=False)
 
 
 @pytest.fixture(scope="module")
-def services(lab: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
-    built = build_services(_settings(lab, tmp_path_factory.mktemp("inputs")))
+def services(lab: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Container]:
+    built = build_container(_settings(lab, tmp_path_factory.mktemp("inputs")))
     yield built
     built.store.dispose()
 
 
 @pytest.fixture(scope="module")
-def tokens(services: Services) -> dict[str, str]:
+def tokens(services: Container) -> dict[str, str]:
     return {
         "opd": add_user(services.store, "opd", Role.OPD, "Dinas Kesehatan", password=PASSWORD),
         "admin": add_user(services.store, "admin", Role.ADMIN, None),
@@ -57,7 +58,7 @@ def tokens(services: Services) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def api(services: Services, tokens: dict[str, str]) -> Iterator[TestClient]:
+def api(services: Container, tokens: dict[str, str]) -> Iterator[TestClient]:
     with _client(services) as client:
         client.headers["Authorization"] = f"Bearer {tokens['opd']}"
         yield client
@@ -79,7 +80,7 @@ def hosting(**over: Any) -> dict[str, Any]:
                    "branch": "main", **over})  # fmt: skip
 
 
-def signed_in(services: Services, username: str) -> TestClient:
+def signed_in(services: Container, username: str) -> TestClient:
     """A browser signed in through the login form (with the form's CSRF token)."""
     browser = _client(services)
     form = browser.get("/login")
@@ -195,7 +196,7 @@ def test_code_server_that_does_not_answer_is_503_at_submit(
     # Nothing listens on 127.0.2.99: a real refused connection, not a stand-in.
     settings = _settings(lab, tmp_path_factory.mktemp("inputs-git-away"),
                          git_base_url="ssh://root@127.0.2.99/srv/git")  # fmt: skip
-    services = build_services(settings)
+    services = build_container(settings)
     token = add_user(services.store, "opd", Role.OPD, "Dinas Kesehatan")
     try:
         with _client(services) as client:
@@ -209,7 +210,7 @@ def test_code_server_that_does_not_answer_is_503_at_submit(
 
 
 def test_web_form_shows_unknown_branch_next_to_the_field(
-    services: Services, tokens: dict[str, str]
+    services: Container, tokens: dict[str, str]
 ) -> None:
     with signed_in(services, "opd") as browser:
         page = browser.get("/requests/new")
@@ -242,7 +243,7 @@ def test_html_polyglot_pdf_upload_is_refused(api: TestClient, fake: bytes) -> No
     assert api.get(f"/api/v1/requests/{req['id']}/letter-scan").status_code == 404
 
 
-def test_html_polyglot_is_refused_as_letter_of_record(services: Services, api: TestClient) -> None:
+def test_html_polyglot_is_refused_as_letter_of_record(services: Container, api: TestClient) -> None:
     req = _new_request(api)
     lid = _issue(services, req["id"], req["label"])
     answer = api.put(f"/api/v1/letters/{lid}/record",
@@ -251,7 +252,7 @@ def test_html_polyglot_is_refused_as_letter_of_record(services: Services, api: T
 
 
 def test_html_polyglot_is_refused_on_the_verification_page(
-    services: Services, api: TestClient
+    services: Container, api: TestClient
 ) -> None:
     req = _new_request(api)
     lid = _issue(services, req["id"], req["label"])
@@ -262,7 +263,7 @@ def test_html_polyglot_is_refused_on_the_verification_page(
     assert re.search(r'id="upload-result">[^<]*bukan PDF yang dapat dibaca', answer.text)
 
 
-def _issue(services: Services, request_id: int, label: str) -> int:
+def _issue(services: Container, request_id: int, label: str) -> int:
     content = LetterContent(
         number="", issued_on=date.today(), place="Demo", nature="Biasa", attachments="-",
         subject="Balasan Permohonan Subdomain", addressee="Kepala Dinas Kesehatan",
@@ -274,7 +275,7 @@ def _issue(services: Services, request_id: int, label: str) -> int:
         signer_rank="Pembina (IV/a)", signer_nip="197001011995031001", carbon_copies=(),
         verification_code="", verification_url="",
     )  # fmt: skip
-    cfg = LetterSettings.from_settings(services.settings)
+    cfg = letter_settings(services.settings)
     return issue_letter(services.store, cfg, request_id=request_id, label=label,
                         content=content).id  # fmt: skip
 
@@ -287,7 +288,7 @@ def _served_as_attachment(answer: Any) -> None:
 
 
 def test_every_route_serving_a_pdf_sends_nosniff_and_attachment(
-    services: Services, api: TestClient
+    services: Container, api: TestClient
 ) -> None:
     req = _new_request(api)
     rid = req["id"]

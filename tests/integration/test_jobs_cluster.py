@@ -20,7 +20,7 @@ import psycopg
 import pytest
 from sqlalchemy import select
 
-from provisioner.bootstrap.container import build_services
+from provisioner.bootstrap.container import build_container
 from provisioner.config import PROJECT_ROOT, Settings
 from provisioner.domain.actors import Actor, Role
 from provisioner.domain.jobs import JobState, StepStatus
@@ -88,7 +88,7 @@ def cluster(lab: Settings, tmp_path: Path):
         job_heartbeat_seconds=1,
         job_stale_seconds=5,
     )
-    services = build_services(settings)  # migrates + installs procrastinate's schema once
+    services = build_container(settings)  # migrates + installs procrastinate's schema once
     workers: dict[str, subprocess.Popen[bytes]] = {}
     try:
         yield settings, services, workers, tmp_path
@@ -120,7 +120,7 @@ def test_three_workers_thirty_jobs_one_killed_every_job_exactly_once(cluster) ->
     labels = [f"jobs-{tag}-{i:02d}" for i in range(N_JOBS)]
     request_ids = []
     for label in labels:
-        req = services.requests.submit(
+        req = services.intake.submit(
             RequestDraft(
                 label=label, agency="Dinas Kominfo", purpose="Uji klaster pekerja",
                 contact_name="Andi", contact_email="andi@kominfo.demokab.go.id",
@@ -131,7 +131,7 @@ def test_three_workers_thirty_jobs_one_killed_every_job_exactly_once(cluster) ->
         )
         request_ids.append(req.id)
     started = time.monotonic()
-    job_ids = [services.requests.approve(rid, NET).job.id for rid in request_ids]
+    job_ids = [services.decisions.approve(rid, NET).job.id for rid in request_ids]
 
     # Kill w2 with SIGKILL while it is in the middle of a job (a step running).
     victim_job = None

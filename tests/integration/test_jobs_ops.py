@@ -17,8 +17,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from api.app import create_app
-from provisioner.bootstrap.container import build_services
+from provisioner.bootstrap.container import build_container
+from provisioner.bootstrap.serve import serve_app
 from provisioner.config import PROJECT_ROOT, Settings
 from provisioner.domain.actors import Role
 from provisioner.domain.jobs import JobState, StepStatus
@@ -29,14 +29,8 @@ from provisioner.store.models.letters import Letter
 from provisioner.store.models.requests import Request
 from provisioner.store.repositories import (
     audit as audit_repo,
-)
-from provisioner.store.repositories import (
     jobs as jobs_repo,
-)
-from provisioner.store.repositories import (
     leases as leases_repo,
-)
-from provisioner.store.repositories import (
     requests as requests_repo,
 )
 from provisioner.workflow.people.users import add_user
@@ -64,8 +58,8 @@ def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_readyz_metrics_and_request_ids(lab: Settings, tmp_path: Path) -> None:
     settings = _settings(lab, tmp_path / "data")
-    services = build_services(settings)
-    app = create_app(settings, services, run_worker=True, run_scheduler=False)
+    services = build_container(settings)
+    app = serve_app(services, run_worker=True, run_scheduler=False)
     with TestClient(app) as client:
         ready = client.get("/readyz")
         assert ready.status_code == 200, ready.text
@@ -86,7 +80,7 @@ def test_readyz_metrics_and_request_ids(lab: Settings, tmp_path: Path) -> None:
         assert len(client.get("/healthz").headers["x-request-id"]) == 16
     # Without a running worker the node is not ready, and says why.
     services.worker.stop()
-    with TestClient(create_app(settings, services, run_worker=False, run_scheduler=False)) as c:
+    with TestClient(serve_app(services, run_worker=False, run_scheduler=False)) as c:
         services.worker._pool.clear()  # the stopped threads are gone; nothing runs jobs here
         not_ready = c.get("/readyz")
         assert not_ready.status_code == 503 and not_ready.json()["worker"]["ok"] is False

@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from provisioner.adapters.pdf_check import check_pdf
+from provisioner.bootstrap.configs import letter_settings
 from provisioner.config import Settings
 from provisioner.domain.actors import Actor, Role
 from provisioner.domain.errors import Conflict, Forbidden, InvalidInput
@@ -151,14 +153,14 @@ def pg_store(tmp_path: Path) -> Iterator[tuple[Store, Settings]]:
 
 def test_letters_from_several_threads_on_sqlite_are_numbered_1_to_n(sqlite_store) -> None:
     store, settings = sqlite_store
-    config = LetterSettings.from_settings(settings)
+    config = letter_settings(settings)
     _issue_concurrently(store, config, threads=4, each=3)
     _assert_gap_free(store, config, 12)
 
 
 def test_letters_from_several_connections_on_postgresql_are_numbered_1_to_n(pg_store) -> None:
     store, settings = pg_store
-    config = LetterSettings.from_settings(settings)
+    config = letter_settings(settings)
     _issue_concurrently(store, config, threads=4, each=3)
     with store.engine.connect() as c:  # several server connections really were used
         assert c.execute(text("SELECT count(*) FROM letters")).scalar_one() == 12
@@ -167,14 +169,14 @@ def test_letters_from_several_connections_on_postgresql_are_numbered_1_to_n(pg_s
 
 def _one_letter(store: Store, settings: Settings):  # type: ignore[no-untyped-def]
     [(request_id, label)] = _add_requests(store, 1)
-    return issue_letter(store, LetterSettings.from_settings(settings), request_id=request_id,
+    return issue_letter(store, letter_settings(settings), request_id=request_id,
                         label=label, content=_content(f"{label}.demokab.go.id"))
 
 
 def test_issued_letter_verifies_and_an_altered_pdf_does_not(sqlite_store) -> None:
     store, settings = sqlite_store
     letter = _one_letter(store, settings)
-    service = LetterService(store, settings)
+    service = LetterService(store, letter_settings(settings), check_pdf=check_pdf)
 
     result = service.verify(letter.verification_code.lower())
     assert result.valid and result.signature_ok and result.code_ok and result.file_ok
@@ -216,7 +218,7 @@ def test_letter_carries_a_qr_code_to_its_verification_page(sqlite_store, tmp_pat
 def test_tte_letter_of_record_is_stored_once_and_verifies(sqlite_store) -> None:
     store, settings = sqlite_store
     letter = _one_letter(store, settings)
-    service = LetterService(store, settings)
+    service = LetterService(store, letter_settings(settings), check_pdf=check_pdf)
     opd = Actor("opd", Role.OPD, "Dinas Kesehatan")
     tte = incremental_update(Path(letter.pdf_path).read_bytes())
 
@@ -237,7 +239,7 @@ def test_tte_letter_of_record_is_stored_once_and_verifies(sqlite_store) -> None:
 def test_correction_is_a_new_letter_naming_the_one_it_replaces(sqlite_store) -> None:
     store, settings = sqlite_store
     first = _one_letter(store, settings)
-    service = LetterService(store, settings)
+    service = LetterService(store, letter_settings(settings), check_pdf=check_pdf)
     approver = Actor("kadis", Role.APPROVER)
 
     with pytest.raises(Forbidden):

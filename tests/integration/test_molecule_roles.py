@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from provisioner.adapters.ssh_options import ansible_ssh_args, control_dir, ssh_config_path
+from provisioner.bootstrap.configs import ssh_config
 from provisioner.config import PROJECT_ROOT, Settings
 
 pytestmark = pytest.mark.lab
@@ -38,12 +39,12 @@ def molecule_env(settings: Settings, site: str) -> dict[str, str]:
         "ANSIBLE_HOME": str(home / "ansible"),
         "ANSIBLE_LOCAL_TEMP": str(home / "ansible" / "tmp"),
         "ANSIBLE_PRIVATE_KEY_FILE": str(settings.ssh_key_path),
-        "ANSIBLE_SSH_ARGS": ansible_ssh_args(settings),
-        "ANSIBLE_SSH_CONTROL_PATH_DIR": str(control_dir(settings)),
+        "ANSIBLE_SSH_ARGS": ansible_ssh_args(ssh_config(settings)),
+        "ANSIBLE_SSH_CONTROL_PATH_DIR": str(control_dir(ssh_config(settings))),
         "ANSIBLE_HOST_KEY_CHECKING": "True",
         "ANSIBLE_NOCOLOR": "1",
         "XDG_CACHE_HOME": str(home / "cache"),
-        "MOLECULE_LAB_SSH_CONFIG": str(ssh_config_path(settings)),
+        "MOLECULE_LAB_SSH_CONFIG": str(ssh_config_path(ssh_config(settings))),
         "MOLECULE_LAB_SSH_KEY": str(settings.ssh_key_path),
         "NO_COLOR": "1",
         "MOLECULE_SITE": site,

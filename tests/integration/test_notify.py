@@ -21,8 +21,7 @@ from provisioner.domain.actors import Role
 from provisioner.domain.states import RequestState
 from provisioner.store.db import Store, migrate
 from provisioner.store.models.requests import Request
-from provisioner.store.repositories import audit as audit_repo
-from provisioner.store.repositories import requests as requests_repo
+from provisioner.store.repositories import audit as audit_repo, requests as requests_repo
 from provisioner.workflow.people.notify import Notifier
 from provisioner.workflow.people.users import add_user
 

@@ -13,9 +13,9 @@ import pytest
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.session import SESSION_COOKIE, CsrfProtect
-from provisioner.bootstrap.container import build_services
+from provisioner.bootstrap.container import build_container
+from provisioner.bootstrap.serve import serve_app
 from provisioner.config import Settings
 from provisioner.domain.actors import Role
 from provisioner.domain.states import RequestState
@@ -35,7 +35,7 @@ def api(lab: Settings, tmp_path_factory: pytest.TempPathFactory):
     data = tmp_path_factory.mktemp("people")
     settings = Settings(data_dir=data, lab_path=lab.lab_dir, environment="lab",
                         secret_key="people-" + "s" * 28, upload_max_bytes=64 * 1024)
-    services = build_services(settings)
+    services = build_container(settings)
     tokens = {
         "opd": add_user(services.store, "opd", Role.OPD, "Dinas Kesehatan", password=PASSWORD),
         "opd2": add_user(services.store, "opd2", Role.OPD, "Dinas Pendidikan"),
@@ -45,7 +45,7 @@ def api(lab: Settings, tmp_path_factory: pytest.TempPathFactory):
         "kadis": add_user(services.store, "kadis", Role.APPROVER, None),
         "admin": add_user(services.store, "admin", Role.ADMIN, None),
     }
-    app = create_app(settings, services, run_worker=False, run_scheduler=False)
+    app = serve_app(services, run_worker=False, run_scheduler=False)
     probe = APIRouter(dependencies=[CsrfProtect])  # stands for a web page's form handler
 
     @probe.post("/_probe/form")

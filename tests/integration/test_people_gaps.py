@@ -32,18 +32,16 @@ import pytest
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from provisioner.adapters.dns.adapter import TsigKey
-from provisioner.bootstrap.container import Services, build_services
+from provisioner.adapters.dns.tsig import TsigKey
+from provisioner.bootstrap.configs import letter_settings
+from provisioner.bootstrap.container import Container, build_container, dns_changes
+from provisioner.bootstrap.serve import serve_app
 from provisioner.config import Settings
 from provisioner.domain.actors import Role
 from provisioner.domain.dns_plan import DnsPlan, RecordChange
 from provisioner.domain.letters import LetterContent
-from provisioner.steps.dns_apply import DnsChanges
-from provisioner.steps.letter import LetterSettings, issue_letter
-from provisioner.store.repositories import audit as audit_repo
-from provisioner.store.repositories import dns as dns_repo
-from provisioner.store.repositories import jobs as jobs_repo
+from provisioner.steps.letter import issue_letter
+from provisioner.store.repositories import audit as audit_repo, dns as dns_repo, jobs as jobs_repo
 from provisioner.workflow.people.users import add_user
 from tests.pdf_samples import one_page_pdf
 
@@ -67,7 +65,7 @@ class Inbox:
 
 
 class Env:
-    def __init__(self, client: TestClient, services: Services, inbox: Inbox,
+    def __init__(self, client: TestClient, services: Container, inbox: Inbox,
                  hooks: list[dict[str, Any]], tokens: dict[str, str]) -> None:  # fmt: skip
         self.client, self.services, self.inbox, self.hooks, self.tokens = (
             client, services, inbox, hooks, tokens
@@ -130,7 +128,7 @@ def env(lab: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env
         dns_verify_timeout=15.0,
         dns_retry_timeout=3.0,
     )
-    services = build_services(settings)
+    services = build_container(settings)
     store = services.store
     tokens = {
         "opd": add_user(store, "opd", Role.OPD, "Dinas Kesehatan", password=PASSWORD,
@@ -142,7 +140,7 @@ def env(lab: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env
         "kadis": add_user(store, "kadis", Role.APPROVER, None, password=PASSWORD,
                           email="kadis@diskominfo.demokab.go.id"),
     }  # fmt: skip
-    app = create_app(settings, services, run_worker=False, run_scheduler=False)
+    app = serve_app(services, run_worker=False, run_scheduler=False)
     with TestClient(app) as client:
         yield Env(client, services, inbox, hooks, tokens)
     services.people.notifier.close()  # type: ignore[union-attr]
@@ -273,7 +271,7 @@ def test_drift_page_repairs_exactly_the_plan_it_showed(env: Env) -> None:
     settings = env.services.settings
     key = TsigKey.load(settings.secrets_dir / f"tsig-{KOTA}.json")
     name = f"gapdrift-{secrets.token_hex(3)}.{KOTA}"
-    changes = DnsChanges.from_settings(settings, env.services.store)
+    changes = dns_changes(settings, env.services.store)
     changes.apply(DnsPlan(KOTA, (RecordChange("create", name, "A", 300, "127.0.2.12"),)),
                   request_id=None)  # fmt: skip
     try:
@@ -329,7 +327,7 @@ def _issue(env: Env, request_id: int, label: str) -> int:
         signer_rank="Pembina (IV/a)", signer_nip="197001011995031001", carbon_copies=(),
         verification_code="", verification_url="",
     )  # fmt: skip
-    cfg = LetterSettings.from_settings(env.services.settings)
+    cfg = letter_settings(env.services.settings)
     return issue_letter(env.services.store, cfg, request_id=request_id, label=label,
                         content=content).id  # fmt: skip
 
@@ -400,7 +398,7 @@ def live_site(env: Env) -> Iterator[dict[str, Any]]:
     assert approved.status_code == 202, approved.text
     assert run_job(env, approved.json()["id"]) == "done"
     yield site
-    DnsChanges.from_settings(env.services.settings, env.services.store).remove_request_records(
+    dns_changes(env.services.settings, env.services.store).remove_request_records(
         site["id"], lambda _line: None
     )
 

@@ -20,9 +20,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from api.app import create_app
-from provisioner.adapters.dns.adapter import TsigKey
-from provisioner.bootstrap.container import build_services
+from provisioner.adapters.dns.tsig import TsigKey
+from provisioner.bootstrap.container import build_container
+from provisioner.bootstrap.serve import serve_app
 from provisioner.config import PROJECT_ROOT, Settings
 from provisioner.domain.states import RequestState
 from provisioner.store.models.audit import Event
@@ -38,7 +38,7 @@ def test_liveness_sweep_keeps_a_history_shown_by_the_api_and_page(
 ) -> None:
     settings = Settings(data_dir=tmp_path / "data", lab_path=lab.lab_dir, environment="lab",
                         secret_key="periodic-" + "p" * 32)
-    services = build_services(settings)
+    services = build_container(settings)
     # A live site in the registry whose A record points at ns1's address: on both name
     # servers, and nothing serves HTTP there. (Infrastructure names such as ns1 itself
     # are never checked on demand, so the site is a name of its own.)
@@ -54,7 +54,7 @@ def test_liveness_sweep_keeps_a_history_shown_by_the_api_and_page(
     for _ in range(2):
         services.periodic_work["liveness"]()
 
-    with TestClient(create_app(settings, services, run_worker=False, run_scheduler=False)) as c:
+    with TestClient(serve_app(services, run_worker=False, run_scheduler=False)) as c:
         history = c.get(f"/api/v1/status/{fqdn}/history").json()
         assert len(history) == 2
         newest = history[0]
@@ -103,7 +103,7 @@ def test_in_a_cluster_periodic_work_is_one_task_per_name_run_by_a_worker(
     settings = Settings(data_dir=tmp_path / "data", lab_path=lab.lab_dir, environment="lab",
                         secret_key="periodic-" + "q" * 32, dispatch="procrastinate",
                         database_url=f"postgresql+psycopg://postgres@127.0.0.1:5432/{db}")
-    services = build_services(settings)
+    services = build_container(settings)
     worker = None
     try:
         assert services.dispatcher is not None

@@ -21,6 +21,7 @@ import pytest
 
 from provisioner.adapters.ansible import AnsibleAdapter, PlaybookFailed, PlaybookResult
 from provisioner.adapters.ssh_options import git_ssh_command, ssh_command
+from provisioner.bootstrap.configs import ansible_config, ssh_config
 from provisioner.config import PROJECT_ROOT, Settings
 from provisioner.domain.errors import StepFailed
 from provisioner.domain.site_account import site_user
@@ -46,7 +47,7 @@ def ssh(
     """Run a command on a lab host with plain OpenSSH (not through Ansible)."""
     prefix = " ".join(f"{k}={v}" for k, v in (env or {}).items())
     return subprocess.run(
-        [*ssh_command(settings), f"root@{address}", f"{prefix} {command}".strip()],
+        [*ssh_command(ssh_config(settings)), f"root@{address}", f"{prefix} {command}".strip()],
         capture_output=True,
         text=True,
         timeout=30,
@@ -61,7 +62,7 @@ def remote_commit(settings: Settings, branch: str) -> str:
         text=True,
         timeout=30,
         check=True,
-        env={**os.environ, "GIT_SSH_COMMAND": git_ssh_command(settings)},
+        env={**os.environ, "GIT_SSH_COMMAND": git_ssh_command(ssh_config(settings))},
     )
     return out.stdout.split()[0]
 
@@ -99,7 +100,7 @@ class Site:
 
 @pytest.fixture(scope="module")
 def adapter(lab: Settings) -> AnsibleAdapter:
-    return AnsibleAdapter(lab)
+    return AnsibleAdapter(ansible_config(lab))
 
 
 @pytest.fixture(scope="module")

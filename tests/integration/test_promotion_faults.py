@@ -18,7 +18,8 @@ import httpx
 import pytest
 
 from provisioner.adapters.ansible import AnsibleAdapter, PlaybookFailed
-from provisioner.bootstrap.container import Services, build_services
+from provisioner.bootstrap.configs import ansible_config
+from provisioner.bootstrap.container import Container, build_container
 from provisioner.config import Settings
 from provisioner.lab import lab_up
 from provisioner.lab.processes import is_alive
@@ -26,15 +27,21 @@ from tests.hosting_workflow_support import NET, OPD, TECH, get_site, new_label, 
 
 pytestmark = pytest.mark.lab
 
+# Jobs each container ran that the module's teardown takes back (the container is frozen).
+_UNDO: dict[int, list[int]] = {}
+
+
+def undo_jobs(container: Container) -> list[int]:
+    return _UNDO.setdefault(id(container), [])
+
 
 @pytest.fixture(scope="module")
-def services(lab: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
+def services(lab: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Container]:
     settings = Settings(data_dir=tmp_path_factory.mktemp("faults"), lab_path=lab.lab_dir,
                         secret_key="faults-" + "s" * 26)
-    built = build_services(settings)
-    built.undo_jobs = []  # type: ignore[attr-defined]
+    built = build_container(settings)
     yield built
-    for job_id in built.undo_jobs:  # type: ignore[attr-defined]
+    for job_id in undo_jobs(built):
         built.runner.undo(job_id)
     built.store.dispose()
 
@@ -49,16 +56,16 @@ def stop_web_prod(settings: Settings) -> None:
         time.sleep(0.05)
 
 
-def step_status(services: Services, job_id: int, name: str) -> str:
-    return next(s.status for s in services.requests.job(job_id, TECH).steps if s.name == name)
+def step_status(services: Container, job_id: int, name: str) -> str:
+    return next(s.status for s in services.queries.job(job_id, TECH).steps if s.name == name)
 
 
 def test_web_prod_down_mid_job_fails_naming_it_and_a_retry_completes(
-    services: Services,
+    services: Container,
 ) -> None:
     label = new_label("hwssh")
-    job = services.requests.approve(submit(services, label), NET).job
-    services.undo_jobs.append(job.id)  # type: ignore[attr-defined]
+    job = services.decisions.approve(submit(services, label), NET).job
+    undo_jobs(services).append(job.id)
     outcome: dict[str, str] = {}
     runner = threading.Thread(target=lambda: outcome.update(state=run_job(services, job.id)))
     runner.start()
@@ -75,25 +82,25 @@ def test_web_prod_down_mid_job_fails_naming_it_and_a_retry_completes(
     assert {r.name: r.state for r in reports}["web-prod"] in ("running", "started")
 
     assert outcome["state"] == "failed"
-    steps = {s.name: s for s in services.requests.job(job.id, TECH).steps}
+    steps = {s.name: s for s in services.queries.job(job.id, TECH).steps}
     assert steps["site_prod"].status == "failed" and steps["site_prod"].server == "web-prod"
     assert steps["checks_dev"].status == "done" and steps["letter"].status == "planned"
-    req = services.requests.get(job.request_id, OPD)
+    req = services.queries.get(job.request_id, OPD)
     assert (req.failure_step, req.failure_server) == ("site_prod", "web-prod")
 
-    services.requests.retry(job.id, TECH)
+    services.job_control.retry(job.id, TECH)
     assert run_job(services, job.id) == "done"
-    steps = {s.name: s for s in services.requests.job(job.id, TECH).steps}
+    steps = {s.name: s for s in services.queries.job(job.id, TECH).steps}
     assert steps["site_prod"].attempts == 2 and steps["site_dev"].attempts == 1
     assert get_site("127.0.2.12", f"{label}.demokab.go.id").status_code == 200
-    assert services.requests.get(job.request_id, OPD).state == "letter_issued"
+    assert services.queries.get(job.request_id, OPD).state == "letter_issued"
 
 
 def test_a_vhost_failing_configtest_is_refused_and_other_sites_keep_answering(
-    services: Services, tmp_path: Path
+    services: Container, tmp_path: Path
 ) -> None:
     settings = services.settings
-    ansible = AnsibleAdapter(settings)
+    ansible = AnsibleAdapter(ansible_config(settings))
     good, bad = f"{new_label('hwok')}.{settings.zone}", f"{new_label('hwbad')}.{settings.zone}"
     commit = services.runner.steps["site_dev"].git.resolve(  # type: ignore[attr-defined]
         f"{settings.git_base_url}/sample-app.git", "main")

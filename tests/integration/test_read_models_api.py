@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from provisioner.bootstrap.container import build_services
+from provisioner.bootstrap.container import build_container
+from provisioner.bootstrap.serve import serve_app
 from provisioner.config import Settings
 from provisioner.domain.failure_notice import public_failure
 from tests.populated_store import LEAKS, PASSWORD, SQL_ERROR, TOOL_OUTPUT, Population, populate
@@ -27,9 +27,9 @@ def world(
     data = tmp_path_factory.mktemp("read-models")
     settings = Settings(data_dir=data, lab_path=lab.lab_dir, environment="lab",
                         secret_key="read-models-" + "s" * 28)
-    services = build_services(settings)
+    services = build_container(settings)
     pop = populate(services)
-    app = create_app(settings, services, run_worker=False, run_scheduler=False)
+    app = serve_app(services, run_worker=False, run_scheduler=False)
     with TestClient(app) as client:
         yield client, pop
     services.store.dispose()

@@ -19,8 +19,8 @@ import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from provisioner.bootstrap.container import build_services
+from provisioner.bootstrap.container import build_container
+from provisioner.bootstrap.serve import serve_app
 from provisioner.config import Settings
 from provisioner.domain.actors import ALLOWED, Action, Role
 from provisioner.workflow.people.users import add_user
@@ -137,13 +137,13 @@ def api(lab: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tes
     settings = Settings(data_dir=tmp_path_factory.mktemp("roles-http"), lab_path=lab.lab_dir,
                         zones_file=lab.secrets_dir / "zones.json", environment="lab",
                         secret_key="roles-" + secrets.token_hex(16))  # fmt: skip
-    services = build_services(settings)
+    services = build_container(settings)
     tokens = {
         role: add_user(services.store, f"gate-{role}", role,
                        "Dinas Kesehatan" if role is Role.OPD else None)
         for role in Role
     }  # fmt: skip
-    app = create_app(settings, services, run_worker=False, run_scheduler=False)
+    app = serve_app(services, run_worker=False, run_scheduler=False)
     with TestClient(app) as client:
         client.tokens = tokens  # type: ignore[attr-defined]
         yield client

@@ -20,21 +20,21 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from provisioner.adapters.ansible import AnsibleAdapter
+from provisioner.adapters.checks import tls_check
 from provisioner.adapters.ssh_options import ssh_command
 from provisioner.adapters.tls import (
     TlsUnavailable,
     certificate_info,
     fetch_ca_roots,
-    tls_check,
 )
-from provisioner.bootstrap.container import Services, build_services
+from provisioner.bootstrap.configs import ssh_config
+from provisioner.bootstrap.container import Container, build_container, build_tls_renewal
+from provisioner.bootstrap.serve import serve_app
 from provisioner.config import Settings
 from provisioner.jobs.runner import site_spec
 from provisioner.steps.base import StepContext
 from provisioner.store.repositories import requests as requests_repo
-from provisioner.workflow.monitoring.renewal import pending_tls_sites, renew_expiring_certificates
+from provisioner.workflow.monitoring.renewal import pending_tls_sites
 from tests.hosting_workflow_support import NET, TECH, get_site, new_label, provision
 
 pytestmark = pytest.mark.lab
@@ -42,31 +42,37 @@ pytestmark = pytest.mark.lab
 WEB_PROD = "127.0.2.12"
 CA_AWAY = "https://127.0.2.53:14999/dir"  # ns1's address, a port nobody listens on
 
+# Jobs each container ran that the module's teardown takes back (the container is frozen).
+_UNDO: dict[int, list[int]] = {}
 
-def _services(lab: Settings, data: Path, **over: object) -> Services:
+
+def undo_jobs(container: Container) -> list[int]:
+    return _UNDO.setdefault(id(container), [])
+
+
+def _services(lab: Settings, data: Path, **over: object) -> Container:
     settings = Settings(
         data_dir=data, lab_path=lab.lab_dir, secret_key="tls-step-" + "s" * 24, **over
     )
-    built = build_services(settings)
-    built.undo_jobs = []  # type: ignore[attr-defined]
+    built = build_container(settings)
     return built
 
 
-def _close(services: Services) -> None:
-    for job_id in services.undo_jobs:  # type: ignore[attr-defined]
+def _close(services: Container) -> None:
+    for job_id in undo_jobs(services):
         services.runner.undo(job_id)
     services.store.dispose()
 
 
 @pytest.fixture(scope="module")
-def services(lab: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
+def services(lab: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Container]:
     built = _services(lab, tmp_path_factory.mktemp("tls"))
     yield built
     _close(built)
 
 
 @pytest.fixture(scope="module")
-def away(lab: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
+def away(lab: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Container]:
     built = _services(lab, tmp_path_factory.mktemp("tlsaway"), acme_directory_url=CA_AWAY)
     yield built
     _close(built)
@@ -74,7 +80,7 @@ def away(lab: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Se
 
 def ssh(settings: Settings, command: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*ssh_command(settings), f"root@{WEB_PROD}", command],
+        [*ssh_command(ssh_config(settings)), f"root@{WEB_PROD}", command],
         capture_output=True, text=True, timeout=60, check=False,
     )
 
@@ -86,8 +92,8 @@ def pebble_roots(settings: Settings, path: Path) -> str:
     return str(path)
 
 
-def job_steps(services: Services, job_id: int) -> dict[str, object]:
-    return {s.name: s for s in services.requests.job(job_id, TECH).steps}
+def job_steps(services: Container, job_id: int) -> dict[str, object]:
+    return {s.name: s for s in services.queries.job(job_id, TECH).steps}
 
 
 def checks_by_name(step: object) -> dict[str, dict[str, object]]:
@@ -95,19 +101,19 @@ def checks_by_name(step: object) -> dict[str, dict[str, object]]:
 
 
 def test_provisioning_gets_a_certificate_and_checks_https_and_the_database(
-    services: Services, tmp_path: Path
+    services: Container, tmp_path: Path
 ) -> None:
     label = new_label("tls")
     fqdn = f"{label}.demokab.go.id"
     started = time.monotonic()
     request_id, job_id, state = provision(services, label)
-    services.undo_jobs.append(job_id)  # type: ignore[attr-defined]
+    undo_jobs(services).append(job_id)
     took = time.monotonic() - started
     steps = job_steps(services, job_id)
     assert state == "done", {n: (s.status, s.error) for n, s in steps.items()}  # type: ignore[attr-defined]
 
     # The plan that was approved named the certificate; the job ran it after site_prod.
-    req = services.requests.get(request_id, NET)
+    req = services.queries.get(request_id, NET)
     assert req.plan and req.plan["hosting"]["tls"] == [
         {"host": "web-prod", "fqdn": fqdn, "acme": services.settings.acme_directory_url}
     ]
@@ -135,7 +141,7 @@ def test_provisioning_gets_a_certificate_and_checks_https_and_the_database(
         assert req.db_user and f"{req.db_user}@" in str(db["detail"])
 
     # The status API shows the certificate's expiry.
-    app = create_app(services.settings, services, run_worker=False, run_scheduler=False)
+    app = serve_app(services, run_worker=False, run_scheduler=False)
     with TestClient(app) as client:
         status = client.get(f"/api/v1/status/{fqdn}").json()
     assert status["live"] and status["tls"]["ok"], status
@@ -162,12 +168,12 @@ def test_provisioning_gets_a_certificate_and_checks_https_and_the_database(
 
 
 def test_ca_away_the_site_goes_live_over_http_and_the_renewal_gets_it_later(
-    away: Services, tmp_path: Path
+    away: Container, tmp_path: Path
 ) -> None:
     label = new_label("tlsaway")
     fqdn = f"{label}.demokab.go.id"
     request_id, job_id, state = provision(away, label)
-    away.undo_jobs.append(job_id)  # type: ignore[attr-defined]
+    undo_jobs(away).append(job_id)
     steps = job_steps(away, job_id)
     assert state == "done", {n: (s.status, s.error) for n, s in steps.items()}  # type: ignore[attr-defined]
 
@@ -180,7 +186,7 @@ def test_ca_away_the_site_goes_live_over_http_and_the_renewal_gets_it_later(
     checks = checks_by_name(steps["checks_prod"])
     assert checks["tls"]["passed"] and "no certificate yet" in str(checks["tls"]["detail"])
     assert steps["checks_prod"].outputs["tls"]["https"] is False  # type: ignore[attr-defined]
-    assert away.requests.get(request_id, NET).state == "letter_issued"
+    assert away.queries.get(request_id, NET).state == "letter_issued"
     # HTTP serves, there is no HTTPS vhost for the name.
     assert "provisioner-sample-app" in get_site(WEB_PROD, fqdn).text
     assert ssh(away.settings, f"test -e /etc/apache2/sites-enabled/{fqdn}.ssl.conf").returncode
@@ -192,13 +198,12 @@ def test_ca_away_the_site_goes_live_over_http_and_the_renewal_gets_it_later(
     assert ("web-prod", fqdn) in pending_tls_sites(away.store)
     back = Settings(data_dir=away.settings.data_dir, lab_path=away.settings.lab_dir,
                     secret_key=away.settings.secret_key)
-    report = renew_expiring_certificates(back, ansible=AnsibleAdapter(back), store=away.store)
+    report = build_tls_renewal(back, away.store).renew()
     mine = [e for e in report if e.get("fqdn") == fqdn]
     assert mine and mine[0]["tls_status"] == "issued" and mine[0]["pending"], report
     ok, detail = tls_check(WEB_PROD, fqdn, ca_file=pebble_roots(back, tmp_path / "roots.pem"))
     assert ok, detail
     # Now it has HTTPS: no longer retried as pending, just watched for expiry.
-    again = [e for e in renew_expiring_certificates(back, ansible=AnsibleAdapter(back),
-                                                    store=away.store)
+    again = [e for e in build_tls_renewal(back, away.store).renew()
              if e.get("fqdn") == fqdn]
     assert again and "pending" not in again[0] and "tls_status" not in again[0], again

@@ -1,8 +1,8 @@
-"""Issue 5's last gaps, the pure parts: a change of target is a DNS plan from what
-provisioner last wrote to the new address, run as its own job kind that completes the change
-request; the job runner announces "live" and "letter issued" only after the commit that
-moved the request (never for a rolled-back move); the notifier maps those states to its
-events and sends "live" once. Fake steps, real SQLite store."""
+"""A change of target is a DNS plan from what provisioner last wrote to the new address,
+run as its own job kind that completes the change request; the job runner announces "live"
+and "letter issued" only after the commit that moved the request (never for a rolled-back
+move); the notifier maps those states to its events and sends "live" once. Fake steps,
+real SQLite store."""
 
 from __future__ import annotations
 
@@ -27,10 +27,9 @@ from provisioner.domain.states import RequestState, can_transition
 from provisioner.jobs.runner import JobRunner
 from provisioner.store.db import Store, migrate
 from provisioner.store.models.requests import Request
-from provisioner.store.repositories import jobs as jobs_repo
-from provisioner.store.repositories import requests as requests_repo
+from provisioner.store.repositories import jobs as jobs_repo, requests as requests_repo
 from provisioner.workflow.people.notify import STATE_EVENTS, Notifier
-from provisioner.workflow.requests.service import _retarget_plan
+from provisioner.workflow.requests.changes import change_plan
 
 S = RequestState
 
@@ -48,7 +47,7 @@ def _change(target: str = "127.0.2.11") -> Request:
 
 
 def test_retarget_is_an_update_guarded_by_the_value_provisioner_last_wrote() -> None:
-    plan = _retarget_plan(_change(), ("127.0.2.12", 600), 300)
+    plan = change_plan(_change(), ("127.0.2.12", 600), 300).to_dict()
     dns = DnsPlan.from_dict(plan["dns"])
     (change,) = dns.changes
     assert (change.action, change.name, change.rtype) == ("update", "sikes.demokab.go.id", "A")
@@ -58,12 +57,12 @@ def test_retarget_is_an_update_guarded_by_the_value_provisioner_last_wrote() -> 
 
 
 def test_retarget_of_a_record_provisioner_does_not_hold_creates_it() -> None:
-    dns = DnsPlan.from_dict(_retarget_plan(_change(), None, 300)["dns"])
+    dns = DnsPlan.from_dict(change_plan(_change(), None, 300).to_dict()["dns"])
     assert [c.action for c in dns.changes] == ["create"] and dns.changes[0].ttl == 300
 
 
 def test_retarget_to_the_address_already_there_changes_nothing() -> None:
-    plan = _retarget_plan(_change("127.0.2.12"), ("127.0.2.12", 300), 300)
+    plan = change_plan(_change("127.0.2.12"), ("127.0.2.12", 300), 300).to_dict()
     assert plan["dns"]["changes"] == [] and plan["summary"][0].startswith("= A")
 
 

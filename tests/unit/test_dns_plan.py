@@ -6,8 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from provisioner.domain.dns_plan import DnsPlan, RecordChange, guard_plan
 from provisioner.domain.errors import InvalidInput, UnsafeChange

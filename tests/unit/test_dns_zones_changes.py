@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from provisioner.adapters.dns.adapter import DnsAdapter
-from provisioner.adapters.dns.zones import DnsZones, load_zones
+from provisioner.adapters.dns.zones import DnsAdapter, DnsZones
+from provisioner.bootstrap.configs import zone_configs
 from provisioner.config import Settings
 from provisioner.domain.dns_plan import DnsPlan, RecordChange
 from provisioner.domain.errors import Conflict, InvalidInput, ServerUnreachable, UnsafeChange
@@ -21,7 +21,7 @@ from provisioner.store.repositories import dns as dns_repo
 
 def test_without_a_zones_file_the_single_zone_of_the_settings_is_used(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
-    [zone] = load_zones(settings)
+    [zone] = zone_configs(settings)
     assert (zone.zone, zone.primary) == (settings.zone, settings.dns_primary)
     assert zone.tsig_key_file == settings.tsig_key_path
 
@@ -35,7 +35,7 @@ def test_zones_file_lists_zones_with_key_paths_relative_to_it(tmp_path: Path, su
     ]  # fmt: skip
     path = tmp_path / f"zones{suffix}"
     path.write_text(json.dumps(items))  # JSON is YAML too
-    zones = load_zones(Settings(data_dir=tmp_path, zones_file=path))
+    zones = zone_configs(Settings(data_dir=tmp_path, zones_file=path))
     assert [z.zone for z in zones] == ["demokab.go.id", "demokota.go.id"]
     assert zones[1].tsig_key_file == tmp_path / "k" / "b.json"
     assert zones[1].primary_name == "ns.demokota.go.id"
@@ -48,7 +48,7 @@ def test_a_bad_zones_file_is_invalid_input(tmp_path: Path, text: str) -> None:
     path = tmp_path / "zones.yml"
     path.write_text(text)
     with pytest.raises(InvalidInput) as caught:
-        load_zones(Settings(data_dir=tmp_path, zones_file=path))
+        zone_configs(Settings(data_dir=tmp_path, zones_file=path))
     assert caught.value.field == "zones_file"
 
 

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from provisioner.adapters.dns.adapter import NameAnswer
+from provisioner.adapters.dns.query import NameAnswer
 from provisioner.domain.actors import Role
 from provisioner.domain.auth_policy import AddressThrottle, LockoutPolicy
 from provisioner.domain.errors import Forbidden, InvalidInput, NotFound, TooManyAttempts
-from provisioner.domain.naming import parse_site_name
+from provisioner.domain.fqdn import parse_site_name
 from provisioner.domain.states import RequestState
 from provisioner.store.db import Store, migrate
 from provisioner.store.models.requests import Request
@@ -130,8 +130,8 @@ def registered(store: Store, label: str, state: RequestState) -> str:
 
 
 def status_service(store: Store, dns: CountingDns) -> StatusService:
-    return StatusService(store, dns, zone="demokab.go.id", zones=ZONES,  # type: ignore[arg-type]
-                         allowed_networks=["127.0.0.0/8"])
+    return StatusService(store, dns, web=None, zone="demokab.go.id",  # type: ignore[arg-type]
+                         zones=ZONES, allowed_networks=["127.0.0.0/8"])
 
 
 @pytest.mark.parametrize("bad", [".demokab.go.id", "a..demokab.go.id",

@@ -1,4 +1,4 @@
-"""Hosting-workflow logic without servers: which jobs move a request's state, the retire
+"""Hosting logic without servers: which jobs move a request's state, the retire
 plan, the runner's hook that marks rolled-back steps undone (fake steps, real SQLite store),
 and the deploy service's refusals (role, bad input, busy site)."""
 
@@ -21,18 +21,14 @@ from provisioner.domain.jobs import (
     site_lock_key,
     tracks_request,
 )
-from provisioner.domain.retire_plan import build_retire_plan, retire_checksum, retire_summary
+from provisioner.domain.plan import RetirePlan, plan_checksum
 from provisioner.domain.states import RequestState
 from provisioner.jobs.runner import JobRunner
 from provisioner.store.db import Store, migrate
 from provisioner.store.models.requests import Request
 from provisioner.store.repositories import (
     jobs as jobs_repo,
-)
-from provisioner.store.repositories import (
     letters as letters_repo,
-)
-from provisioner.store.repositories import (
     requests as requests_repo,
 )
 from provisioner.workflow.hosting.deployments import DeploymentService
@@ -99,18 +95,18 @@ def test_only_provision_and_retire_move_the_request_state() -> None:
 
 
 def test_retire_plan_names_every_item_in_order_and_its_checksum_is_stable() -> None:
-    plan = build_retire_plan(
+    plan = RetirePlan.build(
         fqdn="dinkes.demokab.go.id", dev_fqdn="dinkes.dev.demokab.go.id",
         dns_changes=[{"name": "dinkes.demokab.go.id", "rtype": "A", "value": "127.0.2.12"}],
         hosting=True, db_name="dinkes", db_user="dinkes", web_dev_host="web-dev",
         web_prod_host="web-prod", db_host="db", backup_dir="/var/backups/provisioner",
-    )
-    summary = retire_summary(plan)
+    ).to_dict()
+    summary = RetirePlan.from_dict(plan).summary()
     assert summary[0].startswith("delete dns: dinkes.demokab.go.id A")
     assert [line.split(":")[0] for line in summary] == [
         "delete dns", "backup database", "delete site", "delete site", "delete database",
         "release name"]
-    assert retire_checksum(plan) == retire_checksum(dict(plan))
+    assert plan_checksum(plan) == plan_checksum(dict(plan))
 
 
 def test_a_rolled_back_step_is_marked_undone_and_a_deploy_job_leaves_the_request_alone(

@@ -21,11 +21,7 @@ from provisioner.store.db import Store, migrate
 from provisioner.store.models.requests import Request
 from provisioner.store.repositories import (
     dns as dns_repo,
-)
-from provisioner.store.repositories import (
     jobs as jobs_repo,
-)
-from provisioner.store.repositories import (
     requests as requests_repo,
 )
 

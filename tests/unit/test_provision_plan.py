@@ -3,13 +3,7 @@
 import pytest
 
 from provisioner.domain.errors import UnsafeChange
-from provisioner.domain.provision_plan import (
-    Placement,
-    build_plan,
-    ensure_same_plan,
-    plan_checksum,
-    plan_summary,
-)
+from provisioner.domain.plan import Placement, ProvisionPlan, ensure_same_plan, plan_checksum
 
 PLACE = Placement("web-dev", "127.0.2.11", "web-prod", "127.0.2.12", "db", 300)
 
@@ -20,7 +14,11 @@ def plan(**over):
                 repo_url="ssh://git/x.git", branch="main", db_name="site_dinkes",
                 db_user="u_dinkes", placement=PLACE)
     args.update(over)
-    return build_plan(**args)
+    return ProvisionPlan.build(**args).to_dict()
+
+
+def plan_summary(stored):
+    return ProvisionPlan.from_dict(stored).summary()
 
 
 def test_checksum_is_stable_and_detects_changes():
@@ -51,7 +49,7 @@ def test_tls_is_planned_for_production_only_when_an_acme_directory_is_configured
     from dataclasses import replace
 
     from provisioner.domain.jobs import provision_steps
-    from provisioner.domain.provision_plan import tls_targets
+    from provisioner.domain.plan import tls_targets
 
     assert tls_targets(plan()) == [] and "tls" not in plan()["hosting"]
     acme = "https://127.0.2.53:14000/dir"

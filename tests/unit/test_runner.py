@@ -11,25 +11,17 @@ from provisioner.domain.actors import Actor, Role
 from provisioner.domain.errors import StepFailed
 from provisioner.domain.jobs import JobState, StepStatus, provision_steps, site_lock_key
 from provisioner.domain.states import RequestState
+from provisioner.jobs.control import JobControl
 from provisioner.jobs.runner import JobRunner
 from provisioner.store.db import Store, migrate
 from provisioner.store.models.requests import Request
 from provisioner.store.repositories import (
     counters as counters_repo,
-)
-from provisioner.store.repositories import (
     jobs as jobs_repo,
-)
-from provisioner.store.repositories import (
     leases as leases_repo,
-)
-from provisioner.store.repositories import (
     locks as locks_repo,
-)
-from provisioner.store.repositories import (
     requests as requests_repo,
 )
-from provisioner.workflow.requests.service import RequestService
 
 
 class FakeStep:
@@ -120,7 +112,7 @@ def test_failure_records_step_server_reason_and_retry_resumes_there(env):
         RequestState.FAILED, "site_prod", "web-prod")
     assert "sshd stopped" in req.failure_reason
 
-    service = RequestService(store, settings, availability=None, policy=None)  # type: ignore[arg-type]
+    service = JobControl(store, on_job_queued=lambda _job_id: None)
     service.retry(job_id, Actor("tech", Role.TECHNICAL))
     with store.session() as s:
         assert jobs_repo.claim_job(s, job_id, "w1")

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import hashlib
 
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from provisioner.domain.requests import db_identifiers
 from provisioner.domain.site_names import (

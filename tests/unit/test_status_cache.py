@@ -17,7 +17,8 @@ class _CountingStatus(StatusService):
     """The real cache and single flight around a slow, counted check (no servers)."""
 
     def __init__(self) -> None:
-        super().__init__(store=None, dns=None, zone="demokab.go.id",  # type: ignore[arg-type]
+        super().__init__(store=None, dns=None, web=None,  # type: ignore[arg-type]
+                         zone="demokab.go.id",
                          allowed_networks=["127.0.0.0/8"], result_cache_seconds=0.3)
         self.checks = 0
         self.gate = threading.Event()

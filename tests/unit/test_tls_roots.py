@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from provisioner.adapters import tls
+from provisioner.bootstrap.configs import tls_config
 from provisioner.config import Settings
 
 
@@ -26,12 +27,13 @@ def test_roots_of_earlier_ca_starts_are_kept_without_duplicates(
     current = {"pem": _cert(1)}
     monkeypatch.setattr(tls, "fetch_ca_roots", lambda url, ca_file: current["pem"])
 
-    first = Path(tls.verification_roots(settings, tmp_path / "a.pem") or "")
+    first = Path(tls.verification_roots(tls_config(settings), tmp_path / "a.pem") or "")
     assert tls._pem_blocks(first.read_text()) == [_cert(1)]
 
     current["pem"] = _cert(2)  # the CA restarted with a new root
-    second = Path(tls.verification_roots(settings, tmp_path / "b.pem") or "")
+    second = Path(tls.verification_roots(tls_config(settings), tmp_path / "b.pem") or "")
     assert tls._pem_blocks(second.read_text()) == [_cert(1), _cert(2)]
 
-    tls.verification_roots(settings, tmp_path / "c.pem")  # same root again: no duplicate
+    # The same root again: no duplicate.
+    tls.verification_roots(tls_config(settings), tmp_path / "c.pem")
     assert tls._pem_blocks((tmp_path / "c.pem").read_text()) == [_cert(1), _cert(2)]

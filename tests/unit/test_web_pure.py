@@ -22,7 +22,7 @@ from provisioner.domain.letters import (
     sign_letter,
     signature_valid,
 )
-from provisioner.domain.provision_plan import Placement, build_plan
+from provisioner.domain.plan import Placement, ProvisionPlan
 
 SECRET = "unit-" + "s" * 27
 SHA = "a" * 64
@@ -92,7 +92,7 @@ def test_plan_is_shown_as_a_diff_by_section() -> None:
     placement = Placement(web_dev_host="web-dev", web_dev_address="127.0.2.11",
                           web_prod_host="web-prod", web_prod_address="127.0.2.12",
                           db_host="db", ttl=300)
-    plan = build_plan(zone="demokab.go.id", fqdn="a.demokab.go.id",
+    plan = ProvisionPlan.build(zone="demokab.go.id", fqdn="a.demokab.go.id",
                       dev_fqdn="a.dev.demokab.go.id", hosting=True, target_address=None,
                       repo_url="ssh://git/a.git", branch="main", db_name="site_a",
                       db_user="u_a", placement=placement)
@@ -113,7 +113,7 @@ def test_a_plan_with_tls_shows_the_certificate_and_https_vhost() -> None:
     placement = Placement(web_dev_host="web-dev", web_dev_address="127.0.2.11",
                           web_prod_host="web-prod", web_prod_address="127.0.2.12",
                           db_host="db", ttl=300, acme_directory_url="https://acme.test/dir")
-    plan = build_plan(zone="demokab.go.id", fqdn="a.demokab.go.id",
+    plan = ProvisionPlan.build(zone="demokab.go.id", fqdn="a.demokab.go.id",
                       dev_fqdn="a.dev.demokab.go.id", hosting=True, target_address=None,
                       repo_url="ssh://git/a.git", branch="main", db_name="site_a",
                       db_user="u_a", placement=placement)

@@ -1,24 +1,34 @@
-"""Several zones, each with its own primary, name servers and TSIG key.
+"""The managed zones: one DnsAdapter per zone (its primary, its TSIG key, its servers) and
+DnsZones, which picks the adapter of the zone that holds a name (the longest matching zone,
+so a delegated sub-zone wins over its parent).
 
-The zones come from `settings.zones_path` (`zones_file`, a YAML or JSON list of
-`{zone, primary, tsig_key_file}`, key paths relative to the file; by default the lab's
-`secrets/zones.json`) or, without one, the single zone of the DNS settings. A change is
-sent to the adapter of the zone that holds its name (the longest matching zone, so a
-delegated sub-zone wins over its parent).
+The zones are listed in a zones file (`read_zones_file`: a YAML or JSON list of
+`{zone, primary, tsig_key_file}`, key paths relative to the file); the composition root
+falls back to the single zone of its settings without one.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import dns.flags
+import dns.message
+import dns.name
+import dns.rcode
+import dns.rdatatype
 import yaml
 
-from provisioner.adapters.dns.adapter import DnsAdapter, TsigKey
-from provisioner.config import Settings
-from provisioner.domain.dns_plan import normalise_name
-from provisioner.domain.errors import InvalidInput
+from provisioner.adapters.dns import propagation
+from provisioner.adapters.dns.query import NameAnswer, QueryEngine
+from provisioner.adapters.dns.transfer import ZoneRecords, transfer_zone
+from provisioner.adapters.dns.tsig import TsigKey
+from provisioner.adapters.dns.update import ZoneUpdater
+from provisioner.adapters.dns.wire import SOURCE, Answer, rcode_reason
+from provisioner.domain.dns_plan import RecordChange, normalise_name
+from provisioner.domain.errors import InvalidInput, StepFailed
 
 
 @dataclass(frozen=True)
@@ -31,11 +41,16 @@ class ZoneConfig:
     primary_name: str | None = None  # e.g. "ns1.demokab.go.id", for messages
 
 
-def load_zones(settings: Settings) -> list[ZoneConfig]:
-    """The configured zones; the settings' single zone when no zones file is set."""
-    if settings.zones_path is None:
-        return [ZoneConfig(settings.zone, settings.dns_primary, settings.tsig_key_path)]
-    path = Path(settings.zones_path)
+@dataclass(frozen=True)
+class DnsConfig:
+    """Every managed zone and how long a DNS server may take to answer."""
+
+    zones: tuple[ZoneConfig, ...]
+    timeout: float = 2.0
+
+
+def read_zones_file(path: Path) -> list[ZoneConfig]:
+    """The zones listed in `path`; InvalidInput(zones_file) for anything else."""
     try:
         text = path.read_text(encoding="utf-8")
         data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
@@ -63,6 +78,143 @@ def load_zones(settings: Settings) -> list[ZoneConfig]:
     return zones
 
 
+class DnsAdapter:
+    """Talks to the authoritative servers of one zone; changes go to the primary only.
+
+    Every dnspython error is translated into provisioner.domain.errors; the TSIG secret
+    never appears in a repr, an exception or a log line."""
+
+    def __init__(
+        self, *, zone: str, primary: str, key: TsigKey | None, timeout: float = 2.0,
+        port: int = 53,
+    ) -> None:  # fmt: skip
+        """`key=None` sends unsigned updates; it exists only to prove a server refuses them."""
+        self.zone = zone.strip().lower().removesuffix(".")
+        self.primary = primary
+        self.timeout = timeout
+        self.port = port
+        self._key = key
+        self._origin = dns.name.from_text(self.zone)
+        self._queries = QueryEngine(timeout=timeout, port=port)
+        self._updates = ZoneUpdater(self._origin, primary, key, timeout=timeout, port=port)
+
+    def __repr__(self) -> str:
+        key = self._key.name if self._key else "unsigned"
+        return f"DnsAdapter(zone={self.zone!r}, primary={self.primary!r}, key={key!r})"
+
+    # --- reads -------------------------------------------------------------------------
+
+    def nameservers(self) -> dict[str, str]:
+        """The zone's NS set as the primary serves it, each name resolved to its address
+        by the primary (glue or in-zone A record): {"ns1.demokab.go.id": "127.0.2.53"}."""
+        response = self._authoritative(self._origin, dns.rdatatype.NS, self.primary)
+        targets = sorted(
+            rdata.target
+            for rrset in response.answer
+            if rrset.rdtype == dns.rdatatype.NS and rrset.name == self._origin
+            for rdata in rrset
+        )
+        if not targets:
+            raise StepFailed(SOURCE, self.primary, f"zona {self.zone} tanpa NS / no NS records")
+        glue = {
+            rrset.name: rrset[0].address
+            for rrset in response.additional
+            if rrset.rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA)
+        }
+        return {
+            target.to_text(omit_final_dot=True).lower(): glue.get(target)
+            or self._address_of(target)
+            for target in targets
+        }
+
+    def lookup(self, fqdn: str, server: str) -> NameAnswer:
+        """Ask `server` (an address) about `fqdn` directly (ServerUnreachable if silent)."""
+        return self._queries.lookup(fqdn, server)
+
+    def availability(self, fqdn: str, servers: Mapping[str, str] | None = None) -> dict[str, str]:
+        """Per authoritative server: "absent", "exists" or "unreachable: <reason>" (see
+        QueryEngine.presence); `servers` (name -> address) defaults to `nameservers()`."""
+        return self._queries.presence(fqdn, self.nameservers() if servers is None else servers)
+
+    def sweep(
+        self, names: Sequence[str], servers: Mapping[str, str] | None = None, *,
+        concurrency: int = 256, timeout: float = 1.0,
+    ) -> dict[str, dict[str, Answer]]:  # fmt: skip
+        """Many names on every authoritative server at once (QueryEngine.sweep)."""
+        servers = self.nameservers() if servers is None else servers
+        return self._queries.sweep(names, servers, concurrency=concurrency, timeout=timeout)
+
+    def soa_serial(self, server: str) -> int:
+        """The zone's SOA serial as `server` serves it authoritatively."""
+        response = self._authoritative(self._origin, dns.rdatatype.SOA, server)
+        for rrset in response.answer:
+            if rrset.rdtype == dns.rdatatype.SOA and rrset.name == self._origin:
+                return int(rrset[0].serial)
+        raise StepFailed(SOURCE, server, f"tidak ada SOA untuk {self.zone} / no SOA answered")
+
+    def ask(
+        self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType, server: str
+    ) -> dns.message.Message:
+        """One raw query to one server (StepFailed/ServerUnreachable on failure)."""
+        return self._queries.ask(name, rdtype, server)
+
+    def transfer(self, server: str | None = None, *, step: str = SOURCE) -> ZoneRecords:
+        """The whole zone by AXFR signed with the zone's key (from the primary unless
+        `server` is given); a refused transfer is StepFailed(step)."""
+        return transfer_zone(
+            self._origin, server or self.primary, self._key,
+            timeout=self.timeout, port=self.port, step=step,
+        )  # fmt: skip
+
+    # --- changes -----------------------------------------------------------------------
+
+    def apply(self, change: RecordChange, *, exclusive: bool = False) -> None:
+        """Apply one change on the primary with RFC 2136 prerequisites (ZoneUpdater): a
+        retry of an applied change succeeds without touching the zone; Conflict when
+        someone else changed it."""
+        self.apply_all([change], exclusive={change.name} if exclusive else set())
+
+    def apply_all(self, changes: Iterable[RecordChange], *, exclusive: Iterable[str] = ()) -> None:
+        """Apply several changes in ONE update message: all of them or none."""
+        self._updates.apply_all(changes, exclusive=exclusive)
+
+    def wait_until_visible(
+        self, change: RecordChange, *, timeout: float, step: str = SOURCE, interval: float = 0.05
+    ) -> dict[str, str]:
+        """Poll every authoritative server until it serves the change; {ns: "serial N,
+        T ms"}, or StepFailed(step, <first lagging ns>) after `timeout`."""
+        return propagation.wait_until_visible(
+            self, change, timeout=timeout, step=step, interval=interval
+        )
+
+    # --- internals ---------------------------------------------------------------------
+
+    def _authoritative(
+        self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType, server: str
+    ) -> dns.message.Message:
+        response = self._queries.ask(name, rdtype, server)
+        rcode = response.rcode()
+        if rcode != dns.rcode.NOERROR:
+            raise StepFailed(SOURCE, server, rcode_reason(rcode))
+        if not response.flags & dns.flags.AA:
+            raise StepFailed(
+                SOURCE,
+                server,
+                f"bukan server otoritatif untuk {self.zone} / not authoritative for {self.zone}",
+            )
+        return response
+
+    def _address_of(self, target: dns.name.Name) -> str:
+        for rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
+            response = self._queries.ask(target, rdtype, self.primary)
+            for rrset in response.answer:
+                if rrset.rdtype == rdtype and rrset.name == target:
+                    return str(rrset[0].address)
+        raise StepFailed(
+            SOURCE, self.primary, f"alamat {target} tidak diketahui / no address for {target}"
+        )
+
+
 class DnsZones:
     """One DnsAdapter per zone, chosen by the name a change is about."""
 
@@ -73,19 +225,19 @@ class DnsZones:
         self.primary_names = primary_names or {}
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> DnsZones:
+    def from_config(cls, config: DnsConfig) -> DnsZones:
         """Build every zone's adapter (each loads its own TSIG key)."""
-        zones = load_zones(settings)
         adapters = {
             z.zone: DnsAdapter(
                 zone=z.zone,
                 primary=z.primary,
                 key=TsigKey.load(z.tsig_key_file),
-                timeout=settings.dns_timeout,
+                timeout=config.timeout,
             )
-            for z in zones
+            for z in config.zones
         }
-        return cls(adapters, {z.zone: z.primary_name for z in zones if z.primary_name})
+        names = {z.zone: z.primary_name for z in config.zones if z.primary_name}
+        return cls(adapters, names)
 
     def primary_label(self, zone: str) -> str:
         """ "ns1.demokab.go.id (127.0.2.53)" when the primary's name is known, else its address."""

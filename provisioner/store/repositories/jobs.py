@@ -13,6 +13,7 @@ from provisioner.domain.errors import NotFound
 from provisioner.domain.jobs import JobState, StepStatus
 from provisioner.store.models.base import utcnow
 from provisioner.store.models.jobs import Job, JobStep
+from provisioner.store.models.requests import Request
 
 
 def create_job(
@@ -136,3 +137,17 @@ def passed_dev_commits(session: Session, request_id: int) -> list[tuple[str, dic
         if job_id in passed and out.get("commit") and out["commit"] not in seen:
             seen[out["commit"]] = out.get("manifest") or {}
     return list(seen.items())
+
+
+def tls_step_outputs(session: Session, request_states: Sequence[str]) -> list[dict[str, Any]]:
+    """Outputs of every done TLS step (`tls_*`) of the jobs of requests in
+    `request_states`, newest first."""
+    rows = session.execute(
+        select(JobStep.outputs)
+        .join(Job, JobStep.job_id == Job.id)
+        .join(Request, Job.request_id == Request.id)
+        .where(JobStep.name.like("tls_%"), JobStep.status == StepStatus.DONE)
+        .where(Request.state.in_(list(request_states)))
+        .order_by(JobStep.id.desc())
+    ).scalars()
+    return [out or {} for out in rows]

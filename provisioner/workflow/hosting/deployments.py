@@ -21,17 +21,9 @@ from provisioner.store.models.requests import Request
 from provisioner.store.read_models import JobView, job_view
 from provisioner.store.repositories import (
     audit as audit_repo,
-)
-from provisioner.store.repositories import (
     hosting as hosting_repo,
-)
-from provisioner.store.repositories import (
     jobs as jobs_repo,
-)
-from provisioner.store.repositories import (
     locks as locks_repo,
-)
-from provisioner.store.repositories import (
     requests as requests_repo,
 )
 

@@ -13,8 +13,8 @@ from provisioner.config import Settings
 from provisioner.domain.actors import Action, Actor, ensure_allowed
 from provisioner.domain.errors import Conflict, NotFound
 from provisioner.domain.jobs import retire_steps, site_lock_key
+from provisioner.domain.plan import RetirePlan
 from provisioner.domain.requests import REASON_REQUIRED, required_note
-from provisioner.domain.retire_plan import build_retire_plan, retire_checksum
 from provisioner.domain.states import RequestState
 from provisioner.domain.text import check_visible
 from provisioner.steps.retire import BACKUP_DIR
@@ -25,14 +25,8 @@ from provisioner.store.models.requests import Request
 from provisioner.store.read_models import JobView, RetirementView, job_view, retirement_view
 from provisioner.store.repositories import (
     audit as audit_repo,
-)
-from provisioner.store.repositories import (
     hosting as hosting_repo,
-)
-from provisioner.store.repositories import (
     jobs as jobs_repo,
-)
-from provisioner.store.repositories import (
     requests as requests_repo,
 )
 from provisioner.workflow.hosting.deployments import ensure_site_idle
@@ -46,9 +40,9 @@ class RetirementService:
     settings: Settings
     on_job_queued: Callable[[int], None] = field(default=lambda _job_id: None)
 
-    def _plan(self, req: Request) -> dict[str, Any]:
+    def _plan(self, req: Request) -> RetirePlan:
         st = self.settings
-        return build_retire_plan(
+        return RetirePlan.build(
             fqdn=req.fqdn,
             dev_fqdn=st.dev_fqdn(req.label),
             dns_changes=list(((req.plan or {}).get("dns") or {}).get("changes", [])),
@@ -77,8 +71,8 @@ class RetirementService:
                 return retirement_view(current)
             plan = self._plan(req)
             row = hosting_repo.add_retirement(
-                s, request_id=req.id, state="proposed", plan=plan,
-                checksum=retire_checksum(plan), reason=reason.strip()[:2000],
+                s, request_id=req.id, state="proposed", plan=plan.to_dict(),
+                checksum=plan.checksum(), reason=reason.strip()[:2000],
                 proposed_by=actor.username,
             )
             audit_repo.record_event(s, actor=actor.username, action="retire:proposed",
@@ -110,7 +104,7 @@ class RetirementService:
             req, row = self._proposed(s, request_id)
             ensure_allowed(actor, Action.DECIDE, owner=row.proposed_by)
             plan = self._plan(req)
-            if retire_checksum(plan) != row.checksum or (checksum and checksum != row.checksum):
+            if plan.checksum() != row.checksum or (checksum and checksum != row.checksum):
                 raise Conflict("Rencana berubah sejak ditampilkan; muat ulang / "
                                "The plan changed since it was shown; reload it")
             ensure_site_idle(s, req)
@@ -138,3 +132,18 @@ class RetirementService:
             audit_repo.record_event(s, actor=actor.username, action="retire:rejected",
                               request_id=request_id, detail={"reason": row.rejection_reason})
             return retirement_view(row)
+
+
+RetireHook = Callable[[int, Actor, Actor, str], None]
+
+
+def retire_hook(retirements: RetirementService) -> RetireHook:
+    """An approved deactivation request becomes a retirement: the
+    requester proposes (their own site), the approving network member approves, and the
+    retire job is queued — the same separation of duties as a direct retirement."""
+
+    def _retire(site_request_id: int, approver: Actor, requester: Actor, reason: str) -> None:
+        retirements.propose(site_request_id, requester, reason)
+        retirements.approve(site_request_id, approver)
+
+    return _retire

@@ -2,9 +2,9 @@
 
 Which sites have HTTPS is read from the web servers themselves (the tls role's
 sites-enabled/<fqdn>.ssl.conf), each certificate's expiry over a TLS handshake, and only the
-ones expiring within settings.tls_renew_days get a tls.yml run (tls_force). A CA that is
-away is not an error here either: tls.yml reports tls_status=unavailable and the next run
-tries again.
+ones due for renewal get a tls.yml run (forced) — the TLS step's own playbook call
+(provisioner.steps.tls.TlsPlaybook). A CA that is away is not an error here either: tls.yml
+reports tls_status=unavailable and the next run tries again.
 
 Sites that never got a certificate are found in the store instead: a live site whose
 provisioning job's TLS step ended `unavailable` (the CA was away) and that still has no HTTPS
@@ -16,57 +16,43 @@ from __future__ import annotations
 import logging
 import subprocess
 import time
-from typing import Any
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Protocol
 
-from sqlalchemy import select
-
-from provisioner.adapters.ansible import AnsibleAdapter
-from provisioner.adapters.ssh_options import ssh_command
-from provisioner.adapters.tls import TlsUnavailable, certificate_info, tls_extravars
-from provisioner.config import Settings, get_settings
+from provisioner.domain.acceptance import renewal_due
 from provisioner.domain.errors import ProvisionerError
-from provisioner.domain.jobs import StepStatus
 from provisioner.domain.states import RequestState
+from provisioner.steps.tls import TlsPlaybook
 from provisioner.store.db import Store
-from provisioner.store.models.jobs import Job, JobStep
-from provisioner.store.models.requests import Request
+from provisioner.store.repositories import jobs as jobs_repo
 
 log = logging.getLogger(__name__)
-SSL_SUFFIX = ".ssl.conf"
+LIVE_STATES = (RequestState.LIVE, RequestState.LETTER_ISSUED)
 
 
-def https_sites(settings: Settings, address: str) -> list[str]:
-    """Names with an HTTPS vhost from the tls role on the web server at `address`."""
-    out = subprocess.run(
-        [*ssh_command(settings), f"root@{address}", "ls /etc/apache2/sites-enabled/"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
-    return sorted(
-        name[: -len(SSL_SUFFIX)] for name in out.stdout.split() if name.endswith(SSL_SUFFIX)
-    )
+class Certificate(Protocol):
+    @property
+    def days_left(self) -> int: ...
+
+
+class CertificateProbe(Protocol):
+    """What the renewal asks of a web host (provisioner.adapters.web_probe.WebProbe)."""
+
+    def https_sites(self, address: str) -> list[str]: ...
+
+    def certificate(self, address: str, fqdn: str) -> Certificate | None: ...
 
 
 def pending_tls_sites(store: Store) -> list[tuple[str, str]]:
     """(host, fqdn) of live sites whose latest TLS step found the CA away; whether they have
     HTTPS by now is the caller's check. They are asked of the ACME directory configured now
     (the one an operator fixes), not necessarily the one in the plan."""
-    live = (RequestState.LIVE, RequestState.LETTER_ISSUED)
     with store.read() as s:
-        rows = s.execute(
-            select(JobStep.outputs, Request.id)
-            .join(Job, JobStep.job_id == Job.id)
-            .join(Request, Job.request_id == Request.id)
-            .where(JobStep.name.like("tls_%"), JobStep.status == StepStatus.DONE)
-            .where(Request.state.in_([str(state) for state in live]))
-            .order_by(JobStep.id.desc())
-        ).all()
+        outputs = jobs_repo.tls_step_outputs(s, [str(state) for state in LIVE_STATES])
     seen: set[tuple[str, str]] = set()
     pending: list[tuple[str, str]] = []
-    for outputs, _ in rows:
-        out = outputs or {}
+    for out in outputs:
         key = (str(out.get("host", "")), str(out.get("fqdn", "")))
         if not all(key) or key in seen:
             continue
@@ -76,83 +62,78 @@ def pending_tls_sites(store: Store) -> list[tuple[str, str]]:
     return pending
 
 
-def _run_tls(
-    settings: Settings,
-    ansible: AnsibleAdapter,
-    host: str,
-    fqdn: str,
-    *,
-    force: bool,
-) -> dict[str, Any]:
-    run_dir = settings.runs_dir / "tls-renewal" / f"{time.strftime('%Y%m%dT%H%M%S')}-{fqdn}"
-    try:
-        result = ansible.run(
-            "tls.yml",
-            extravars=tls_extravars(settings, fqdn, force=force),
-            limit=host,
-            run_dir=run_dir,
-            step="tls_renewal",
-        )
-    except ProvisionerError as exc:
-        return {"tls_status": "failed", "tls_reason": str(exc)}
-    return {
-        "tls_status": result.outputs.get("tls_status"),
-        "tls_reason": result.outputs.get("tls_reason"),
-        "tls_not_after": result.outputs.get("tls_not_after"),
-    }
+class TlsRenewal:
+    """Renews what is due on every web host and asks again for what a job could not get."""
 
+    def __init__(
+        self,
+        store: Store,
+        playbook: TlsPlaybook,
+        web: CertificateProbe,
+        *,
+        hosts: Mapping[str, str],
+        renew_days: int,
+        runs_dir: Path,
+    ) -> None:
+        self.store = store
+        self.playbook = playbook
+        self.web = web
+        self.hosts = dict(hosts)  # inventory name -> address
+        self.renew_days = renew_days
+        self.runs_dir = runs_dir
 
-def renew_expiring_certificates(
-    settings: Settings | None = None,
-    *,
-    days: int | None = None,
-    ansible: AnsibleAdapter | None = None,
-    store: Store | None = None,
-) -> list[dict[str, Any]]:
-    """Renew every site certificate on the web servers that expires within `days`
-    (default settings.tls_renew_days), and ask again for the certificates a provisioning job
-    could not get (`pending_tls_sites`). One entry per site: host, fqdn, days_left (-1: no
-    certificate), and the tls.yml outcome (tls_status, tls_reason) when it ran."""
-    settings = settings or get_settings()
-    days = settings.tls_renew_days if days is None else days
-    ansible = ansible or AnsibleAdapter(settings)
-    own_store = store is None
-    store = store or Store(settings.store_url)
-    try:
-        pending = pending_tls_sites(store)
-    except Exception as exc:  # noqa: BLE001 - renewal of the existing ones goes on
-        log.warning("tls renewal: cannot read pending sites from the store: %s", exc)
-        pending = []
-    finally:
-        if own_store:
-            store.dispose()
-    report: list[dict[str, Any]] = []
-    hosts = {
-        settings.web_dev_host: settings.web_dev_address,
-        settings.web_prod_host: settings.web_prod_address,
-    }
-    for host, address in hosts.items():
+    def renew(self, *, days: int | None = None) -> list[dict[str, Any]]:
+        """Renew every site certificate on the web servers that expires within `days`
+        (default: the renewal window), and ask again for the certificates a provisioning
+        job could not get (`pending_tls_sites`). One entry per site: host, fqdn, days_left
+        (-1: no certificate), and the tls.yml outcome (tls_status, tls_reason) when it ran."""
+        days = self.renew_days if days is None else days
         try:
-            names = https_sites(settings, address)
+            pending = pending_tls_sites(self.store)
+        except Exception as exc:  # noqa: BLE001 - renewal of the existing ones goes on
+            log.warning("tls renewal: cannot read pending sites from the store: %s", exc)
+            pending = []
+        report: list[dict[str, Any]] = []
+        for host, address in self.hosts.items():
+            report += self._renew_host(host, address, days, pending)
+        return report
+
+    def _renew_host(
+        self, host: str, address: str, days: int, pending: list[tuple[str, str]]
+    ) -> list[dict[str, Any]]:
+        try:
+            names = self.web.https_sites(address)
         except (OSError, subprocess.SubprocessError) as exc:
             log.warning("tls renewal: cannot list sites on %s: %s", host, exc)
-            report.append({"host": host, "error": str(exc)})
-            continue
+            return [{"host": host, "error": str(exc)}]
+        report: list[dict[str, Any]] = []
         for fqdn in names:
-            try:
-                days_left = certificate_info(address, fqdn).days_left
-            except TlsUnavailable:
-                days_left = -1  # no handshake: get a certificate again
+            certificate = self.web.certificate(address, fqdn)
+            days_left = certificate.days_left if certificate else -1  # none: get one again
             entry: dict[str, Any] = {"host": host, "fqdn": fqdn, "days_left": days_left}
-            if days_left < days:
-                entry.update(_run_tls(settings, ansible, host, fqdn, force=True))
+            if renewal_due(days_left, days):
+                entry.update(self._run(host, fqdn, force=True))
                 log.info("tls renewal %s on %s: %s", fqdn, host, entry.get("tls_status"))
             report.append(entry)
         for pending_host, fqdn in pending:
             if pending_host != host or fqdn in names:
                 continue
             entry = {"host": host, "fqdn": fqdn, "days_left": -1, "pending": True}
-            entry.update(_run_tls(settings, ansible, host, fqdn, force=False))
+            entry.update(self._run(host, fqdn, force=False))
             log.info("tls first certificate %s on %s: %s", fqdn, host, entry.get("tls_status"))
             report.append(entry)
-    return report
+        return report
+
+    def _run(self, host: str, fqdn: str, *, force: bool) -> dict[str, Any]:
+        run_dir = self.runs_dir / "tls-renewal" / f"{time.strftime('%Y%m%dT%H%M%S')}-{fqdn}"
+        try:
+            result = self.playbook.run(
+                host=host, fqdn=fqdn, run_dir=run_dir, step="tls_renewal", force=force
+            )
+        except ProvisionerError as exc:
+            return {"tls_status": "failed", "tls_reason": str(exc)}
+        return {
+            "tls_status": result.outputs.get("tls_status"),
+            "tls_reason": result.outputs.get("tls_reason"),
+            "tls_not_after": result.outputs.get("tls_not_after"),
+        }

@@ -18,19 +18,61 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-import httpx
-
-from provisioner.adapters.dns.adapter import DnsAdapter
-from provisioner.adapters.tls import TlsUnavailable, certificate_info
+from provisioner.domain.acceptance import certificate_current, site_answers
 from provisioner.domain.errors import NotFound, ProvisionerError
-from provisioner.domain.naming import DEFAULT_RESERVED, SiteName, parse_site_name
+from provisioner.domain.fqdn import SiteName, parse_site_name
+from provisioner.domain.naming import DEFAULT_RESERVED
 from provisioner.domain.states import RequestState
 from provisioner.store.db import Store
 from provisioner.store.models.base import utcnow
-from provisioner.store.repositories import liveness as liveness_repo
-from provisioner.store.repositories import requests as requests_repo
+from provisioner.store.repositories import liveness as liveness_repo, requests as requests_repo
+
+
+class NameRecords(Protocol):
+    @property
+    def records(self) -> dict[str, list[str]]: ...
+
+
+class NameServers(Protocol):
+    """The zone's authoritative servers, asked directly (provisioner.adapters.dns)."""
+
+    def nameservers(self) -> dict[str, str]: ...
+
+    def lookup(self, fqdn: str, server: str) -> NameRecords: ...
+
+
+class HomePage(Protocol):
+    @property
+    def status(self) -> int | None: ...
+
+    @property
+    def ms(self) -> float: ...
+
+    @property
+    def error(self) -> str | None: ...
+
+
+class PresentedCertificate(Protocol):
+    @property
+    def not_after(self) -> datetime: ...
+
+    @property
+    def days_left(self) -> int: ...
+
+    @property
+    def subject_names(self) -> list[str]: ...
+
+
+class SiteProbe(Protocol):
+    """What a web host answers (provisioner.adapters.web_probe.WebProbe)."""
+
+    def home(self, address: str, fqdn: str, *, timeout: float) -> HomePage: ...
+
+    def certificate(
+        self, address: str, fqdn: str, *, timeout: float
+    ) -> PresentedCertificate | None: ...
 
 
 @dataclass
@@ -67,8 +109,9 @@ class StatusService:
     def __init__(
         self,
         store: Store,
-        dns: DnsAdapter,
+        dns: NameServers,
         *,
+        web: SiteProbe,
         zone: str,
         allowed_networks: list[str],
         zones: Iterable[str] = (),
@@ -78,6 +121,7 @@ class StatusService:
     ) -> None:
         self.store = store
         self.dns = dns
+        self.web = web
         self.zone = zone
         self.zones = (zone, *(z for z in zones if z != zone))  # every managed zone
         self.reserved = reserved  # labels of infrastructure (ns1, www, mail, dev …)
@@ -131,30 +175,23 @@ class StatusService:
                 "ok": False,
                 "detail": f"{address} di luar jaringan yang dipantau / not monitored",
             }
-        started = time.perf_counter()
-        try:
-            resp = httpx.get(f"http://{address}/", headers={"Host": fqdn}, timeout=3.0)
-        except httpx.HTTPError as exc:
-            return {"ok": False, "detail": f"{type(exc).__name__}: {exc}"}
-        return {
-            "ok": resp.status_code < 400,
-            "status": resp.status_code,
-            "ms": round((time.perf_counter() - started) * 1000, 1),
-        }
+        home = self.web.home(address, fqdn, timeout=3.0)
+        if home.status is None:
+            return {"ok": False, "detail": home.error}
+        return {"ok": site_answers(home.status), "status": home.status, "ms": home.ms}
 
     def _tls(self, address: str, fqdn: str) -> dict[str, Any]:
         """The certificate the server presents for the name: its expiry, not a verdict on
         the chain (the production checks verify that)."""
         if not any(ipaddress.ip_address(address) in net for net in self.networks):
             return {"ok": False, "detail": f"{address} tidak dipantau / not monitored"}
-        try:
-            info = certificate_info(address, fqdn, timeout=2.0)
-        except TlsUnavailable:
+        info = self.web.certificate(address, fqdn, timeout=2.0)
+        if info is None:
             return {"ok": False, "detail": "tidak ada HTTPS / no HTTPS"}
         if fqdn not in info.subject_names:
             return {"ok": False, "detail": "tidak ada sertifikat untuk nama ini / none for it"}
         return {
-            "ok": info.days_left > 0,
+            "ok": certificate_current(info.days_left),
             "not_after": info.not_after.strftime("%Y-%m-%d %H:%M UTC"),
             "days_left": info.days_left,
         }

@@ -8,25 +8,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from provisioner.adapters.mail import SmtpMailer
-from provisioner.adapters.webhook import WebhookSender
-from provisioner.config import Settings
 from provisioner.domain.actors import Role
 from provisioner.domain.errors import ProvisionerError
 from provisioner.domain.states import RequestState
 from provisioner.store.db import Store
 from provisioner.store.repositories import (
     audit as audit_repo,
-)
-from provisioner.store.repositories import (
     letters as letters_repo,
-)
-from provisioner.store.repositories import (
     people as people_repo,
-)
-from provisioner.store.repositories import (
     requests as requests_repo,
 )
+from provisioner.workflow.ports import Mailer, Webhook
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +91,7 @@ LINK_TITLES: dict[str, str] = {
 
 
 def request_link(public_url: str, request_id: int) -> str:
-    """The page where the item waits for action (web area: /requests/{id})."""
+    """The page where the item waits for action (/requests/{id})."""
     return f"{public_url.rstrip('/')}/requests/{request_id}"
 
 
@@ -107,8 +99,8 @@ def request_link(public_url: str, request_id: int) -> str:
 class Notifier:
     store: Store
     public_url: str
-    mailer: SmtpMailer | None = None
-    webhook: WebhookSender | None = None
+    mailer: Mailer | None = None
+    webhook: Webhook | None = None
     _pool: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="notify"), repr=False
     )
@@ -219,20 +211,3 @@ class Notifier:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
-
-
-def build_notifier(store: Store, settings: Settings) -> Notifier:
-    mailer = (
-        SmtpMailer(
-            host=settings.smtp_host,
-            port=settings.smtp_port,
-            sender=settings.mail_from,
-            starttls=settings.smtp_starttls,
-            username=settings.smtp_username,
-            password=settings.smtp_password,
-        )
-        if settings.smtp_host
-        else None
-    )
-    webhook = WebhookSender(settings.webhook_url) if settings.webhook_url else None
-    return Notifier(store, settings.public_url, mailer, webhook)

@@ -9,14 +9,15 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.orm import Session
+
 from provisioner.domain.actors import Actor
 from provisioner.domain.auth_policy import AddressThrottle, LockoutPolicy, SessionPolicy
 from provisioner.domain.errors import Forbidden, TooManyAttempts
 from provisioner.store.db import Store
 from provisioner.store.models.base import utcnow
-from provisioner.store.models.people import WebSession
-from provisioner.store.repositories import audit as audit_repo
-from provisioner.store.repositories import people as people_repo
+from provisioner.store.models.people import User, WebSession
+from provisioner.store.repositories import audit as audit_repo, people as people_repo
 from provisioner.workflow.people.users import actor_of, password_matches, token_digest
 
 # One message for unknown user and wrong password: the answer must not tell which.
@@ -75,58 +76,73 @@ class SessionService:
         address."""
         now = utcnow()
         self._throttled(client_ip, now)
+        name = self._check_password(username, password, client_ip, now)
+        return self._open_session(name, client_ip, user_agent, now)
+
+    def _check_password(
+        self, username: str, password: str, client_ip: str | None, now: datetime
+    ) -> str:
+        """The account's name when the password is right and the account may sign in;
+        otherwise the failure is recorded (committed) and Forbidden raised."""
         with self.store.session() as s:
             user = people_repo.user_by_name(s, username.strip()[:64])
-            locked_failure = user is not None and self.lockout.is_locked(
+            locked = user is not None and self.lockout.is_locked(
                 _aware(user.locked_until) if user.locked_until else None, now
             )
             # Exactly one argon2 verification on every path — unknown user (against a
             # dummy hash), disabled, locked or wrong password — so the time an answer takes
             # does not tell whether the account exists.
             matches = password_matches(user.password_hash if user else None, password)
-            if locked_failure:
-                assert user is not None
-                audit_repo.record_event(s, actor=user.username, action="auth:locked",
-                                        client_ip=client_ip)
-            ok = not locked_failure and user is not None and not user.disabled and matches
+            ok = not locked and user is not None and not user.disabled and matches
             if not ok:
-                if user is not None and not locked_failure:
-                    user.failed_logins, locked_until = self.lockout.after_failure(
-                        user.failed_logins or 0, now
-                    )
-                    if locked_until is not None:
-                        user.locked_until = locked_until
-                    audit_repo.record_event(
-                        s,
-                        actor=user.username,
-                        action="auth:failed" if locked_until is None else "auth:lockout",
-                        client_ip=client_ip,
-                        detail={"locked_until": locked_until.isoformat()} if locked_until else None,
-                    )
-                elif user is None:
-                    audit_repo.record_event(
-                        s,
-                        actor="anonymous",
-                        action="auth:failed",
-                        client_ip=client_ip,
-                        detail={"username": username[:64]},
-                    )
-                failed = True
-            else:
-                failed = False
-        if failed:
-            if locked_failure:
-                raise Forbidden(
-                    "Akun dikunci sementara karena terlalu banyak percobaan gagal; coba lagi "
-                    "nanti / Account temporarily locked after too many failed attempts; "
-                    "try again later"
-                )
+                self._record_failure(s, user, username, client_ip, now, locked=locked)
+            name = user.username if user is not None else ""
+        if locked:
+            raise Forbidden(
+                "Akun dikunci sementara karena terlalu banyak percobaan gagal; coba lagi "
+                "nanti / Account temporarily locked after too many failed attempts; "
+                "try again later"
+            )
+        if not ok:
             raise Forbidden(BAD_CREDENTIALS)
-        assert user is not None
+        return name
+
+    def _record_failure(
+        self,
+        s: Session,
+        user: User | None,
+        username: str,
+        client_ip: str | None,
+        now: datetime,
+        *,
+        locked: bool,
+    ) -> None:
+        if user is None:
+            audit_repo.record_event(s, actor="anonymous", action="auth:failed",
+                                    client_ip=client_ip, detail={"username": username[:64]})
+            return
+        if locked:
+            audit_repo.record_event(s, actor=user.username, action="auth:locked",
+                                    client_ip=client_ip)
+            return
+        user.failed_logins, locked_until = self.lockout.after_failure(user.failed_logins or 0, now)
+        if locked_until is not None:
+            user.locked_until = locked_until
+        audit_repo.record_event(
+            s,
+            actor=user.username,
+            action="auth:failed" if locked_until is None else "auth:lockout",
+            client_ip=client_ip,
+            detail={"locked_until": locked_until.isoformat()} if locked_until else None,
+        )
+
+    def _open_session(
+        self, username: str, client_ip: str | None, user_agent: str, now: datetime
+    ) -> SessionGrant:
         token = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(32)
         with self.store.session() as s:
-            user = people_repo.user_by_name(s, user.username)
+            user = people_repo.user_by_name(s, username)
             assert user is not None
             user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
             people_repo.add_web_session(

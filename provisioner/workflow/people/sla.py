@@ -18,14 +18,10 @@ from provisioner.store.db import Store
 from provisioner.store.models.base import utcnow
 from provisioner.store.repositories import (
     audit as audit_repo,
-)
-from provisioner.store.repositories import (
     people as people_repo,
-)
-from provisioner.store.repositories import (
     requests as requests_repo,
 )
-from provisioner.workflow.people.notify import Notifier, build_notifier
+from provisioner.workflow.people.notify import Notifier
 
 log = logging.getLogger(__name__)
 
@@ -221,9 +217,8 @@ class SlaService:
             )
 
 
-def scheduled_people_sweep(store: Store, settings: Settings) -> None:
+def scheduled_people_sweep(service: SlaService) -> None:
     """Periodic work: overdue SLA steps and evaluation reminders (notified)."""
-    service = SlaService(store, settings, build_notifier(store, settings))
     flagged = service.sweep_overdue()
     due = service.sweep_evaluations()
     if flagged or due:

@@ -23,8 +23,7 @@ from provisioner.store.db import Store
 from provisioner.store.models.base import utcnow
 from provisioner.store.models.people import User
 from provisioner.store.private_files import write_private
-from provisioner.store.repositories import audit as audit_repo
-from provisioner.store.repositories import people as people_repo
+from provisioner.store.repositories import audit as audit_repo, people as people_repo
 
 DEMO_USERS: tuple[tuple[str, Role, str | None, str], ...] = (
     ("opd-dinkes", Role.OPD, "Dinas Kesehatan", "Staf Dinas Kesehatan"),
@@ -155,6 +154,10 @@ class UserService:
     """User administration (admin only, except changing one's own password)."""
 
     store: Store
+
+    def actor_for_token(self, token: str) -> Actor:
+        """Who a script's bearer token belongs to (see actor_for_token)."""
+        return actor_for_token(self.store, token)
 
     def add(
         self,

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from provisioner.adapters.dns.adapter import DnsAdapter
 from provisioner.domain.naming import NamingPolicy, check_label, suggest_labels
 from provisioner.store.db import Store
 from provisioner.store.repositories import requests as requests_repo
+from provisioner.workflow.ports import NameServers
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class AvailabilityVerdict:
 
 
 class AvailabilityService:
-    def __init__(self, store: Store, dns: DnsAdapter, policy: NamingPolicy, zone: str) -> None:
+    def __init__(self, store: Store, dns: NameServers, policy: NamingPolicy, zone: str) -> None:
         self.store = store
         self.dns = dns
         self.policy = policy

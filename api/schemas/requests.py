@@ -1,4 +1,5 @@
-"""API shapes (never the store's tables)."""
+"""A request as JSON: what an OPD submits, what it reads back, and the network
+team's decisions on it."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from api.schemas.jobs import JobOut
 
 
 class RequestIn(BaseModel):
@@ -26,7 +29,7 @@ class RequestIn(BaseModel):
     repo: str | None = Field(None, max_length=500, description="repository on Diskominfo's server")
     branch: str | None = Field("main", max_length=250)
     target_address: str | None = Field(None, max_length=64, description="IPv4, without hosting")
-    # --- people: request types and what the SOPs ask (all optional: old clients keep working)
+    # Request types and what the SOPs ask: all optional, so older clients keep working.
     request_type: Literal["new", "change_target", "change_contact", "deactivate"] = Field(
         "new", description="new subdomain, change of target/DNS, of the person responsible, "
         "or deactivation of an existing live site (named by `label`)"
@@ -39,55 +42,6 @@ class RequestIn(BaseModel):
     )
     stack: Literal["php", "static"] | None = Field(None, description="hosting wanted")
     db_wanted: bool | None = Field(None, description="a database is wanted with the hosting")
-
-
-class StepOut(BaseModel):
-    name: str
-    status: str
-    server: str | None
-    error: str | None
-    attempts: int
-    started_at: datetime | None
-    finished_at: datetime | None
-    outputs: dict[str, Any] | None = None
-    title: str | None = Field(None, description="the step in plain words")
-    public_error: str | None = Field(
-        None, description="the failure in plain words (what an OPD is shown as `error`)"
-    )
-
-
-class StandingChangeOut(BaseModel):
-    """A change a job that stopped part-way left on a server (from its journal)."""
-
-    step: str
-    server: str
-    text: str = Field(..., description="what stands, in words (Indonesian / English)")
-    items: list[str] = Field(..., description="what exactly, e.g. each DNS record")
-    partial: bool = Field(..., description="the step failed: part of its change may stand")
-    undoing: bool = Field(..., description="an undo of it is queued or running")
-
-
-class JobOut(BaseModel):
-    id: int
-    request_id: int
-    kind: str
-    state: str
-    error: str | None
-    created_by: str
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-    steps: list[StepOut]
-    public_error: str | None = Field(
-        None, description="the failure in plain words (what an OPD is shown as `error`)"
-    )
-    standing_changes: list[StandingChangeOut] = Field(
-        [], description="what a failed or cancelled provisioning job left on the servers "
-        "(staff only; empty otherwise)"
-    )
-    undoable: bool = Field(
-        False, description="POST /api/v1/jobs/{id}/undo would take the standing changes back"
-    )
 
 
 class RequestOut(BaseModel):
@@ -121,7 +75,6 @@ class RequestOut(BaseModel):
     )
     live_at: datetime | None
     jobs: list[JobOut] = []
-    # --- people ---
     request_type: str = "new"
     subject_request_id: int | None = None
     contact_phone: str = ""
@@ -153,37 +106,6 @@ class RejectIn(BaseModel):
     reason: str = Field(..., max_length=2000)
 
 
-class AvailabilityOut(BaseModel):
-    label: str
-    fqdn: str
-    valid: bool
-    available: bool | None
-    reasons: list[str]
-    nameservers: dict[str, str]
-    suggestions: list[str]
-
-
-class StatusOut(BaseModel):
-    fqdn: str
-    live: bool
-    nameservers: dict[str, list[str] | str]
-    http: dict[str, Any]
-    request: dict[str, Any] | None
-    checked_at: datetime
-    tls: dict[str, Any] | None = None  # certificate expiry ("not_after", "days_left") if any
-
-
-class LivenessCheckOut(BaseModel):
-    checked_at: datetime
-    live: bool
-    nameservers: dict[str, list[str] | str] = {}
-    http: dict[str, Any] = {}
-    tls: dict[str, Any] | None = None
-
-
-class LetterOut(BaseModel):
-    number: str
-    issued_at: datetime
-    sha256: str
-    verification_code: str
-    download_url: str
+class ReturnIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    note: str = Field(..., max_length=2000, description="what the OPD must revise")
