@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
 
 from provisioner.domain.actors import Action, Actor, ensure_allowed
 from provisioner.domain.errors import Conflict
@@ -69,18 +72,7 @@ class JobControl:
             for st in job.steps:
                 if st.status == StepStatus.FAILED:
                     st.status = StepStatus.PLANNED
-            job.state = JobState.QUEUED
-            job.cancel_requested = False
-            job.error = None
-            job.finished_at = None
-            audit_repo.record_event(
-                s,
-                actor=actor.username,
-                action="job:retry",
-                request_id=job.request_id,
-                job_id=job.id,
-                client_ip=client_ip,
-            )
+            _requeue(s, job, actor, "job:retry", client_ip)
             view = job_view(job)
         self.on_job_queued(job_id)
         return view
@@ -139,20 +131,26 @@ class JobUndoService:
                 if st.name in marked:
                     st.status = StepStatus.UNDOING
                     st.error = None
-            job.state = JobState.QUEUED
-            job.cancel_requested = False
-            job.error = None
-            job.finished_at = None
-            audit_repo.record_event(
-                s,
-                actor=actor.username,
-                action="job:undo",
-                request_id=job.request_id,
-                job_id=job.id,
-                client_ip=client_ip,
-                detail={"steps": sorted(marked)},
-            )
+            _requeue(s, job, actor, "job:undo", client_ip, detail={"steps": sorted(marked)})
             s.flush()
             queued = _report(job)
         self.on_job_queued(job_id)
         return queued
+
+
+def _requeue(
+    s: Session,
+    job: Job,
+    actor: Actor,
+    action: str,
+    client_ip: str | None,
+    *,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Put a stopped job back in the queue (a retry or an undo), with its audit entry."""
+    job.state = JobState.QUEUED
+    job.cancel_requested = False
+    job.error = None
+    job.finished_at = None
+    audit_repo.record_event(s, actor=actor.username, action=action, request_id=job.request_id,
+                            job_id=job.id, client_ip=client_ip, detail=detail)
