@@ -27,7 +27,20 @@ from api.routes import (
 )
 from api.routes.ops import install_ops
 from api.security_headers import SecurityHeadersMiddleware
-from api.web import account, opd, pages, team
+from api.web import (
+    account,
+    admin_pages,
+    admin_settings,
+    dashboard_page,
+    docs,
+    drift_page,
+    letter_pages,
+    opd,
+    pages,
+    request_pages,
+    retire_pages,
+    team,
+)
 from provisioner.config import Settings
 from provisioner.workflow.letters import MAX_PDF_BYTES
 
@@ -43,6 +56,8 @@ def create_app(container: AppContainer, *, lifespan: Lifespan | None = None) -> 
         "Agency subdomains and hosting, from request to live site",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # api/web/docs.py serves Swagger UI from this service, no CDN
+        redoc_url=None,
     )
     app.state.container = container
     install_error_handlers(app)
@@ -51,6 +66,11 @@ def create_app(container: AppContainer, *, lifespan: Lifespan | None = None) -> 
     _install_middleware(app, container.settings)
     for module in (auth, admin, audit, review, letters_api, pages, account, opd, team):
         app.include_router(module.router)
+    for page_module in (request_pages, letter_pages, retire_pages, drift_page, dashboard_page,
+                        admin_pages, admin_settings, docs):
+        app.include_router(page_module.router)
+    # Swagger UI's files (a package's copy) before the site's own /static.
+    app.mount("/static/swagger", StaticFiles(directory=docs.SWAGGER_DIR), name="swagger")
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["ops"])

@@ -69,19 +69,22 @@ OUT_OF_RANGE = {
 }
 
 
+def validation_answer(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """The API's 422 (or the role gate's refusal, which comes before the body)."""
+    refused = refusal_before_body(request)
+    if refused is not None:
+        return JSONResponse(
+            status_code=refused.status_code,
+            content={"detail": refused.detail},
+            headers=refused.headers,
+        )
+    return JSONResponse(status_code=422, content={"detail": [bilingual(e) for e in exc.errors()]})
+
+
 def install_validation_handler(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        refused = refusal_before_body(request)
-        if refused is not None:
-            return JSONResponse(
-                status_code=refused.status_code,
-                content={"detail": refused.detail},
-                headers=refused.headers,
-            )
-        return JSONResponse(
-            status_code=422, content={"detail": [bilingual(e) for e in exc.errors()]}
-        )
+        return validation_answer(request, exc)
 
     # An id past the database's 64-bit integers (found by schemathesis): the driver raises
     # before any row is read. It is bad input, not a server fault.

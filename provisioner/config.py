@@ -7,6 +7,7 @@ process at another data directory before anything reads it.
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,6 +18,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # Secrets that must never be used outside the lab/development environment.
 PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", ""}
+PLACEHOLDER_MARK = re.compile(r"change-?me", re.IGNORECASE)
 
 
 class Settings(BaseSettings):
@@ -163,9 +165,28 @@ class Settings(BaseSettings):
     job_stale_seconds: float = Field(120.0, description="no heartbeat this long: job orphaned")
     step_retries: int = Field(2, description="retries of a step whose server is unreachable")
     step_retry_backoff: float = Field(1.0, description="first back-off; doubles each retry")
+    job_step_concurrency: int = Field(
+        3, ge=1, description="steps of one job run at once where their needs allow; 1 = in order"
+    )
     worker_concurrency: int = Field(1, description="jobs at once per `provisioner worker`")
     scheduler_lease_seconds: float = Field(30.0, description="leader lease of the scheduler")
     log_json: bool = Field(False, description="structured JSON logs with job/request ids")
+
+    # --- provisioner doctor --------------------------------------------------------------
+    doctor_apache_modules: list[str] = Field(
+        default_factory=lambda: [
+            "alias", "headers", "macro", "proxy", "proxy_fcgi", "rewrite", "setenvif",
+            "socache_shmcb", "ssl",
+        ],
+        description="Apache modules the vhost and TLS roles enable: each must be installed",
+    )  # fmt: skip
+    doctor_php_extensions: list[str] = Field(
+        default_factory=lambda: ["mysqli", "pdo_mysql"],
+        description="PHP extensions the web hosts must load (the database check uses mysqli)",
+    )
+    doctor_git_repository: str = Field(
+        "sample-app", description="a repository on the repository server for `git ls-remote`"
+    )
 
     @field_validator("data_dir", "inventory", "playbooks_dir", mode="after")
     @classmethod
@@ -174,10 +195,19 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
-        if self.environment == "production" and (
-            self.secret_key in PLACEHOLDER_SECRETS or self.secret_key.startswith("lab-")
-        ):
+        if self.environment != "production":
+            return self
+        if self.secret_key in PLACEHOLDER_SECRETS or self.secret_key.startswith("lab-"):
             raise ValueError("PROVISIONER_SECRET_KEY must be set to a real secret in production")
+        # The example file's secrets (deploy/provisioner.env.example) all say "change-me".
+        left = [name for name, value in (
+            ("PROVISIONER_SECRET_KEY", self.secret_key),
+            ("PROVISIONER_SMTP_PASSWORD", self.smtp_password or ""),
+            ("PROVISIONER_DATABASE_URL", self.database_url or ""),
+        ) if PLACEHOLDER_MARK.search(value)]  # fmt: skip
+        if left:
+            raise ValueError(f"{', '.join(left)}: still the example's placeholder; set a real "
+                             "secret for production")
         return self
 
     # Derived paths: one place that knows where things live under data_dir.

@@ -34,14 +34,21 @@ REVISION_FIELDS = (
 )
 
 
+# Asked of every new request; left empty, the form says so ("wajib diisi"), not "invalid".
+REQUIRED = ("label", "agency", "purpose", "contact_name", "contact_email", "letter_number",
+            "letter_date")  # fmt: skip
+REQUIRED_MESSAGE = "Wajib diisi / Required"
+
+
 @dataclass(frozen=True)
 class RequestForm:
-    """The new-request form as read: what was typed (to show the form again), and the
-    request when it passed the model's rules, else each field's reason."""
+    """The new-request form as read: what was typed (to show the form again), each field
+    that passed its rule (`fields`), the request when all did, else each field's reason."""
 
     values: dict[str, Any]
     request: RequestIn | None
     errors: dict[str, str]
+    fields: dict[str, Any]
 
 
 def field_errors(exc: ValidationError, field: str | None = None) -> dict[str, str]:
@@ -61,8 +68,7 @@ def _text(name: str, value: str) -> str | None:
     return value
 
 
-def read_request_form(form: FormData, actor: Actor) -> RequestForm:
-    """Read the new-request form into RequestIn; an OPD asks for its own agency only."""
+def _given(form: FormData, actor: Actor) -> tuple[dict[str, Any], dict[str, Any]]:
     values: dict[str, Any] = {name: str(form[name]) for name in TEXT_FIELDS if name in form}
     for box in CHECKBOXES:
         values[box] = form.get(box) == "on"
@@ -70,12 +76,37 @@ def read_request_form(form: FormData, actor: Actor) -> RequestForm:
         values["agency"] = actor.agency or ""
     given = {name: _text(name, value) for name, value in values.items() if name in TEXT_FIELDS}
     given.update({box: values[box] for box in CHECKBOXES})
+    # A field that does not apply is hidden on the form and not read: the repository and
+    # database without hosting, the target address with it.
     if not values["hosting"]:
         given.update(dict.fromkeys(HOSTING_ONLY))
-    try:
-        return RequestForm(values, RequestIn.model_validate(given), {})
-    except ValidationError as exc:
-        return RequestForm(values, None, field_errors(exc))
+    elif given.get("request_type", "new") == "new":
+        given["target_address"] = None
+    return values, given
+
+
+def read_request_form(form: FormData, actor: Actor) -> RequestForm:
+    """Read the new-request form by RequestIn's rules, every field on its own so that
+    every field's problem is known at once; an OPD asks for its own agency only."""
+    values, given = _given(form, actor)
+    errors = {
+        name: REQUIRED_MESSAGE for name in REQUIRED if not str(given.get(name) or "").strip()
+    }
+    fields: dict[str, Any] = {}
+    for name, value in given.items():
+        if name in errors:
+            continue
+        try:
+            fields[name] = _field_rule(RequestIn, name).validate_python(value)
+        except ValidationError as exc:
+            errors.update(field_errors(exc, name))
+    request = None
+    if not errors:
+        try:
+            request = RequestIn.model_validate(given)
+        except ValidationError as exc:
+            errors.update(field_errors(exc))
+    return RequestForm(values, request, errors, fields)
 
 
 @cache

@@ -4,18 +4,19 @@ subdomain, letter verification by code and by uploaded PDF, and the language swi
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, File, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api import path_params  # noqa: F401 - registers the `anything` convertor
 from api.deps import AvailabilityDep, LettersDep, SettingsDep, StatusDep
 from api.web.i18n import LANG_COOKIE, LANGUAGES
 from api.web.render import STATIC_DIR, render
 from api.web.session_bridge import OptionalActor, page_csrf
+from provisioner.domain.actors import Actor
 from provisioner.domain.errors import InvalidInput, NotFound
-from provisioner.workflow.letters import MAX_PDF_BYTES
+from provisioner.workflow.letters import MAX_PDF_BYTES, LetterVerification, UploadCheck
 
 __all__ = ["STATIC_DIR", "router"]
 
@@ -41,6 +42,12 @@ def switch_language(code: str, next: str | None = None) -> RedirectResponse:
     return resp
 
 
+def complete_name(name: str, zone: str) -> str:
+    """What was typed in the status field: a bare label means the label in the zone."""
+    name = name.strip().lower().rstrip(".")
+    return name if "." in name or not name else f"{name}.{zone}"
+
+
 @router.get("/", response_class=HTMLResponse)
 def home(
     request: Request,
@@ -51,29 +58,23 @@ def home(
     fqdn: str | None = None,
     label: str | None = None,
 ) -> HTMLResponse:
-    """Is a subdomain live, and is a name free — the two questions asked by phone today."""
-    status = availability = error = None
+    """What the service is and how an agency applies; is a subdomain live, is a name free
+    — the two questions asked by phone today."""
+    context: dict[str, Any] = {"zone": settings.zone, "status": None, "availability": None,
+                               "status_error": None, "avail_error": None}
+    fqdn = complete_name(fqdn, settings.zone) if fqdn else ""
     try:
         if fqdn:
-            status = liveness.status(fqdn)
-        if label:
-            availability = names.check(label)
+            context["status"] = liveness.status(fqdn)
     except (InvalidInput, NotFound) as exc:
-        error = exc.message
-    return render(
-        request,
-        "home.html",
-        {
-            "zone": settings.zone,
-            "status": status,
-            "availability": availability,
-            "error": error,
-            "fqdn": fqdn or "",
-            "label": label or "",
-        },
-        actor=actor,
-        csrf=page_csrf(request, actor),
-    )
+        context["status_error"] = exc.message
+    try:
+        if label:
+            context["availability"] = names.check(label.strip())
+    except (InvalidInput, NotFound) as exc:
+        context["avail_error"] = exc.message
+    context.update(fqdn=fqdn, label=(label or "").strip())
+    return render(request, "home.html", context, actor=actor, csrf=page_csrf(request, actor))
 
 
 @router.get("/site/{fqdn:anything}", response_class=HTMLResponse)
@@ -103,21 +104,46 @@ def site_status_page(
     )
 
 
+@router.get("/verify", response_class=HTMLResponse)
+def verify_form(
+    request: Request, actor: OptionalActor, code: str | None = None
+) -> Response:
+    """Type the code printed on a letter (the QR code opens /verify/<code> directly)."""
+    code = (code or "").strip().upper()
+    if code:
+        return RedirectResponse(f"/verify/{quote(code[:40], safe='')}", status_code=303)
+    return render(request, "verify.html", {"v": None, "code": ""}, actor=actor,
+                  csrf=page_csrf(request, actor))
+
+
+def _verify_page(
+    request: Request,
+    actor: Actor | None,
+    result: LetterVerification,
+    code: str,
+    *,
+    upload: UploadCheck | None = None,
+    upload_error: str | None = None,
+) -> HTMLResponse:
+    status = 404 if not result.found else 422 if upload_error else 200
+    return render(
+        request,
+        "verify.html",
+        {"v": result, "code": code, "upload": upload, "upload_error": upload_error,
+         "max_mb": MAX_PDF_BYTES // 1024 // 1024},
+        actor=actor,
+        csrf=page_csrf(request, actor),
+        status_code=status,
+    )
+
+
 @router.get("/verify/{code}", response_class=HTMLResponse)
 def verify_letter(
     request: Request, code: str, letters: LettersDep, actor: OptionalActor
 ) -> HTMLResponse:
-    """What the letter's QR code opens: the letter's facts, recomputed signature and hash."""
-    result = letters.verify(code)
-    return render(
-        request,
-        "verify.html",
-        {"v": result, "code": code, "upload": None, "upload_error": None,
-         "max_mb": MAX_PDF_BYTES // 1024 // 1024},
-        actor=actor,
-        csrf=page_csrf(request, actor),
-        status_code=200 if result.found else 404,
-    )
+    """What the letter's QR code opens: the letter's facts, recomputed signature and hash;
+    an unknown code gets the field to type it again."""
+    return _verify_page(request, actor, letters.verify(code), code)
 
 
 @router.post("/verify/{code}", response_class=HTMLResponse)
@@ -138,13 +164,5 @@ async def verify_upload(
         upload = letters.check_upload(code, data)
     except (InvalidInput, NotFound) as exc:
         upload_error = exc.message
-    result = letters.verify(code)
-    return render(
-        request,
-        "verify.html",
-        {"v": result, "code": code, "upload": upload, "upload_error": upload_error,
-         "max_mb": MAX_PDF_BYTES // 1024 // 1024},
-        actor=actor,
-        csrf=page_csrf(request, actor),
-        status_code=422 if upload_error else 200,
-    )
+    return _verify_page(request, actor, letters.verify(code), code, upload=upload,
+                        upload_error=upload_error)

@@ -57,7 +57,7 @@ def _hosting_sections(hosting: HostingPlan) -> list[tuple[str, list[DiffLine]]]:
         ]
     sections = [("review.vhost", vhosts)]
     db = hosting.database
-    if db.name:
+    if db is not None and db.name:
         sections.append((
             "review.database",
             [

@@ -1,12 +1,15 @@
-"""Pages of the Diskominfo teams: the network team's approval queue with the plan as a diff
-and DNS drift, the technical team's deploy / promote / roll back with live job output, and
-the approver's dashboard. Routes call the workflow only."""
+"""Pages of Diskominfo's teams: the network team's approval queue (with each request's age
+and SLA clock) and the review — what the agency submitted, its scan, the plan as a diff —
+with approve / return / reject; the technical team's sites with only the actions that
+apply, and the job page with retry and undo. Consequential actions ask first
+(api/web/confirm.py) and end with a message that links to the job. Routes call the
+workflow only."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -14,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.deps import (
     DecisionsDep,
     DeploymentsDep,
-    DriftDep,
+    DocumentsDep,
     JobControlDep,
     QueriesDep,
     RevisionsDep,
@@ -23,35 +26,43 @@ from api.deps import (
 from api.errors import error_page
 from api.presenters import job_for
 from api.session import People
-from api.web.dashboard import open_requests, time_to_live_per_month
-from api.web.opd import staff_standing
+from api.web.actions import site_actions
+from api.web.confirm import confirm_page, is_confirmed
+from api.web.flash import done_url
+from api.web.i18n import language, translate
+from api.web.listing import ListQuery, paginate
+from api.web.opd import REQUEST_SORTS, request_text
 from api.web.plan_view import plan_sections
-from api.web.render import render, state_label
+from api.web.render import render
+from api.web.request_pages import staff_standing
 from api.web.session_bridge import CsrfProtect, SignedIn, client_ip, page_csrf
-from provisioner.domain.actors import Action, Actor, Role, ensure_allowed
-from provisioner.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, ProvisionerError
+from provisioner.domain.actors import Action, Actor, ensure_allowed
+from provisioner.domain.errors import Conflict, InvalidInput, NotFound, ProvisionerError
 from provisioner.domain.plan import RequestPlan
-from provisioner.workflow.monitoring.drift import DriftService
+from provisioner.domain.requests import REASON_REQUIRED, required_note
+from provisioner.workflow.read_models import RequestView
 from provisioner.workflow.requests.decisions import RequestDecisions
+from provisioner.workflow.requests.documents import LetterScans
 from provisioner.workflow.requests.queries import RequestQueries
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfProtect])
 
 QUEUE_STATES = ("submitted", "verified")
-SITE_STATES = ("live", "letter_issued", "production", "testing_dev", "failed")
+SITE_STATES = ("live", "letter_issued", "production", "testing_dev", "provisioning", "failed")
 SITE_ACTIONS = ("deploy", "promote", "rollback")
 
 
 @dataclass(frozen=True)
 class ReviewPage:
-    """What the review page reads: the request and the plan its approval would cover."""
+    """What the review page reads: the request, its scan, the plan its approval covers."""
 
     queries: RequestQueries
     decisions: RequestDecisions
+    documents: LetterScans
 
 
-def _review(queries: QueriesDep, decisions: DecisionsDep) -> ReviewPage:
-    return ReviewPage(queries, decisions)
+def _review(queries: QueriesDep, decisions: DecisionsDep, documents: DocumentsDep) -> ReviewPage:
+    return ReviewPage(queries, decisions, documents)
 
 
 ReviewDep = Annotated[ReviewPage, Depends(_review)]
@@ -60,22 +71,48 @@ ReviewDep = Annotated[ReviewPage, Depends(_review)]
 # --- network team ---------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class QueueRow:
+    req: RequestView
+    clock: Any  # the running SLA step (StepClock) or None
+
+
+def _on_request(key: Callable[[RequestView], Any]) -> Callable[[QueueRow], Any]:
+    """A sort key of the requests' list, applied to a queue row's request."""
+    return lambda row: key(row.req)
+
+
 @router.get("/queue", response_class=HTMLResponse)
-def approval_queue(request: Request, queries: QueriesDep, actor: SignedIn) -> Response:
-    """Requests waiting for the network team's decision, oldest first."""
+def approval_queue(
+    request: Request, queries: QueriesDep, people: People, actor: SignedIn
+) -> Response:
+    """Requests waiting for the network team's decision, oldest first, each with how long
+    it has waited and its running SLA step."""
     try:
         ensure_allowed(actor, Action.DECIDE)
     except ProvisionerError as exc:
         return error_page(request, actor, exc)
-    rows = [r for s in QUEUE_STATES for r in queries.list(actor, state=s)]
-    rows.sort(key=lambda r: r.id)
-    return render(request, "queue.html", {"rows": rows, "state_label": state_label},
-                  actor=actor, csrf=page_csrf(request, actor))
+    rows = [
+        QueueRow(r, next((c for c in people.sla.clocks(r.id) if c.running), None))
+        for s in QUEUE_STATES for r in queries.list(actor, state=s)
+    ]  # fmt: skip
+    sorts: dict[str, Callable[[QueueRow], Any]] = {
+        **{k: _on_request(f) for k, f in REQUEST_SORTS.items()},
+        "sla": lambda row: row.clock.used_minutes / row.clock.limit_minutes if row.clock else 0,
+    }
+    listing = paginate(
+        rows, ListQuery.of(request.query_params, sort="created", desc=False), path="/queue",
+        text=lambda row: request_text(row.req), sorts=sorts, state=lambda row: row.req.state,
+        kind=lambda row: row.req.request_type,
+    )  # fmt: skip
+    return render(request, "queue.html", {"listing": listing}, actor=actor,
+                  csrf=page_csrf(request, actor))
 
 
 @router.get("/requests/{request_id}/review", response_class=HTMLResponse)
 def review(request: Request, request_id: int, page: ReviewDep, actor: SignedIn) -> Response:
-    """The plan the approval covers, as a diff, with approve / return / reject."""
+    """What the agency submitted (its scan viewable), the plan the approval covers as a
+    diff, with approve / return / reject."""
     return _review_page(request, request_id, page, actor)
 
 
@@ -92,6 +129,7 @@ def _review_page(
     try:
         ensure_allowed(actor, Action.DECIDE)
         req = page.queries.get(request_id, actor)
+        has_scan = page.documents.scan_path(request_id, actor) is not None
         try:
             plan: RequestPlan | None = page.decisions.preview_plan(request_id)
         except (InvalidInput, Conflict) as exc:
@@ -104,10 +142,10 @@ def _review_page(
         "review.html",
         {
             "req": req,
+            "has_scan": has_scan,
             "sections": plan_sections(plan),
             "checksum": plan.checksum() if plan is not None else None,
             "plan_refused": refused,
-            "state_label": state_label,
             "errors": errors or {},
         },
         actor=actor,
@@ -116,22 +154,39 @@ def _review_page(
     )
 
 
+def _ask(request: Request, actor: Actor, key: str, back: str, fields: dict[str, Any],
+         *, danger: bool = False, **names: object) -> Response:  # fmt: skip
+    lang = language(request)
+    return confirm_page(
+        request, actor, question=translate(f"confirm.q.{key}", lang, **names),
+        button=translate(f"confirm.do.{key}", lang), fields=fields, back=back, danger=danger,
+    )  # fmt: skip
+
+
 @router.post("/requests/{request_id}/approve")
 def approve(
     request: Request,
     request_id: int,
-    decisions: DecisionsDep,
+    page: ReviewDep,
     actor: SignedIn,
     checksum: Annotated[str, Form(max_length=64)],
+    confirmed: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
     """Approve exactly the plan that was shown (its checksum) and queue the job."""
     try:
-        decisions.approve(
+        if not is_confirmed(confirmed):
+            req = page.queries.get(request_id, actor)
+            return _ask(request, actor, "approve", f"/requests/{request_id}/review",
+                        {"checksum": checksum}, fqdn=req.fqdn)  # fmt: skip
+        result = page.decisions.approve(
             request_id, actor, checksum=checksum, client_ip=client_ip(request)
         )
     except ProvisionerError as exc:
         return error_page(request, actor, exc)
-    return RedirectResponse(f"/requests/{request_id}", status_code=303)
+    if result.job is not None:
+        return RedirectResponse(done_url(f"/requests/{request_id}", "approved",
+                                         job=result.job.id), status_code=303)  # fmt: skip
+    return RedirectResponse(done_url(f"/requests/{request_id}", "carried_out"), status_code=303)
 
 
 @router.post("/requests/{request_id}/reject")
@@ -141,18 +196,22 @@ def reject(
     page: ReviewDep,
     actor: SignedIn,
     reason: Annotated[str, Form(max_length=2000)] = "",
+    confirmed: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
-    """Reject with a reason (required); the name is released."""
+    """Reject with a reason (required, checked before asking); the name is released."""
     try:
+        required_note("reason", reason, REASON_REQUIRED)
+        if not is_confirmed(confirmed):
+            req = page.queries.get(request_id, actor)
+            return _ask(request, actor, "reject", f"/requests/{request_id}/review",
+                        {"reason": reason}, danger=True, fqdn=req.fqdn)  # fmt: skip
         page.decisions.reject(request_id, actor, reason, client_ip=client_ip(request))
     except InvalidInput as exc:
-        return _review_page(
-            request, request_id, page, actor, errors={exc.field: exc.message},
-            status_code=422,
-        )  # fmt: skip
+        return _review_page(request, request_id, page, actor, errors=dict(exc.problems),
+                            status_code=422)  # fmt: skip
     except ProvisionerError as exc:
         return error_page(request, actor, exc)
-    return RedirectResponse(f"/requests/{request_id}", status_code=303)
+    return RedirectResponse(done_url(f"/requests/{request_id}", "rejected"), status_code=303)
 
 
 @router.post("/requests/{request_id}/return")
@@ -167,68 +226,13 @@ def return_for_revision(
     """Return the request to the OPD with what to revise (required); its SLA clock stops
     until the OPD submits it again, and the OPD is notified."""
     try:
-        revisions.return_for_revision(
-            request_id, actor, note, client_ip=client_ip(request)
-        )
+        revisions.return_for_revision(request_id, actor, note, client_ip=client_ip(request))
     except InvalidInput as exc:
-        return _review_page(
-            request, request_id, page, actor, errors={exc.field: exc.message},
-            status_code=422,
-        )  # fmt: skip
+        return _review_page(request, request_id, page, actor, errors=dict(exc.problems),
+                            status_code=422)  # fmt: skip
     except ProvisionerError as exc:
         return error_page(request, actor, exc)
     return RedirectResponse(f"/requests/{request_id}?returned=1", status_code=303)
-
-
-@router.get("/drift", response_class=HTMLResponse)
-def dns_drift(
-    request: Request, drift: DriftDep, actor: SignedIn, repaired: str | None = None
-) -> Response:
-    """What changed in the zone behind provisioner's back (the DriftService), with
-    each zone's repair plan and the button that approves it."""
-    return _drift_page(request, drift, actor, repaired=repaired)
-
-
-def _drift_page(
-    request: Request,
-    drift: DriftService,
-    actor: Actor,
-    *,
-    repaired: str | None = None,
-    error: str | None = None,
-    status_code: int = 200,
-) -> Response:
-    try:
-        ensure_allowed(actor, Action.DECIDE)
-    except ProvisionerError as exc:
-        return error_page(request, actor, exc)
-    zones: list[dict[str, Any]]
-    try:
-        zones = [z.to_dict() for z in drift.detect()]
-    except ProvisionerError as exc:
-        zones, error = [], exc.message
-    return render(request, "drift.html", {"zones": zones, "error": error, "repaired": repaired},
-                  actor=actor, csrf=page_csrf(request, actor), status_code=status_code)
-
-
-@router.post("/drift/repair")
-def repair_drift(
-    request: Request,
-    drift: DriftDep,
-    actor: SignedIn,
-    zone: Annotated[str, Form(max_length=253)],
-    checksum: Annotated[str, Form(max_length=64)],
-) -> Response:
-    """Approve a zone's repair plan (network team): applied through the guarded DNS path
-    only if it is still exactly the plan that was shown (its checksum)."""
-    try:
-        drift.repair(zone, checksum, actor)
-    except Forbidden as exc:
-        return error_page(request, actor, exc)
-    except ProvisionerError as exc:
-        # The plan changed or a record moved meanwhile: show the fresh report and why.
-        return _drift_page(request, drift, actor, error=exc.message, status_code=409)
-    return RedirectResponse(f"/drift?repaired={quote(zone)}", status_code=303)
 
 
 # --- technical team -------------------------------------------------------------------
@@ -236,21 +240,19 @@ def repair_drift(
 
 @router.get("/sites", response_class=HTMLResponse)
 def sites(request: Request, queries: QueriesDep, actor: SignedIn) -> Response:
-    """Live sites with deploy / promote / roll back, and their latest jobs."""
+    """The hosted sites with the actions that apply to each, and their latest jobs."""
     try:
         ensure_allowed(actor, Action.OPERATE)
     except ProvisionerError as exc:
         return error_page(request, actor, exc)
-    rows = [  # a listed request comes with its jobs
-        r for r in queries.list(actor) if r.state in SITE_STATES and r.hosting
-    ]
-    return render(
-        request,
-        "sites.html",
-        {"rows": rows, "state_label": state_label},
-        actor=actor,
-        csrf=page_csrf(request, actor),
-    )
+    rows = [r for r in queries.list(actor) if r.state in SITE_STATES and r.hosting]
+    listing = paginate(
+        rows, ListQuery.of(request.query_params, sort="name", desc=False), path="/sites",
+        text=request_text, sorts=REQUEST_SORTS, state=lambda r: r.state,
+    )  # fmt: skip
+    actions = {r.id: site_actions(actor, r) for r in listing.rows}
+    return render(request, "sites.html", {"listing": listing, "actions": actions},
+                  actor=actor, csrf=page_csrf(request, actor))
 
 
 @router.post("/sites/{fqdn}/{action}")
@@ -261,11 +263,16 @@ def site_action(
     deployments: DeploymentsDep,
     actor: SignedIn,
     branch: Annotated[str, Form(max_length=200)] = "",
+    confirmed: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
-    """Deploy to dev, promote to production or roll back; then watch the job live."""
+    """Deploy to dev, promote to production or roll back, once confirmed; then the job."""
     try:
         if action not in SITE_ACTIONS:
             raise NotFound(f"Aksi {action} tidak ada / No action {action}")
+        ensure_allowed(actor, Action.PROMOTE if action == "promote" else Action.DEPLOY)
+        if not is_confirmed(confirmed):
+            return _ask(request, actor, action, "/sites", {"branch": branch},
+                        danger=action == "rollback", fqdn=fqdn, branch=branch or "main")
         if action == "deploy":
             job = deployments.deploy(fqdn, actor, branch=branch.strip() or None)
         elif action == "promote":
@@ -274,7 +281,8 @@ def site_action(
             job = deployments.rollback(fqdn, actor)
     except ProvisionerError as exc:
         return error_page(request, actor, exc)
-    return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+    return RedirectResponse(done_url(f"/jobs/{job.id}", action, job=job.id, name=fqdn),
+                            status_code=303)
 
 
 @router.get("/jobs/{job_id}", response_class=HTMLResponse)
@@ -298,7 +306,7 @@ def retry(request: Request, job_id: int, control: JobControlDep, actor: SignedIn
         control.retry(job_id, actor, client_ip=client_ip(request))
     except ProvisionerError as exc:
         return error_page(request, actor, exc)
-    return RedirectResponse(f"/jobs/{job_id}", status_code=303)
+    return RedirectResponse(done_url(f"/jobs/{job_id}", "retry", job=job_id), status_code=303)
 
 
 @router.post("/jobs/{job_id}/undo")
@@ -321,31 +329,4 @@ def undo(
         undo_service.undo(job_id, actor, client_ip=client_ip(request))
     except ProvisionerError as exc:
         return error_page(request, actor, exc)
-    return RedirectResponse(f"/jobs/{job_id}", status_code=303)
-
-
-# --- approver -------------------------------------------------------------------------
-
-
-@router.get("/dashboard", response_class=HTMLResponse)
-def dashboard(
-    request: Request, queries: QueriesDep, people: People, actor: SignedIn
-) -> Response:
-    """Open requests, overdue steps (the SLA clocks), time to live per month."""
-    if actor.role not in (Role.APPROVER, Role.ADMIN, Role.NETWORK, Role.TECHNICAL):
-        return error_page(request, actor, Forbidden("Dasbor untuk tim / Dashboard for staff"))
-    rows = queries.list(actor)
-    overdue = list(people.sla.overdue(actor))
-    return render(
-        request,
-        "dashboard.html",
-        {
-            "open": open_requests(rows),
-            "total": len(rows),
-            "overdue": overdue,
-            "months": time_to_live_per_month(rows),
-            "state_label": state_label,
-        },
-        actor=actor,
-        csrf=page_csrf(request, actor),
-    )
+    return RedirectResponse(done_url(f"/jobs/{job_id}", "undo", job=job_id), status_code=303)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 import testinfra
@@ -24,10 +24,11 @@ import testinfra
 from provisioner.adapters.ssh_options import SshConfig, ssh_config_path
 from provisioner.adapters.tls import HTTPS_PORT, verify_chain
 from provisioner.domain.acceptance import (
+    MAX_REDIRECTS,
     TLS_MIN_DAYS,
     health_passes,
+    home_verdict,
     missing_security_headers,
-    page_passes,
     tls_verdict,
 )
 from provisioner.domain.site_account import site_user
@@ -72,6 +73,8 @@ class CheckResult:
     name: str
     passed: bool
     detail: str
+    # The home page's responses, redirects included ("302 http://x/", "200 http://x/a").
+    chain: tuple[str, ...] = ()
 
 
 def host_checks(
@@ -132,6 +135,7 @@ def http_checks(
     *,
     marker: str | None,
     health_url: str | None,
+    health_status: int = 200,
     timeout: float = 5.0,
     tls: bool = False,
     tls_ca_file: str | None = None,
@@ -154,7 +158,7 @@ def http_checks(
     with httpx.Client(timeout=timeout, trust_env=False, follow_redirects=False) as client:
         results += _home_checks(client, address, fqdn, marker)
         if health_url:
-            results.append(_health_check(client, address, fqdn, health_url))
+            results.append(_health_check(client, address, fqdn, health_url, health_status))
     return results
 
 
@@ -179,18 +183,25 @@ def tls_check(
 def _home_checks(
     client: httpx.Client, address: str, fqdn: str, marker: str | None
 ) -> list[CheckResult]:
-    """http_home (status and marker) and security_headers of GET /."""
-    home = _get(client, f"http://{address}/", fqdn)
-    if isinstance(home, str):
-        return [CheckResult("http_home", False, home)]
+    """http_home (the chain of responses from GET /, redirects followed while they stay on
+    the site; status and marker of the last) and security_headers of the first response."""
+    followed = _follow(client, address, fqdn)
+    if isinstance(followed, str):
+        return [CheckResult("http_home", False, followed)]
+    first, home, responses, left_to = followed
     found = marker is None or marker in home.text
+    passed, reason = home_verdict(responses, left_to=left_to, marker_found=found)
     page = CheckResult(
         "http_home",
-        page_passes(home.status_code, found),
-        f"HTTP {home.status_code}, {len(home.content)} bytes"
-        + ("" if marker is None else f", marker {'found' if found else 'missing'}"),
+        passed,
+        _short(
+            f"{reason}, {len(home.content)} bytes"
+            + ("" if marker is None else f", marker {'found' if found else 'missing'}")
+        ),
+        chain=tuple(f"{status} {url}" for url, status in responses)
+        + ((f"→ {left_to}",) if left_to else ()),
     )
-    missing = missing_security_headers(home.headers)
+    missing = missing_security_headers(first.headers)
     headers = CheckResult(
         "security_headers",
         not missing,
@@ -199,14 +210,16 @@ def _home_checks(
     return [page, headers]
 
 
-def _health_check(client: httpx.Client, address: str, fqdn: str, health_url: str) -> CheckResult:
+def _health_check(
+    client: httpx.Client, address: str, fqdn: str, health_url: str, expected: int
+) -> CheckResult:
     url, host_header = _health_target(address, fqdn, health_url)
     health = _get(client, url, host_header)
     if isinstance(health, str):
         return CheckResult("http_health", False, health)
     return CheckResult(
         "http_health",
-        health_passes(health.status_code),
+        health_passes(health.status_code, expected),
         _short(f"HTTP {health.status_code}: {health.text.strip()}"),
     )
 
@@ -317,6 +330,49 @@ def _get(client: httpx.Client, url: str, host_header: str | None) -> httpx.Respo
     headers = {"Host": host_header} if host_header else {}
     try:
         return client.get(url, headers=headers)
+    except httpx.HTTPError as exc:
+        return _short(f"{url}: {type(exc).__name__}: {exc}")
+
+
+Followed = tuple[httpx.Response, httpx.Response, list[tuple[str, int]], str | None]
+REDIRECTS = (301, 302, 303, 307, 308)
+
+
+def _follow(client: httpx.Client, address: str, fqdn: str) -> Followed | str:
+    """GET http://<fqdn>/ from `address`, following redirects that stay on the site (same
+    name, http or https: still asked of `address`, so DNS plays no part) up to MAX_REDIRECTS:
+    (first response, last response, [(URL, status)…], the off-site target or None), or the
+    error's text."""
+    url = f"http://{fqdn}/"
+    responses: list[tuple[str, int]] = []
+    first: httpx.Response | None = None
+    while True:
+        reply = _get_on_site(client, address, fqdn, url)
+        if isinstance(reply, str):
+            return reply
+        first = first or reply
+        responses.append((url, reply.status_code))
+        location = reply.headers.get("location")
+        if reply.status_code not in REDIRECTS or not location or len(responses) > MAX_REDIRECTS:
+            return first, reply, responses, None
+        url = urljoin(url, location)
+        parts = urlsplit(url)
+        if parts.hostname != fqdn or parts.scheme not in ("http", "https") or parts.port:
+            return first, reply, responses, url
+
+
+def _get_on_site(
+    client: httpx.Client, address: str, fqdn: str, url: str
+) -> httpx.Response | str:
+    parts = urlsplit(url)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    if parts.scheme == "http":
+        return _get(client, f"http://{address}{path}", fqdn)
+    # HTTPS on the same name: the certificate is the tls check's business; here the page.
+    try:
+        with httpx.Client(timeout=client.timeout, trust_env=False, verify=False) as tls:
+            return tls.get(f"https://{address}{path}", headers={"Host": fqdn},
+                           extensions={"sni_hostname": fqdn})  # fmt: skip
     except httpx.HTTPError as exc:
         return _short(f"{url}: {type(exc).__name__}: {exc}")
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from provisioner.adapters.app_manifest import manifest_problems
+from provisioner.adapters.ssh_options import SshConfig, git_ssh_command
 from provisioner.domain.errors import NotFound, ServerUnreachable, StepFailed
 
 _SHA = re.compile(r"^[0-9a-f]{40}$")
@@ -28,11 +30,11 @@ _NO_REPOSITORY = ("does not appear to be a git repository", "Repository not foun
 
 @dataclass(frozen=True)
 class GitConfig:
-    """The SSH key and known_hosts git uses, where the bare caches live, and how long one
-    git command may take (short where a person waits on the answer)."""
+    """How git speaks SSH (the shared settings: key, verified host keys, one ControlMaster
+    connection reused by every fetch), where the bare caches live, and how long one git
+    command may take (short where a person waits on the answer)."""
 
-    ssh_key: Path
-    known_hosts: Path
+    ssh: SshConfig
     cache_dir: Path
     timeout: float = 60.0
 
@@ -43,11 +45,7 @@ class GitAdapter:
     def __init__(self, config: GitConfig) -> None:
         self.env = {
             **os.environ,
-            "GIT_SSH_COMMAND": (
-                f"ssh -i {config.ssh_key} -o IdentitiesOnly=yes -o BatchMode=yes "
-                f"-o UserKnownHostsFile={config.known_hosts} -o StrictHostKeyChecking=yes "
-                "-o ConnectTimeout=5"
-            ),
+            "GIT_SSH_COMMAND": git_ssh_command(config.ssh),
             "GIT_TERMINAL_PROMPT": "0",
         }
         self.cache_dir = config.cache_dir
@@ -133,7 +131,8 @@ class GitAdapter:
         return None
 
     def read_manifest(self, repo_url: str, commit: str, *, step: str = "git") -> dict[str, Any]:
-        """The app's `provisioner.json` at `commit` ({} when the app declares none)."""
+        """The app's `provisioner.json` at `commit` ({} when the app declares none), checked
+        against its JSON Schema: StepFailed naming the first wrong field."""
         cache = self._cache(repo_url, step)
         try:
             text = self._git(
@@ -147,9 +146,37 @@ class GitAdapter:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise StepFailed(step, repo_url, f"{MANIFEST}: {exc}") from None
-        if not isinstance(data, dict):
-            raise StepFailed(step, repo_url, f"{MANIFEST} must hold a JSON object")
-        return {k: data[k] for k in ("health_url", "marker") if isinstance(data.get(k), str)}
+        problems = manifest_problems(data)
+        if problems:
+            field, message = problems[0]
+            raise StepFailed(
+                step, repo_url,
+                f"{MANIFEST} tidak sah pada {field} / {MANIFEST} is invalid at {field}: {message}",
+            )  # fmt: skip
+        assert isinstance(data, dict)
+        # Every key as validated; "hooks" maps each hook to its command (the deploy role
+        # runs them from the release's own file).
+        return data
+
+    def list_directory(
+        self, repo_url: str, commit: str, directory: str = "", *, step: str = "git"
+    ) -> set[str] | None:
+        """The names in `directory` of the tree at `commit` (directories with a trailing
+        "/"), or None when there is no such directory. Read from the bare cache that
+        `resolve` fetched."""
+        cache = self._cache(repo_url, step)
+        spec = f"{commit}:{directory}" if directory not in ("", ".") else f"{commit}^{{tree}}"
+        try:
+            out = self._git(["-C", str(cache), "ls-tree", spec], repo_url=repo_url, step=step)
+        except StepFailed as exc:
+            if "Not a valid object name" in exc.reason or "not a tree object" in exc.reason:
+                return None
+            raise
+        names: set[str] = set()
+        for line in out.splitlines():
+            meta, _, name = line.partition("\t")
+            names.add(name + "/" if meta.split()[1:2] == ["tree"] else name)
+        return names
 
 
 def _reason(stderr: str) -> str:

@@ -75,6 +75,24 @@ def _refuse_fetch(url: str, *args: object, **kwargs: object) -> NoReturn:
     raise ValueError(f"external resource refused: {url}")
 
 
+_WARM_UP_HTML = (
+    '<html><body style="font-family: DejaVu Sans, sans-serif">'
+    "<p>Surat <b>uji</b> / test</p></body></html>"
+)
+
+
+def warm_up() -> None:
+    """Import WeasyPrint and set up its fonts by rendering a one-line page, so the first
+    letter of a worker does not pay for it (~1 s); a worker calls this when it starts.
+    A failure here is left for the letter step to report."""
+    try:
+        import weasyprint
+
+        weasyprint.HTML(string=_WARM_UP_HTML, url_fetcher=_refuse_fetch).write_pdf()
+    except Exception:  # noqa: BLE001, S110 - the letter step reports a broken WeasyPrint
+        pass
+
+
 def render_letter_pdf(content: LetterContent) -> bytes:
     """Render the letter to an A4 PDF (one page when the content fits) and return its bytes.
 

@@ -8,7 +8,9 @@ directory: a connection opened by a playbook is reused by the checks that follow
 
 from __future__ import annotations
 
+import os
 import shlex
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,7 +67,9 @@ def ssh_config_path(config: SshConfig) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     text = ssh_config_text(config)
     if not path.exists() or path.read_text() != text:
-        tmp = path.with_suffix(".tmp")
+        # A temp name of its own per thread: callers side by side (the steps of one job,
+        # the doctor's hosts) would otherwise move each other's file away mid-write.
+        tmp = path.with_suffix(f".tmp-{os.getpid()}-{threading.get_ident()}")
         tmp.write_text(text)
         tmp.chmod(0o600)
         tmp.replace(path)

@@ -14,8 +14,11 @@ from provisioner.adapters.ssh_options import SshConfig
 from provisioner.adapters.tls import TlsConfig
 from provisioner.adapters.webhook import WebhookSender
 from provisioner.config import Settings
+from provisioner.domain.requests import repo_url_for
 from provisioner.steps.hosts import Hosts
 from provisioner.steps.letter import LetterSettings
+from provisioner.workflow.doctor.dns_checks import ZoneTarget
+from provisioner.workflow.doctor.service import DoctorConfig
 
 
 def ssh_config(settings: Settings) -> SshConfig:
@@ -38,8 +41,7 @@ def ansible_config(settings: Settings) -> AnsibleConfig:
 def git_config(settings: Settings, *, timeout: float = 60.0) -> GitConfig:
     """`timeout`: short where a person waits on the answer (the submit form's check)."""
     return GitConfig(
-        ssh_key=settings.ssh_key_path,
-        known_hosts=settings.known_hosts_path,
+        ssh=ssh_config(settings),
         cache_dir=settings.data_dir / "git-cache",
         timeout=timeout,
     )
@@ -119,3 +121,27 @@ def mail_config(settings: Settings) -> SmtpMailer | None:
 def webhook_config(settings: Settings) -> WebhookSender | None:
     """Where every notification is also POSTed; None = off."""
     return WebhookSender(settings.webhook_url) if settings.webhook_url else None
+
+
+# --- provisioner doctor -----------------------------------------------------------------
+
+
+def doctor_config(settings: Settings) -> DoctorConfig:
+    """What the doctor checks against: the roles' needs, the repository to list from each
+    web host, and the paths its fix texts name."""
+    smtp = f"{settings.smtp_host}:{settings.smtp_port}" if settings.smtp_host else ""
+    return DoctorConfig(
+        apache_modules=tuple(settings.doctor_apache_modules),
+        php_extensions=tuple(settings.doctor_php_extensions),
+        web_tools=("git", "certbot") if settings.acme_directory_url else ("git",),
+        git_probe_url=repo_url_for(settings.doctor_git_repository, settings.git_base_url),
+        ssh_key=str(settings.ssh_key_path),
+        known_hosts=str(settings.known_hosts_path),
+        inventory=str(settings.inventory),
+        acme_directory_url=settings.acme_directory_url,
+        smtp_target=smtp,
+    )
+
+
+def doctor_zones(settings: Settings) -> list[ZoneTarget]:
+    return [ZoneTarget(z.zone, z.primary, str(z.tsig_key_file)) for z in zone_configs(settings)]

@@ -9,10 +9,12 @@ import socket
 from dataclasses import dataclass
 from datetime import timedelta
 
+from provisioner.adapters.acme_issue import CertbotIssuer
 from provisioner.adapters.ansible import AnsibleAdapter
 from provisioner.adapters.dns.tsig import TsigKey
 from provisioner.adapters.dns.zones import DnsAdapter, DnsZones
 from provisioner.adapters.git import GitAdapter
+from provisioner.adapters.pdf import warm_up as warm_up_pdf
 from provisioner.adapters.pdf_check import check_pdf
 from provisioner.adapters.web_probe import WebProbe
 from provisioner.bootstrap import configs
@@ -37,8 +39,9 @@ from provisioner.steps.dns_retarget import RetargetDnsStep
 from provisioner.steps.hosting_workflow import hosting_workflow_steps
 from provisioner.steps.letter import LetterStep
 from provisioner.steps.site import SiteStep
-from provisioner.steps.tls import TlsPlaybook, TlsStep
+from provisioner.steps.tls import CertStep, TlsPlaybook, TlsStep
 from provisioner.store.db import Store, migrate
+from provisioner.workflow.doctor.service import DoctorService
 from provisioner.workflow.hosting.deployments import DeploymentService
 from provisioner.workflow.hosting.retirement import RetirementService, retire_hook
 from provisioner.workflow.letters import LetterService
@@ -128,7 +131,10 @@ def build_steps(settings: Settings, store: Store, changes: DnsChanges) -> dict[s
                    address=hosts.web_dev_address),
         SiteStep(ansible, git, environment="prod", host=hosts.web_prod,
                  db_address=hosts.db_address, keep_releases=keep),
-        # In a job only when its approved plan names a certificate (provision_steps(tls=)).
+        # In a job only when its approved plan names a certificate (provision_steps(tls=)):
+        # cert_prod right after the DNS records, beside the dev branch; tls_prod after site_prod.
+        CertStep(CertbotIssuer(ssh, tls), environment="prod", host=hosts.web_prod,
+                 address=hosts.web_prod_address),
         TlsStep(TlsPlaybook(ansible, tls), environment="prod", host=hosts.web_prod,
                 address=hosts.web_prod_address),
         ChecksStep(ssh, tls, environment="prod", host=hosts.web_prod,
@@ -259,6 +265,7 @@ def _jobs(
         settings,
         worker_id=settings.worker_id or socket.gethostname(),
         on_request_state=announce.state_reached,  # live, letter issued
+        warm_ups=(warm_up_pdf,),  # WeasyPrint and its fonts, when a worker starts
     )
     # dispatch=procrastinate: the `provisioner worker` processes run jobs, not this one.
     inline = settings.dispatch != "procrastinate"
@@ -328,3 +335,36 @@ def build_container(settings: Settings, *, migrate_store: bool = True) -> Contai
         people=people, runner=runner, worker=worker, dispatcher=dispatcher,
         periodic_work=work,
     )  # fmt: skip
+
+
+# --- provisioner doctor: checks of the real setup (built on its own, no store needed) ----
+
+
+def build_doctor(settings: Settings) -> DoctorService:
+    """The doctor with its adapters: the ssh client Ansible's settings use, each zone's
+    reads and update probe (with the zone's key), the inventory, ACME and SMTP probes."""
+    from provisioner.adapters import service_probes
+    from provisioner.adapters.dns.probe import ZoneProbe
+    from provisioner.adapters.inventory import read_inventory
+    from provisioner.adapters.remote_shell import RemoteShell
+    from provisioner.workflow.doctor.service import DoctorProbes
+
+    zones = {z.zone: z for z in configs.zone_configs(settings)}
+    timeout, tls = settings.dns_timeout, configs.tls_config(settings)
+
+    def open_zone(zone: str) -> tuple[DnsAdapter, ZoneProbe]:
+        z = zones[zone]
+        key = TsigKey.load(z.tsig_key_file)
+        adapter = DnsAdapter(zone=z.zone, primary=z.primary, key=key, timeout=timeout)
+        return adapter, ZoneProbe(z.zone, z.primary, key, timeout=max(timeout, 3.0))
+
+    probes = DoctorProbes(
+        shell=RemoteShell(configs.ssh_config(settings)),
+        open_zone=open_zone,
+        read_hosts=lambda: read_inventory(settings.inventory),
+        acme=lambda: service_probes.acme_directory(tls.acme_directory_url, tls.acme_ca_file),
+        smtp=lambda: service_probes.smtp_greeting(
+            settings.smtp_host or "", settings.smtp_port, starttls=settings.smtp_starttls
+        ),
+    )
+    return DoctorService(configs.doctor_config(settings), configs.doctor_zones(settings), probes)

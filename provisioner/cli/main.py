@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from provisioner.cli.dns import dns_app
+from provisioner.cli.doctor import register as register_doctor_command
 from provisioner.cli.hosting import register as register_hosting_commands
 from provisioner.cli.ops import register as register_ops_commands
 from provisioner.cli.people import audit_app, user_app
@@ -27,6 +28,7 @@ lab_app = typer.Typer(
 app.add_typer(lab_app, name="lab")
 app.add_typer(dns_app, name="dns")
 register_ops_commands(app)  # worker, scheduler, backup, restore
+register_doctor_command(app)  # checks of the real setup
 register_hosting_commands(app)  # deploy, promote, rollback
 app.add_typer(user_app, name="user")  # users and tokens
 app.add_typer(audit_app, name="audit")  # verify / export the audit log

@@ -6,7 +6,7 @@ Pure: the adapters measure, these functions decide, so each rule lives in one pl
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 # A certificate closer than this to its end fails the checks (the renewal runs at 30 days).
@@ -55,9 +55,9 @@ def page_passes(status: int, marker_found: bool) -> bool:
     return status == 200 and marker_found
 
 
-def health_passes(status: int) -> bool:
-    """The app's health URL answers 200."""
-    return status == 200
+def health_passes(status: int, expected: int = 200) -> bool:
+    """The app's health URL answers the status its manifest names (200 unless it says)."""
+    return status == expected
 
 
 def site_answers(status: int) -> bool:
@@ -72,3 +72,29 @@ def missing_security_headers(headers: Mapping[str, str]) -> list[str]:
         for name, value in SECURITY_HEADERS.items()
         if headers.get(name, "").lower() != value.lower()
     ]
+
+
+# A home page may redirect (a CMS to its installer, an app to its login page) this many
+# times, each time to the site itself, before it must answer.
+MAX_REDIRECTS = 5
+
+
+def home_verdict(
+    responses: Sequence[tuple[str, int]], *, left_to: str | None, marker_found: bool
+) -> tuple[bool, str]:
+    """(passed, reason) of the home page from the chain of responses it took to answer: each
+    (URL asked, status), redirects followed while they stayed on the site. `left_to` is a
+    redirect's target that left the site (not followed). Passes when the chain stays on the
+    site and ends in 200 with the marker; the reason names the chain either way."""
+    chain = " → ".join(f"{status} {url}" for url, status in responses)
+    if left_to is not None:
+        return False, f"redirect leaves the site: {chain} → {left_to}"
+    if not responses:
+        return False, "no response"
+    status = responses[-1][1]
+    if 300 <= status < 400:
+        return False, f"more than {MAX_REDIRECTS} redirects: {chain}"
+    if not page_passes(status, marker_found):
+        why = f"ends in HTTP {status}" if status != 200 else "marker missing"
+        return False, f"{why}: {chain}" if len(responses) > 1 else why
+    return True, f"redirected, ends in HTTP 200: {chain}" if len(responses) > 1 else "HTTP 200"

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from provisioner.domain.bilingual import Text
 from provisioner.domain.errors import Forbidden
 
 
@@ -52,6 +53,41 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.DASHBOARD: frozenset({Role.APPROVER, Role.ADMIN, Role.NETWORK, Role.TECHNICAL}),
 }
 
+# Roles and actions as people say them (the forbidden page names the action in words).
+ROLE_NAMES: dict[Role, Text] = {
+    Role.OPD: Text("Petugas OPD", "Agency (OPD) staff"),
+    Role.NETWORK: Text("Tim jaringan", "Network team"),
+    Role.TECHNICAL: Text("Tim teknis", "Technical team"),
+    Role.APPROVER: Text("Pejabat penanda tangan", "Signing official"),
+    Role.ADMIN: Text("Administrator", "Administrator"),
+}
+ACTION_NAMES: dict[Action, Text] = {
+    Action.SUBMIT: Text("mengajukan permohonan", "submit requests"),
+    Action.VIEW: Text("melihat permohonan", "view requests"),
+    Action.DECIDE: Text(
+        "memutuskan rencana (setujui, kembalikan, tolak) dan memperbaiki selisih DNS",
+        "decide on plans (approve, return, reject) and repair DNS drift",
+    ),
+    Action.OPERATE: Text(
+        "mengulang, membatalkan atau menarik kembali pekerjaan",
+        "retry, cancel or undo jobs",
+    ),
+    Action.DEPLOY: Text(
+        "men-deploy ke server pengembangan atau mengembalikan produksi",
+        "deploy to the development server or roll production back",
+    ),
+    Action.PROMOTE: Text("mempromosikan situs ke produksi", "promote a site to production"),
+    Action.SIGN_LETTER: Text("menyetujui surat", "approve letters"),
+    Action.CORRECT_LETTER: Text("menerbitkan surat pembetulan", "issue correction letters"),
+    Action.RECORD_LETTER: Text("mengunggah surat ber-TTE", "upload TTE-signed letters"),
+    Action.MANAGE_USERS: Text(
+        "mengelola pengguna, kalender kerja dan batas SLA",
+        "manage users, the working calendar and SLA limits",
+    ),
+    Action.AUDIT: Text("membaca log audit", "read the audit log"),
+    Action.DASHBOARD: Text("membuka dasbor tim", "open the staff dashboard"),
+}
+
 # Approvals: separation of duties says the one who asked never approves.
 APPROVALS = frozenset({Action.DECIDE, Action.PROMOTE, Action.SIGN_LETTER})
 
@@ -67,9 +103,9 @@ def ensure_role(actor: Actor, action: Action) -> None:
     """Raise Forbidden unless the actor's role may do `action` at all (ALLOWED alone: the
     own-request and own-agency rules need the request and are ensure_allowed's)."""
     if actor.role not in ALLOWED[action]:
+        role, act = ROLE_NAMES[actor.role], ACTION_NAMES[action]
         raise Forbidden(
-            f"Peran {actor.role} tidak boleh melakukan '{action}' / "
-            f"Role {actor.role} may not '{action}'"
+            Text(f"{role.id} tidak boleh {act.id}", f"{role.en} may not {act.en}")
         )
 
 

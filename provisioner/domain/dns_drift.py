@@ -66,6 +66,9 @@ class ZoneDrift:
     plan: dict[str, Any] = field(default_factory=dict)
     summary: list[str] = field(default_factory=list)
     checksum: str = ""
+    # Every record of the registry compared with the zone: name, rtype, expected, found,
+    # and whether they agree (the drift page lists them).
+    compared: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -115,6 +118,12 @@ def classify(
         plan.to_dict(),
         plan.summary(),
         plan.checksum(),
+        [
+            {"name": rec.name, "rtype": rec.rtype, "expected": rec.value,
+             "found": list(found), "agrees": list(found) == [rec.value]}
+            for rec in owned
+            for found in [snapshot.get((rec.name, rec.rtype), [])]
+        ],
     )
 
 

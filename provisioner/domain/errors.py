@@ -1,30 +1,38 @@
 """One exception root with a shallow tree. Every error carries a message fit for a user.
 
 `message` is Bahasa Indonesia first with the English after " / ", so API answers and
-job records read the same in both languages.
+job records read the same in both languages. An error may be raised with a `Text` pair
+(Indonesian, English); `text` is the pair either way (a string is split), so a page shows
+one language.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from provisioner.domain.bilingual import Text, split
+
 
 class ProvisionerError(Exception):
     """Root of every error this project raises on purpose."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str | Text) -> None:
+        joined = message.joined() if isinstance(message, Text) else message
+        super().__init__(joined)
+        self.message = joined
+        self.text = message if isinstance(message, Text) else split(message)
 
 
 class InvalidInput(ProvisionerError):
     """Bad input: maps to HTTP 422 with the field and the reason — every field's reason when
     a form has several mistakes (`problems`), so it can be fixed in one go."""
 
-    def __init__(self, field: str, message: str, *, more: Sequence[tuple[str, str]] = ()) -> None:
+    def __init__(
+        self, field: str, message: str | Text, *, more: Sequence[tuple[str, str]] = ()
+    ) -> None:
         super().__init__(message)
         self.field = field
-        self.problems: list[tuple[str, str]] = [(field, message), *more]
+        self.problems: list[tuple[str, str]] = [(field, self.message), *more]
 
     @classmethod
     def of(cls, problems: Sequence[tuple[str, str]]) -> InvalidInput:
@@ -61,7 +69,7 @@ class TooMuchChange(UnsafeChange):
     """A plan changes more records at once than the limit allows (octoDNS's TooMuchChange):
     refused unless the caller forces it explicitly."""
 
-    def __init__(self, message: str, *, changes: int, limit: int) -> None:
+    def __init__(self, message: str | Text, *, changes: int, limit: int) -> None:
         super().__init__(message)
         self.changes = changes
         self.limit = limit
@@ -85,6 +93,6 @@ class TooManyAttempts(ProvisionerError):
     """Too many failed attempts from one place in a while; try again after `retry_after`
     seconds (HTTP 429 with Retry-After)."""
 
-    def __init__(self, message: str, *, retry_after: int) -> None:
+    def __init__(self, message: str | Text, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after

@@ -1,5 +1,6 @@
-"""The shape of a provisioning job: which steps, in which order, and what each step
-means for the request's state (pure logic; the runner in workflow/ does the I/O)."""
+"""The shape of a job: which steps, what each needs before it may start (a graph, run
+concurrently where the needs allow), and what each step means for the request's state
+(pure logic; the runner in provisioner/jobs/ does the I/O)."""
 
 from __future__ import annotations
 
@@ -32,28 +33,49 @@ class StepStatus(StrEnum):
 @dataclass(frozen=True)
 class StepSpec:
     name: str
-    # The request's state while this step runs; after the last step of a stage the next
-    # step's state takes over, so "live" is reached only once the production checks pass.
+    # The request's state while this step runs. Steps of one job may run side by side: the
+    # request shows the furthest state reached (states.furthest), so "live" comes only once
+    # the production checks passed.
     request_state: RequestState
     title_id: str
     title_en: str
+    # The steps that must be done before this one starts (a need the job does not have is
+    # passed through to that step's own needs: job_graph). The runner starts every step
+    # whose needs are done, a bounded number at a time; a spec tuple lists its steps in an
+    # order that respects the needs (the journal's positions; undo goes in reverse).
+    needs: tuple[str, ...] = ()
 
 
 S = RequestState
+# The database and the dev site are on different hosts: side by side after the DNS records,
+# joined before the dev checks; production only after they passed, with the dev commit.
 HOSTING_STEPS: tuple[StepSpec, ...] = (
     StepSpec("dns", S.PROVISIONING, "Rekaman DNS", "DNS records"),
-    StepSpec("database", S.PROVISIONING, "Basis data", "Database"),
-    StepSpec("site_dev", S.PROVISIONING, "Vhost + deploy ke server dev", "Vhost + deploy to dev"),
-    StepSpec("checks_dev", S.TESTING_DEV, "Uji di server dev", "Checks on dev"),
-    StepSpec("site_prod", S.PRODUCTION, "Promosi ke server produksi", "Promote to production"),
-    StepSpec("checks_prod", S.PRODUCTION, "Uji di server produksi", "Checks on production"),
-    StepSpec("letter", S.LIVE, "Surat rekomendasi", "Recommendation letter"),
-)
-# Only in a job whose approved plan names a certificate (plan.tls_targets); it
-# goes right after site_prod, so checks_prod also checks HTTPS.
+    StepSpec("database", S.PROVISIONING, "Basis data", "Database", ("dns",)),
+    StepSpec("site_dev", S.PROVISIONING, "Vhost + deploy ke server dev", "Vhost + deploy to dev",
+             ("dns",)),
+    StepSpec("checks_dev", S.TESTING_DEV, "Uji di server dev", "Checks on dev",
+             ("database", "site_dev")),
+    StepSpec("site_prod", S.PRODUCTION, "Promosi ke server produksi", "Promote to production",
+             ("checks_dev",)),
+    StepSpec("checks_prod", S.PRODUCTION, "Uji di server produksi", "Checks on production",
+             ("site_prod", "tls_prod")),
+    StepSpec("letter", S.LIVE, "Surat rekomendasi", "Recommendation letter", ("checks_prod",)),
+)  # fmt: skip
+# Only in a job whose approved plan names a certificate (plan.tls_targets). The certificate
+# is asked for right after the DNS records, beside the dev branch: it changes nothing that
+# is served (the web host answers HTTP-01 for every name from its ACME webroot). The HTTPS
+# vhost goes in right after site_prod, so checks_prod also checks HTTPS.
+CERT_PROD_STEP = StepSpec(
+    "cert_prod", S.PROVISIONING, "Penerbitan sertifikat TLS produksi",
+    "TLS certificate issued for production", ("dns",),
+)  # fmt: skip
 TLS_PROD_STEP = StepSpec(
-    "tls_prod", S.PRODUCTION, "Sertifikat TLS produksi", "TLS certificate on production"
-)
+    "tls_prod", S.PRODUCTION, "Sertifikat TLS produksi", "TLS certificate on production",
+    ("site_prod", "cert_prod"),
+)  # fmt: skip
+# Steps without needs of their own (this one, the operations and retarget jobs) run one
+# after another in the order listed (job_graph).
 DNS_ONLY_STEPS: tuple[StepSpec, ...] = (
     StepSpec("dns", S.PROVISIONING, "Rekaman DNS", "DNS records"),
     StepSpec("letter", S.LIVE, "Surat balasan", "Reply letter"),
@@ -104,8 +126,17 @@ def provision_steps(hosting: bool, *, tls: bool = False) -> tuple[StepSpec, ...]
         return DNS_ONLY_STEPS
     if not tls:
         return HOSTING_STEPS
-    at = [s.name for s in HOSTING_STEPS].index("site_prod") + 1
-    return HOSTING_STEPS[:at] + (TLS_PROD_STEP,) + HOSTING_STEPS[at:]
+    names = [s.name for s in HOSTING_STEPS]
+    dns, prod = names.index("dns") + 1, names.index("site_prod") + 1
+    return (
+        HOSTING_STEPS[:dns] + (CERT_PROD_STEP,) + HOSTING_STEPS[dns:prod] + (TLS_PROD_STEP,)
+        + HOSTING_STEPS[prod:]
+    )  # fmt: skip
+
+
+def hosting_graph() -> dict[str, StepSpec]:
+    """Every step a hosting provisioning job may have, by name, with its needs."""
+    return {spec.name: spec for spec in provision_steps(True, tls=True)}
 
 
 def retire_steps(hosting: bool) -> tuple[StepSpec, ...]:
@@ -125,7 +156,7 @@ def final_state(kind: str) -> RequestState | None:
 
 def step_spec(name: str) -> StepSpec:
     for spec in (
-        HOSTING_STEPS + (TLS_PROD_STEP,) + DNS_ONLY_STEPS + RETARGET_STEPS
+        HOSTING_STEPS + (CERT_PROD_STEP, TLS_PROD_STEP) + DNS_ONLY_STEPS + RETARGET_STEPS
         + sum(OPERATION_STEPS.values(), ())
     ):
         if spec.name == name:

@@ -189,6 +189,12 @@ class LetterContent:
     replaces: str | None = None
 
     @property
+    def installed_application(self) -> bool:
+        """Whether the letter may say an application was installed: only with the commit
+        that was (a DNS-only request has none, and its letter says nothing of one)."""
+        return bool(self.commit) and self.commit != "-"
+
+    @property
     def letterhead_agency(self) -> str:
         """The agency line of the letterhead without the region the line above already names.
 

@@ -89,23 +89,26 @@ class TlsTarget:
 class HostingPlan:
     """The hosting part of a new site's plan. `tls` is None when the plan names no
     certificate: such a plan has no "tls" key, so it keeps the shape (and checksum) it had
-    before TLS existed."""
+    before TLS existed. A static site (`static`) gets no PHP-FPM pool and, unless the
+    request asked for one, no database (`database` None); only such a plan has a "stack"
+    key, so a PHP site's plan keeps its shape too."""
 
     vhosts: tuple[Vhost, ...]
-    database: Database
+    database: Database | None
     deploy: DeploySource
     tls: tuple[TlsTarget, ...] | None = None
+    static: bool = False
 
     def to_dict(self) -> dict[str, Any]:
+        db = self.database
         data: dict[str, Any] = {
             "vhosts": [{"host": v.host, "fqdn": v.fqdn} for v in self.vhosts],
-            "database": {
-                "host": self.database.host,
-                "name": self.database.name,
-                "user": self.database.user,
-            },
+            "database": None if db is None else {"host": db.host, "name": db.name,
+                                                 "user": db.user},
             "deploy": {"repo": self.deploy.repo, "branch": self.deploy.branch},
-        }
+        }  # fmt: skip
+        if self.static:
+            data["stack"] = "static"
         if self.tls is not None:
             data["tls"] = [{"host": t.host, "fqdn": t.fqdn, "acme": t.acme} for t in self.tls]
         return data
@@ -119,15 +122,20 @@ class HostingPlan:
         )
         return cls(
             vhosts=tuple(Vhost(v["host"], v["fqdn"]) for v in data["vhosts"]),
-            database=Database(db["host"], db["name"], db["user"]),
+            database=None if db is None else Database(db["host"], db["name"], db["user"]),
             deploy=DeploySource(dep["repo"], dep["branch"]),
             tls=certificates,
+            static=data.get("stack") == "static",
         )
 
     def summary(self) -> list[str]:
         db, dep = self.database, self.deploy
-        lines = [f"+ vhost {v.fqdn} @ {v.host}" for v in self.vhosts]
-        lines.append(f"+ database {db.name} (user {db.user}) @ {db.host}")
+        kind = " (static: no PHP-FPM pool)" if self.static else ""
+        lines = [f"+ vhost {v.fqdn} @ {v.host}{kind}" for v in self.vhosts]
+        lines.append(
+            f"+ database {db.name} (user {db.user}) @ {db.host}" if db is not None
+            else "  no database (static site; none asked for)"
+        )  # fmt: skip
         lines.append(f"~ deploy {dep.repo} ({dep.branch}) → dev, then the same commit → prod")
         lines += [
             f"+ TLS certificate {t.fqdn} (ACME HTTP-01, {t.acme}) + HTTPS vhost @ {t.host}"
@@ -157,6 +165,8 @@ class ProvisionPlan:
         db_name: str | None,
         db_user: str | None,
         placement: Placement,
+        static: bool = False,
+        database: bool = True,
     ) -> ProvisionPlan:
         p = placement
         if not hosting:
@@ -169,11 +179,12 @@ class ProvisionPlan:
         )
         part = HostingPlan(
             vhosts=(Vhost(p.web_dev_host, dev_fqdn), Vhost(p.web_prod_host, fqdn)),
-            database=Database(p.db_host, db_name, db_user),
+            database=Database(p.db_host, db_name, db_user) if database else None,
             deploy=DeploySource(repo_url, branch),
             # Only when asked for: a plan without TLS keeps the shape it had.
             tls=(TlsTarget(p.web_prod_host, fqdn, p.acme_directory_url),)
             if p.acme_directory_url else None,
+            static=static,
         )  # fmt: skip
         return cls(DnsPlan(zone=zone, changes=records), part)
 

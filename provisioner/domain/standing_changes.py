@@ -25,7 +25,7 @@ UNDOABLE_KINDS = frozenset({"provision"})
 UNDOABLE_STATES = frozenset({JobState.FAILED, JobState.CANCELLED})
 # Steps that are not all-or-none: a failure may leave part of their change. A cancel stops a
 # playbook where it is, before the database role's own clean-up can run: then that one too.
-_PARTIAL_WHEN_FAILED = frozenset({"dns", "site_dev", "site_prod", "tls_prod"})
+_PARTIAL_WHEN_FAILED = frozenset({"dns", "site_dev", "site_prod", "cert_prod", "tls_prod"})
 _PARTIAL_WHEN_CANCELLED = _PARTIAL_WHEN_FAILED | {"database"}
 _STANDING = frozenset({StepStatus.DONE, StepStatus.UNDOING})
 
@@ -175,11 +175,29 @@ def _tls(seen: _Seen) -> StandingChange | None:
     return seen.change(server, text, (f"certificate {fqdn}",))
 
 
+def _certificate(seen: _Seen) -> StandingChange | None:
+    if not seen.partial and seen.out.get("status") in ("not_planned", "unavailable"):
+        return None  # no certificate was issued
+    targets = list(seen.hosting.get("tls") or [])
+    fqdn = seen.out.get("fqdn") or (targets[0]["fqdn"] if targets else "")
+    server = seen.server
+    made_id, made_en = (
+        ("mungkin sudah diterbitkan", "may have been issued") if seen.partial
+        else ("diterbitkan", "issued")
+    )  # fmt: skip
+    text = (
+        f"Sertifikat TLS {fqdn} {made_id} di {server} / TLS certificate {fqdn} {made_en} "
+        f"on {server}"
+    )
+    return seen.change(server, text, (f"certificate {fqdn}",))
+
+
 _DESCRIBERS: dict[str, Callable[[_Seen], StandingChange | None]] = {
     "dns": _dns,
     "database": _database,
     "site_dev": _site,
     "site_prod": _site,
+    "cert_prod": _certificate,
     "tls_prod": _tls,
 }
 

@@ -85,6 +85,21 @@ WAITS_ON_OPD = frozenset({S.RETURNED})
 HOLDS_NAME = frozenset(set(RequestState) - {S.REJECTED, S.RETIRED, S.COMPLETED, S.UNDONE})
 
 
+# The stages a provisioning job moves a request through, in order. Steps of one job run side
+# by side (the certificate beside the dev checks): the request shows the furthest reached.
+PROGRESS: tuple[RequestState, ...] = (
+    S.PROVISIONING, S.TESTING_DEV, S.PRODUCTION, S.LIVE, S.LETTER_ISSUED,
+)  # fmt: skip
+
+
+def furthest(current: RequestState, target: RequestState) -> RequestState:
+    """The state a request takes when a step of stage `target` starts while it is `current`:
+    never back to an earlier stage; from any other state (approved, failed) `target`."""
+    if current in PROGRESS and target in PROGRESS:
+        return max(current, target, key=PROGRESS.index)
+    return target
+
+
 def can_transition(current: RequestState, target: RequestState) -> bool:
     return current == target or target in TRANSITIONS[current]
 

@@ -165,6 +165,7 @@ def run_worker(
     jobs and the periodic work the scheduler enqueues."""
     _runtime.runner, _runtime.store, _runtime.settings = runner, store, settings
     _runtime.periodic = work
+    runner.warm_up()
     app = build_app(settings)
 
     async def main() -> None:

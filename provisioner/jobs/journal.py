@@ -14,7 +14,7 @@ from sqlalchemy import event
 
 from provisioner.domain.errors import ProvisionerError
 from provisioner.domain.jobs import JobState, StepStatus, final_state, step_spec, tracks_request
-from provisioner.domain.states import RequestState, ensure_transition
+from provisioner.domain.states import RequestState, ensure_transition, furthest
 from provisioner.store.db import Store
 from provisioner.store.models.base import utcnow
 from provisioner.store.models.jobs import JobStep
@@ -28,6 +28,18 @@ from provisioner.store.repositories import (
 )
 
 log = logging.getLogger(__name__)
+
+
+def _state_at_start(row: JobStep, req: Request) -> RequestState:
+    """The request's state when `row` starts: the furthest stage reached (steps run side by
+    side), but still failed while a step beside it has failed in this run (a retry resets
+    the failed steps first, so a retried job moves the request again)."""
+    current = RequestState(req.state)
+    if current == RequestState.FAILED and any(
+        other.status == StepStatus.FAILED for other in row.job.steps
+    ):
+        return current
+    return furthest(current, step_spec(row.name).request_state)
 
 
 class Journal:
@@ -89,9 +101,8 @@ class Journal:
             row.attempts += 1
             row.run_dir = str(run_dir)
             if tracks_request(row.job.kind):
-                self.set_request_state(
-                    s, requests_repo.get_request(s, request_id), step_spec(name).request_state
-                )
+                req = requests_repo.get_request(s, request_id)
+                self.set_request_state(s, req, _state_at_start(row, req))
             jobs_repo.heartbeat(s, row.job_id)
 
     def step_done(self, step_id: int, request_id: int, name: str, out: dict[str, Any]) -> None:
@@ -122,13 +133,19 @@ class Journal:
         request_id: int,
         name: str,
         exc: ProvisionerError,
-        final: JobState = JobState.FAILED,
-    ) -> JobState:
+    ) -> str:
+        """Record a failed step (and the request failed); the job's error text is returned,
+        the job itself is finished by the runner once the steps still in flight beside this
+        one are done and recorded. The first step to fail in a run names the request's
+        failure."""
         server = getattr(exc, "server", None) or "provisioner"
         reason = getattr(exc, "reason", None) or exc.message
         with self.store.session() as s:
             row = s.get(JobStep, step_id)
             assert row is not None
+            first = not any(
+                other.status == StepStatus.FAILED for other in row.job.steps if other is not row
+            )
             row.status = StepStatus.FAILED
             row.server = server
             row.error = reason
@@ -144,7 +161,9 @@ class Journal:
                 req.commit_sha = restored or None
             if tracks_request(row.job.kind):
                 self.set_request_state(s, req, RequestState.FAILED)
-                req.failure_step, req.failure_server, req.failure_reason = name, server, reason
+                if first:
+                    req.failure_step, req.failure_server = name, server
+                    req.failure_reason = reason
             audit_repo.record_event(
                 s,
                 actor=self.worker_id,
@@ -153,7 +172,7 @@ class Journal:
                 job_id=job_id,
                 detail={"server": server, "reason": reason},
             )
-        return self.finish(job_id, final, f"{name} @ {server}: {reason}")
+        return f"{name} @ {server}: {reason}"
 
     def finish(self, job_id: int, state: JobState, error: str | None) -> JobState:
         with self.store.session() as s:

@@ -1,9 +1,12 @@
 """The durable job runner: a journal of steps in the store.
 
-Every transition is committed before the next action, so a process that dies anywhere
-leaves a journal that says exactly where it stopped. On resume a finished step is never
-run again; a step that was running is first verified (its effect may already be there)
-and then completed or redone — every step is idempotent.
+The steps of a job form a graph (provisioner.domain.job_graph): every step whose needs are
+done runs, up to `job_step_concurrency` at once (jobs.graph). Every transition is committed
+before the next action, so a process that dies anywhere leaves a journal that says exactly
+where it stopped — with several steps running, each of them. On resume a finished step is
+never run again; a step that was running is first verified (its effect may already be
+there) and then completed or redone — every step is idempotent. A failure lets the steps in
+flight beside it finish and be recorded before the job stops.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import logging
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -21,11 +24,10 @@ from sqlalchemy.exc import IntegrityError
 
 from provisioner.config import Settings
 from provisioner.domain.errors import ProvisionerError, ServerUnreachable, StepFailed
-from provisioner.domain.jobs import (
-    JobState,
-    StepStatus,
-)
+from provisioner.domain.job_graph import in_undo_order, job_graph
+from provisioner.domain.jobs import JobState, StepStatus
 from provisioner.domain.states import RequestState
+from provisioner.jobs.graph import Entry, GraphRun, Outcome
 from provisioner.jobs.journal import Journal
 from provisioner.ops.logs import job_id_var
 from provisioner.ops.metrics import observe_step
@@ -92,8 +94,11 @@ class JobRunner:
         *,
         worker_id: str,
         on_request_state: Callable[[int, RequestState], None] | None = None,
+        warm_ups: Sequence[Callable[[], None]] = (),
     ) -> None:
         self.store = store
+        # What a worker loads once when it starts, not in its first job (WeasyPrint).
+        self.warm_ups = tuple(warm_ups)
         self.steps = steps
         self.settings = settings
         self.box = SecretBox(settings.secret_key)
@@ -106,6 +111,24 @@ class JobRunner:
         self.journal = Journal(
             store, worker_id, lambda rid, state: self.on_request_state(rid, state)
         )
+
+    def warm_up(self) -> threading.Thread:
+        """Run the warm-ups in a thread of their own (a worker starting calls this): its
+        first job starts at once, and the letter at its end finds them loaded."""
+
+        def warm() -> None:
+            for step in self.warm_ups:
+                started = time.monotonic()
+                try:
+                    step()
+                except Exception:  # noqa: BLE001 - a warm-up is an optimisation only
+                    log.warning("warm-up %r failed", step, exc_info=True)
+                log.info("warm-up %s: %.2f s", getattr(step, "__name__", step),
+                         time.monotonic() - started)
+
+        thread = threading.Thread(target=warm, name="warm-up", daemon=True)
+        thread.start()
+        return thread
 
     def _cancel_probe(self, job_id: int) -> Callable[[], bool]:
         # ansible-runner polls this many times a second: ask the store at most twice a second.
@@ -173,31 +196,33 @@ class JobRunner:
         conflict = self._take_locks(job_id)
         if conflict is not None:
             return self._wait_for(job_id, *conflict)
-        site, plan = self._start(job_id)
-        if any(status == StepStatus.UNDOING for _, _, status, _ in plan):
-            return self._run_undo(job_id, site, plan)
-        outputs: dict[str, dict[str, Any]] = {
-            name: out for _, name, status, out in plan if status == StepStatus.DONE
-        }
+        site, kind, plan = self._start(job_id)
+        if any(entry.status == StepStatus.UNDOING for entry in plan):
+            return self._run_undo(job_id, site, kind, plan)
         cancelled = self._cancel_probe(job_id)
-        for step_id, name, status, _ in plan:
-            if status == StepStatus.DONE:
-                continue
-            if cancelled():
-                return self.journal.finish(job_id, JobState.CANCELLED, None)
-            ctx = StepContext(
-                job_id=job_id,
-                step=name,
-                site=site,
-                outputs=outputs,
-                run_dir=self.settings.runs_dir / f"job-{job_id}" / name,
-                log=functools.partial(self.journal.append_log, step_id),
-                cancelled=cancelled,
+        graph = GraphRun(
+            plan,
+            job_graph(kind, [entry.name for entry in plan]),
+            limit=self.settings.job_step_concurrency,
+            cancelled=cancelled,
+            name=f"job-{job_id}",
+        )
+        state, error = graph.run(
+            lambda entry, outputs: self._run_step(
+                StepContext(
+                    job_id=job_id,
+                    step=entry.name,
+                    site=site,
+                    outputs=outputs,
+                    run_dir=self.settings.runs_dir / f"job-{job_id}" / entry.name,
+                    log=functools.partial(self.journal.append_log, entry.step_id),
+                    cancelled=cancelled,
+                    wait_for=functools.partial(graph.wait_for, entry.name),
+                ),
+                entry,
             )
-            stopped = self._run_step(ctx, step_id, status)
-            if stopped is not None:
-                return stopped
-        return self.journal.finish(job_id, JobState.DONE, None)
+        )
+        return self.journal.finish(job_id, state, error)
 
     def _wait_for(self, job_id: int, key: str, holder: int) -> JobState:
         """Another job holds one of this job's keys: back to the queue, saying which."""
@@ -208,49 +233,51 @@ class JobRunner:
             job.error = f"menunggu pekerjaan {holder} ({key}) / waiting for job {holder} ({key})"
         return JobState.QUEUED
 
-    def _start(self, job_id: int) -> tuple[SiteSpec, list[tuple[int, str, StepStatus, Any]]]:
-        """The job's site and its journal as it stands (id, name, status, outputs)."""
+    def _start(self, job_id: int) -> tuple[SiteSpec, str, list[Entry]]:
+        """The job's site, its kind and its journal as it stands."""
         with self.store.session() as s:
             job = jobs_repo.get_job(s, job_id)
             job.error = None
             site = site_spec(job.request, self.settings, self.box)
-            plan = [(st.id, st.name, StepStatus(st.status), st.outputs or {}) for st in job.steps]
+            plan = [Entry(st.id, st.name, StepStatus(st.status), st.outputs or {})
+                    for st in job.steps]
             audit_repo.record_event(
                 s, actor=self.worker_id, action="job:run", job_id=job.id, request_id=job.request_id
             )
-        return site, plan
+            kind = job.kind
+        return site, kind, plan
 
-    def _run_step(self, ctx: StepContext, step_id: int, status: StepStatus) -> JobState | None:
-        """Run one step (verifying first when it was running at a crash) and record it; a
-        failure ends the job (its final state is returned), success returns None."""
+    def _run_step(self, ctx: StepContext, entry: Entry) -> Outcome:
+        """Run one step (verifying first when it was running at a crash) and record it in the
+        journal; runs in a thread of its own, beside the job's other ready steps."""
         name, request_id, impl = ctx.step, ctx.site.request_id, self.steps[ctx.step]
         started = time.monotonic()
         try:
-            if status == StepStatus.RUNNING:
+            if entry.status == StepStatus.RUNNING:
                 found = impl.verify(ctx)
                 if found is not None:
                     ctx.log(f"{name}: already in place after a restart, not redone")
-                    self.journal.step_done(step_id, request_id, name, found)
+                    self.journal.step_done(entry.step_id, request_id, name, found)
                     observe_step(name, "verified", time.monotonic() - started)
-                    ctx.outputs[name] = found
-                    return None
-            self.journal.step_started(step_id, request_id, name, ctx.run_dir)
+                    return Outcome(outputs=found)
+            self.journal.step_started(entry.step_id, request_id, name, ctx.run_dir)
             result = self._apply_with_backoff(impl, ctx)
         except ProvisionerError as exc:
             observe_step(name, "failed", time.monotonic() - started)
             # A playbook stopped by the cancel callback ends the job as cancelled; the
             # step stays failed so a retry resumes (and re-converges) right there.
             final = JobState.CANCELLED if ctx.cancelled() else JobState.FAILED
-            return self.journal.step_failed(ctx.job_id, step_id, request_id, name, exc, final)
+            error = self.journal.step_failed(ctx.job_id, entry.step_id, request_id, name, exc)
+            return Outcome(final=final, error=error)
         except Exception as exc:  # noqa: BLE001 - a bug must still fail the job visibly
             log.exception("step %s of job %s crashed", name, ctx.job_id)
             ctx.log(traceback.format_exc())
             failure = StepFailed(name, "provisioner", f"{type(exc).__name__}: {exc}")
-            return self.journal.step_failed(ctx.job_id, step_id, request_id, name, failure)
+            error = self.journal.step_failed(ctx.job_id, entry.step_id, request_id, name, failure)
+            return Outcome(final=JobState.FAILED, error=error)
         observe_step(name, "done", time.monotonic() - started)
-        self.journal.step_done(step_id, request_id, name, result)
-        ctx.outputs[name] = result
-        return None
+        self.journal.step_done(entry.step_id, request_id, name, result)
+        return Outcome(outputs=result)
 
     def _apply_with_backoff(self, impl: Step, ctx: StepContext) -> dict[str, Any]:
         """Apply a step; while its server is unreachable wait and try again with a doubling
@@ -272,17 +299,19 @@ class JobRunner:
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
     def undo(self, job_id: int) -> None:
-        """Take a job's changes back, step by step in reverse order, here and now (tests'
-        clean-up, rollback, retire). An operator's undo of a failed job goes through the
-        worker instead: JobUndoService marks the steps, `run` takes them back."""
+        """Take a job's changes back, step by step in reverse dependency order, here and now
+        (tests' clean-up, rollback, retire). An operator's undo of a failed job goes through
+        the worker instead: JobUndoService marks the steps, `run` takes them back."""
         with self.store.session() as s:
             job = jobs_repo.get_job(s, job_id)
             site = site_spec(job.request, self.settings, self.box)
-            done = [(st.id, st.name, st.outputs or {}) for st in job.steps
-                    if st.status in (StepStatus.DONE, StepStatus.FAILED, StepStatus.UNDOING)]
-        outputs = {name: out for _, name, out in done}
-        for step_id, name, _ in reversed(done):
-            self._undo_step(job_id, step_id, site, name, outputs)
+            names = [st.name for st in job.steps]
+            needs = job_graph(job.kind, names)
+            done = {st.name: (st.id, st.outputs or {}) for st in job.steps
+                    if st.status in (StepStatus.DONE, StepStatus.FAILED, StepStatus.UNDOING)}
+        outputs = {name: out for name, (_, out) in done.items()}
+        for name in in_undo_order(names, needs, done):
+            self._undo_step(job_id, done[name][0], site, name, outputs)
 
     def _undo_step(
         self,
@@ -302,23 +331,20 @@ class JobRunner:
 
     # --- undo of a failed job, on the worker ------------------------------------------
 
-    def _run_undo(
-        self,
-        job_id: int,
-        site: SiteSpec,
-        plan: list[tuple[int, str, StepStatus, dict[str, Any]]],
-    ) -> JobState:
-        """Take back the steps marked undoing, newest first; each is undone once its undo
-        returned. When the DNS records are gone too, the job is undone, the request
-        says so and its name is free again. A failure leaves the rest marked, so asking
-        again (undo or retry) carries on where it stopped."""
+    def _run_undo(self, job_id: int, site: SiteSpec, kind: str, plan: list[Entry]) -> JobState:
+        """Take back the steps marked undoing in reverse dependency order (newest first);
+        each is undone once its undo returned. When the DNS records are gone too, the job is
+        undone, the request says so and its name is free again. A failure leaves the rest
+        marked, so asking again (undo or retry) carries on where it stopped."""
         outputs = {
-            name: out for _, name, status, out in plan
-            if status in (StepStatus.DONE, StepStatus.UNDOING)
+            entry.name: entry.outputs for entry in plan
+            if entry.status in (StepStatus.DONE, StepStatus.UNDOING)
         }  # fmt: skip
-        for step_id, name, status, _ in reversed(plan):
-            if status != StepStatus.UNDOING:
-                continue
+        ids = {entry.name: entry.step_id for entry in plan}
+        needs = job_graph(kind, [entry.name for entry in plan])
+        marked = [entry.name for entry in plan if entry.status == StepStatus.UNDOING]
+        for name in in_undo_order(list(ids), needs, marked):
+            step_id = ids[name]
             try:
                 self._undo_step(job_id, step_id, site, name, outputs)
             except ProvisionerError as exc:

@@ -79,6 +79,7 @@ class Worker:
         dispatched elsewhere, e.g. procrastinate) the worker stays idle."""
         if self.threads <= 0:
             return
+        self.runner.warm_up()
         self.resume_orphans()
         for i in range(self.threads):
             t = threading.Thread(target=self._loop, name=f"worker-{i}", daemon=True)

@@ -173,6 +173,16 @@ def refresh_nameserver_config(host: LabHost, paths: HostPaths, config: HostConfi
     return _nameserver(host, paths, config)
 
 
+def refresh_web_config(host: LabHost, paths: HostPaths) -> bool:
+    """The catch-all vhost (it answers HTTP-01 for every name, so a certificate can be
+    asked for before the site's own vhost exists); True if it changed, so a running
+    Apache must reload it."""
+    return write_file(
+        paths.inside("/etc/apache2") / "sites-available" / "000-default.conf",
+        render("apache-default-site.conf.j2", host=host),
+    )
+
+
 def _web(host: LabHost, paths: HostPaths, config: HostConfig) -> None:
     apache = paths.inside("/etc/apache2")
     write_file(apache / "ports.conf", render("apache-ports.conf.j2", host=host))
@@ -180,10 +190,7 @@ def _web(host: LabHost, paths: HostPaths, config: HostConfig) -> None:
         apache / "conf-available" / "lab-servername.conf",
         render("apache-servername.conf.j2", host=host),
     )
-    write_file(
-        apache / "sites-available" / "000-default.conf",
-        render("apache-default-site.conf.j2", host=host),
-    )
+    refresh_web_config(host, paths)
     ensure_symlink(
         apache / "sites-enabled" / "000-default.conf", "../sites-available/000-default.conf"
     )

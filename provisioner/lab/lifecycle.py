@@ -18,6 +18,7 @@ from provisioner.lab.configs import (
     HostConfig,
     refresh_nameserver_config,
     refresh_scripts,
+    refresh_web_config,
     write_host_config,
 )
 from provisioner.lab.database import admin_credentials, ensure_admin
@@ -57,6 +58,7 @@ Progress = Callable[[str], None]
 READY_TIMEOUT = 60.0  # a first start initialises MariaDB's datadir; later starts take ~1 s
 POLL_INTERVAL = 0.05
 SERVICES_SCRIPT = "/etc/provisioner-lab/services.sh"
+WEB_LOCK = "/run/lock/provisioner-web.lock"  # the vhost and tls roles' reload lock
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,8 @@ class _Up:
             refresh_scripts(host, HostPaths.of(self.settings.lab_dir, host), self.config)
             if host.role in (Role.DNS_PRIMARY, Role.DNS_SECONDARY):
                 self._refresh_nameserver(host, process)
+            if host.role is Role.WEB:
+                refresh_running_web_host(self.settings, host, process)
             try:
                 return "running", probe_host(host, self.ctx)
             except ProbeFailed as exc:
@@ -227,6 +231,16 @@ class _Up:
             if not host_alive(self.processes[host.name]):
                 raise ProbeFailed("namespace berhenti / namespace exited")
             time.sleep(POLL_INTERVAL)
+
+
+def refresh_running_web_host(settings: Settings, host: LabHost, process: HostProcess) -> bool:
+    """A running web host gets the current catch-all vhost; Apache reloads it gracefully
+    (under the web lock the playbooks take) only when it changed. True if it did."""
+    if not refresh_web_config(host, HostPaths.of(settings.lab_dir, host)):
+        return False
+    enter_host(process, ["flock", "-w", "60", WEB_LOCK, "sh", "-c",
+                         "apache2ctl configtest && apache2ctl graceful"])
+    return True
 
 
 def lab_up(settings: Settings, progress: Progress = lambda m: None) -> list[HostReport]:

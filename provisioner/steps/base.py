@@ -13,6 +13,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
+from provisioner.domain.app_layout import plans_database
+
 
 @dataclass(frozen=True)
 class SiteSpec:
@@ -38,6 +40,14 @@ class SiteSpec:
     plan: dict[str, Any]
     plan_checksum: str | None
 
+    @property
+    def wants_database(self) -> bool:
+        """Whether the site has a database: the approved plan says (a static site's may name
+        none); a step run without a plan (a test, a repair) goes by the derived name."""
+        if not self.plan:
+            return bool(self.db_name)
+        return bool(self.db_name) and plans_database(self.plan)
+
 
 @dataclass
 class StepContext:
@@ -49,6 +59,12 @@ class StepContext:
     run_dir: Path
     log: Callable[[str], None]
     cancelled: Callable[[], bool] = lambda: False
+    # Steps of one job may run side by side. wait_for(name) blocks until step `name` of
+    # this job (one started beside this one) is done and returns its outputs, None when the
+    # job has no such step; it raises StepFailed when that step failed or the job stops.
+    # For a need only known while the step runs (a dev deploy whose app has a migrate hook
+    # needs the database first).
+    wait_for: Callable[[str], dict[str, Any] | None] = lambda _name: None
 
 
 class Step(Protocol):

@@ -17,6 +17,7 @@ from provisioner.adapters.tls import (
     verification_roots,
 )
 from provisioner.domain.acceptance import certificate_long_enough
+from provisioner.domain.app_layout import AppLayout
 from provisioner.domain.errors import StepFailed
 from provisioner.domain.plan import tls_targets
 from provisioner.steps.base import StepContext
@@ -57,20 +58,22 @@ class ChecksStep:
         fqdn = site.get("fqdn") or (
             ctx.site.dev_fqdn if self.environment == "dev" else ctx.site.fqdn
         )
-        manifest = site.get("manifest") or {}
+        layout = AppLayout.from_dict(site.get("manifest") or {})
         results = host_checks(
             self.ssh,
             self.address,
             fqdn,
             site.get("commit", ""),
-            database=bool(ctx.site.db_name),
+            php=layout.php,
+            database=ctx.site.wants_database,
             host_name=self.host,
         )
         results += http_checks(
             self.address,
             fqdn,
-            marker=manifest.get("marker"),
-            health_url=manifest.get("health_url"),
+            marker=layout.marker,
+            health_url=layout.health_url,
+            health_status=layout.health_status,
         )
         tls_result, tls_record = self._tls(ctx, fqdn)
         if tls_result is not None:

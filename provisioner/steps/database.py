@@ -1,4 +1,5 @@
-"""Step `database`: the site's database and its least-privilege user on the DB server."""
+"""Step `database`: the site's database and its least-privilege user on the DB server (none
+for a static site whose plan names no database)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,10 @@ class DatabaseStep:
         }
 
     def apply(self, ctx: StepContext) -> dict[str, Any]:
+        if not ctx.site.wants_database:
+            # A static site's plan names no database: nothing is created on the DB server.
+            ctx.log("database: the approved plan names no database (static site)")
+            return {"host": self.db_host, "database": None, "skipped": True}
         result = self.ansible.run(
             "database.yml",
             extravars=self._vars(ctx, "present"),
@@ -47,6 +52,8 @@ class DatabaseStep:
         return None  # the playbook is idempotent: re-running it is the verification
 
     def undo(self, ctx: StepContext) -> None:
+        if not ctx.site.wants_database:
+            return
         self.ansible.run(
             "database.yml",
             extravars=self._vars(ctx, "absent"),

@@ -11,6 +11,7 @@ from typing import Any
 
 from provisioner.adapters.git import GitAdapter
 from provisioner.domain.errors import StepFailed
+from provisioner.steps.app_source import read_app_layout
 from provisioner.steps.base import StepContext
 from provisioner.store.db import Store
 from provisioner.store.repositories import hosting as hosting_repo, jobs as jobs_repo
@@ -30,7 +31,9 @@ class DevSourceStep:
         if not ctx.site.repo_url or not ref:
             raise StepFailed(self.name, "git", "tidak ada repositori / no repository to deploy")
         commit = self.git.resolve(ctx.site.repo_url, ref, step=self.name)
-        manifest = self.git.read_manifest(ctx.site.repo_url, commit, step=self.name)
+        manifest = read_app_layout(
+            self.git, ctx.site.repo_url, commit, step=self.name, plan=ctx.site.plan
+        )
         with self.store.session() as s:
             row = hosting_repo.deployment_for_job(s, ctx.job_id)
             if row is not None:

@@ -11,6 +11,8 @@ from typing import Any, Literal
 from provisioner.adapters.ansible import AnsibleAdapter
 from provisioner.adapters.git import GitAdapter
 from provisioner.domain.errors import StepFailed
+from provisioner.domain.plan import tls_targets
+from provisioner.steps.app_source import read_app_layout, site_extravars
 from provisioner.steps.base import StepContext
 
 Environment = Literal["dev", "prod"]
@@ -51,25 +53,47 @@ class SiteStep:
                 raise StepFailed(self.name, self.host, "no commit passed dev checks")
             return dev["commit"], dev.get("manifest") or {}
         commit = self.git.resolve(ctx.site.repo_url, ctx.site.branch, step=self.name)
-        manifest = self.git.read_manifest(ctx.site.repo_url, commit, step=self.name)
-        return commit, manifest
+        layout = read_app_layout(
+            self.git, ctx.site.repo_url, commit, step=self.name, plan=ctx.site.plan
+        )
+        return commit, layout
+
+    def _settings(self, ctx: StepContext, fqdn: str) -> dict[str, str]:
+        """The site's settings an app may read (its .env keys map onto these); no database
+        settings when the approved plan names no database."""
+        db = ctx.site.wants_database
+        https = any(t.get("fqdn") == fqdn for t in tls_targets(ctx.site.plan))
+        return {
+            "db_host": self.db_address if db else "",
+            "db_name": (ctx.site.db_name or "") if db else "",
+            "db_user": (ctx.site.db_user or "") if db else "",
+            "db_password": (ctx.site.db_password or "") if db else "",
+            "site_url": f"{'https' if https else 'http'}://{fqdn}/",
+            "site_fqdn": fqdn,
+        }
 
     def apply(self, ctx: StepContext) -> dict[str, Any]:
         commit, manifest = self._source(ctx)
         fqdn = self._fqdn(ctx)
+        if "migrate" in (manifest.get("hooks") or ()):
+            # The job creates the database beside this step: a migrate hook needs it first.
+            ctx.wait_for("database")
         ctx.log(f"{self.name}: {fqdn} @ {self.host}, commit {commit[:12]}")
+        for line in manifest.get("detected") or ():
+            ctx.log(f"{self.name}: {line}")
+        settings = self._settings(ctx, fqdn)
         result = self.ansible.run(
             "site.yml",
             extravars={
                 "site_fqdn": fqdn,
                 "repo_url": ctx.site.repo_url,
                 "commit": commit,
-                "db_host": self.db_address,
-                "db_name": ctx.site.db_name,
-                "db_user": ctx.site.db_user,
-                "db_password": ctx.site.db_password,
+                "db_host": settings["db_host"],
+                "db_name": settings["db_name"],
+                "db_user": settings["db_user"],
+                "db_password": settings["db_password"],
                 "keep_releases": self.keep_releases,
-                "php": True,
+                **site_extravars(manifest, settings),
             },
             limit=self.host,
             run_dir=ctx.run_dir,

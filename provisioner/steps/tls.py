@@ -1,5 +1,8 @@
-"""Step `tls_prod`: a certificate over ACME HTTP-01 for the production name and its HTTPS
-vhost (tls.yml), right after `site_prod` and before `checks_prod`.
+"""Steps `cert_prod` and `tls_prod`: a certificate over ACME HTTP-01 for the production name
+(cert_prod: certbot on the web host right after the DNS records, beside the dev branch — it
+changes nothing that is served), then its HTTPS vhost (tls_prod: tls.yml, right after
+`site_prod` and before `checks_prod`; it finds the certificate there and asks the CA only
+when cert_prod could not get one, e.g. a host whose catch-all does not answer HTTP-01).
 
 Only a job whose approved plan names a certificate has this step, and it gets the one the
 plan names (host, name, ACME directory). A CA that cannot be reached or refuses does not
@@ -15,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
+from provisioner.adapters.acme_issue import CertbotIssuer, Certificate
 from provisioner.adapters.ansible import AnsibleAdapter, PlaybookResult
 from provisioner.adapters.tls import TlsConfig, TlsUnavailable, certificate_info, tls_extravars
 from provisioner.domain.acceptance import renewal_due
@@ -65,6 +69,74 @@ class TlsPlaybook:
         )
 
 
+def planned_certificate(ctx: StepContext, host: str) -> dict[str, str] | None:
+    """The certificate the approved plan names for `host`, if any."""
+    for target in tls_targets(ctx.site.plan):
+        if target.get("host") == host:
+            return target
+    return None
+
+
+class CertStep:
+    """`cert_<environment>`: the certificate the approved plan names for this host, asked for
+    before the site exists (the host answers HTTP-01 for every name). A CA that is away is
+    a warning, not a failure: `tls_<environment>` asks again once the site is there."""
+
+    def __init__(
+        self, issuer: CertbotIssuer, *, environment: Environment, host: str, address: str
+    ) -> None:
+        self.issuer = issuer
+        self.environment = environment
+        self.name = f"cert_{environment}"
+        self.host = host
+        self.address = address
+
+    def _outputs(self, target: dict[str, str], cert: Certificate) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "host": self.host, "fqdn": target["fqdn"], "acme": target["acme"],
+            "status": cert.status, "not_after": cert.not_after or None,
+            "days_left": cert.days_left, "seconds": cert.seconds,
+        }  # fmt: skip
+        if cert.status == "unavailable":
+            out["warning"] = (
+                f"CA tidak dapat dihubungi atau menolak; tls_{self.environment} mencoba lagi "
+                f"setelah situs terpasang / the CA could not be reached or refused; "
+                f"tls_{self.environment} tries again once the site is in place: {cert.reason}"
+            )
+        return out
+
+    def apply(self, ctx: StepContext) -> dict[str, Any]:
+        target = planned_certificate(ctx, self.host)
+        if target is None:
+            ctx.log(f"{self.name}: the plan names no certificate for {self.host}; nothing to do")
+            return {"host": self.host, "status": "not_planned"}
+        ctx.log(f"{self.name}: certificate for {target['fqdn']} @ {self.host} "
+                f"from {target['acme']}")
+        cert = self.issuer.issue(self.address, target["fqdn"], directory_url=target["acme"],
+                                 step=self.name, cancel=ctx.cancelled)
+        out = self._outputs(target, cert)
+        ctx.log(f"{self.name}: {cert.status} {cert.not_after} ({cert.seconds} s)")
+        if "warning" in out:
+            ctx.log(f"WARNING {self.name}: {out['warning']}")
+        return out
+
+    def verify(self, ctx: StepContext) -> dict[str, Any] | None:
+        """After a restart: done if the host holds a certificate not due for renewal."""
+        target = planned_certificate(ctx, self.host)
+        if target is None:
+            return {"host": self.host, "status": "not_planned"}
+        cert = self.issuer.probe(self.address, target["fqdn"], step=self.name)
+        return self._outputs(target, cert) if cert.status == "valid" else None
+
+    def undo(self, ctx: StepContext) -> None:
+        """The certificate's files removed — unless an HTTPS vhost still uses them (then
+        tls_<environment>'s undo, which runs first, removes both)."""
+        target = planned_certificate(ctx, self.host)
+        if target is not None:
+            what = self.issuer.remove(self.address, target["fqdn"], step=f"undo-{self.name}")
+            ctx.log(f"undo {self.name}: {what}")
+
+
 class TlsStep:
     """`tls_<environment>`: the certificate the approved plan names for this host."""
 
@@ -83,11 +155,7 @@ class TlsStep:
         self.address = address
 
     def _target(self, ctx: StepContext) -> dict[str, str] | None:
-        """The certificate the approved plan names for this step's host, if any."""
-        for target in tls_targets(ctx.site.plan):
-            if target.get("host") == self.host:
-                return target
-        return None
+        return planned_certificate(ctx, self.host)
 
     def apply(self, ctx: StepContext) -> dict[str, Any]:
         target = self._target(ctx)
@@ -103,6 +171,9 @@ class TlsStep:
         ctx.log(result.stdout)
         out = result.outputs
         status = str(out.get("tls_status", ""))
+        issued = (ctx.outputs.get(f"cert_{self.environment}") or {}).get("status")
+        if status == "valid" and issued == "issued":
+            status = issued  # this job's cert_ step got it; the playbook found it valid
         output: dict[str, Any] = {
             "host": self.host,
             "fqdn": fqdn,

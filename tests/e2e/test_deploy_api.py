@@ -198,7 +198,7 @@ def test_the_cli_deploys_as_the_token_owner(lab_api: Lab) -> None:
     refused = subprocess.run([cli, "deploy", lab_api.fqdn, "--branch", "main", "--token",
                               lab_api.tokens["opd"]], env=env, capture_output=True, text=True,
                              timeout=120, check=False)
-    assert refused.returncode == 1 and "opd" in refused.stdout
+    assert refused.returncode == 1 and "Petugas OPD tidak boleh men-deploy" in refused.stdout
     done = subprocess.run([cli, "deploy", lab_api.fqdn, "--branch", "main", "--here"],
                           env={**env, "PROVISIONER_TOKEN": lab_api.tokens["tech"]},
                           capture_output=True, text=True, timeout=180, check=False)

@@ -127,9 +127,15 @@ def test_request_to_live_site_and_letter(api: TestClient) -> None:
 
     job = api.get(f"/api/v1/jobs/{job_id}", headers=auth(api, "tech")).json()
     steps = {s["name"]: s for s in job["steps"]}
-    assert list(steps) == ["dns", "database", "site_dev", "checks_dev", "site_prod", "tls_prod",
-                           "checks_prod", "letter"]
+    # The journal of the job graph: the certificate right after dns, beside the dev branch.
+    assert list(steps) == ["dns", "cert_prod", "database", "site_dev", "checks_dev", "site_prod",
+                           "tls_prod", "checks_prod", "letter"]
     assert all(s["status"] == "done" for s in job["steps"]), job["steps"]
+    # database (db host) and site_dev (web-dev) ran side by side: each began before the
+    # other ended; checks_dev began only after both.
+    db, dev = steps["database"], steps["site_dev"]
+    assert db["started_at"] < dev["finished_at"] and dev["started_at"] < db["finished_at"]
+    assert steps["checks_dev"]["started_at"] >= max(db["finished_at"], dev["finished_at"])
     assert steps["site_prod"]["outputs"]["commit"] == steps["site_dev"]["outputs"]["commit"]
     assert steps["tls_prod"]["outputs"]["https"] is True
 

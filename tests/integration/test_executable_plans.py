@@ -44,6 +44,7 @@ from provisioner.workflow.people.users import add_user
 pytestmark = pytest.mark.lab
 PASSWORD = "Kominfo-Demo-2026"
 DB_ADDRESS, NS1, NS2, WEB_DEV = "127.0.2.30", "127.0.2.53", "127.0.2.54", "127.0.2.11"
+WEB_PROD = "127.0.2.12"
 
 
 @pytest.fixture(scope="module")
@@ -151,6 +152,12 @@ def database_step_context(services: Container, request_id: int, **site: str) -> 
         job_id=0, step="database", site=spec, outputs={}, log=lambda _line: None,
         run_dir=PROJECT_ROOT / "test-artifacts" / f"plans-{secrets.token_hex(4)}" / "database",
     )  # fmt: skip
+
+
+def _cert_probe(fqdn: str) -> str:
+    """A shell line that says whether web-prod holds a certificate for `fqdn`."""
+    live = shlex.quote(f"/etc/letsencrypt/live/{fqdn}")
+    return f"[ -e {live} ] && echo cert=present || echo cert=absent"
 
 
 def wait_for_job(api: TestClient, job_id: int, states: set[str], timeout: float = 300) -> dict:
@@ -291,20 +298,22 @@ def test_failed_job_lists_standing_changes_and_undo_removes_exactly_those(
     assert job["state"] == "failed"
     steps = {s["name"]: s["status"] for s in job["steps"]}
     assert steps["checks_dev"] == "failed" and steps["site_prod"] == "planned"
-    db = job["steps"][1]["outputs"]
+    db = next(s["outputs"] for s in job["steps"] if s["name"] == "database")
     db_name, db_user = db["database"], db["user"]
 
     # What stands, from the journal, in words — in the job and on the request.
-    standing = job["standing_changes"]
-    assert [c["step"] for c in standing] == ["dns", "database", "site_dev"], standing
+    # The production certificate was issued beside the dev branch (job graph): it stands too.
+    standing = {c["step"]: c for c in job["standing_changes"]}
+    assert list(standing) == ["dns", "cert_prod", "database", "site_dev"], standing
     assert job["undoable"] is True
-    assert any(fqdn in item for item in standing[0]["items"])
-    assert any(dev_fqdn in item for item in standing[0]["items"])
-    assert db_name in standing[1]["text"] and db_user in standing[1]["text"]
-    assert dev_fqdn in standing[2]["text"] and standing[2]["server"] == "web-dev"
+    assert any(fqdn in item for item in standing["dns"]["items"])
+    assert any(dev_fqdn in item for item in standing["dns"]["items"])
+    assert db_name in standing["database"]["text"] and db_user in standing["database"]["text"]
+    assert dev_fqdn in standing["site_dev"]["text"]
+    assert standing["site_dev"]["server"] == "web-dev"
     on_request = api.get(f"/api/v1/requests/{req['id']}", headers=auth(api, "net")).json()
-    assert [c["step"] for c in on_request["jobs"][-1]["standing_changes"]] == [
-        "dns", "database", "site_dev"]
+    assert [c["step"] for c in on_request["jobs"][-1]["standing_changes"]] == list(standing)
+    assert "cert=present" in ssh(services.settings, WEB_PROD, _cert_probe(fqdn))
     opd_view = api.get(f"/api/v1/jobs/{job_id}", headers=auth(api, "opd")).json()
     assert opd_view["standing_changes"] == [] and opd_view["undoable"] is False
     # Still there before the undo: records on both name servers, the database, the tree.
@@ -330,7 +339,7 @@ def test_failed_job_lists_standing_changes_and_undo_removes_exactly_those(
     done = wait_for_job(api, job_id, {"undone", "failed"})
     assert done["state"] == "undone", done
     steps = {s["name"]: s["status"] for s in done["steps"]}
-    assert steps["dns"] == steps["database"] == steps["site_dev"] == "undone"
+    assert steps["dns"] == steps["cert_prod"] == steps["database"] == steps["site_dev"] == "undone"
     assert steps["checks_dev"] == "failed" and steps["site_prod"] == "planned"
     assert done["standing_changes"] == [] and done["undoable"] is False
 
@@ -338,6 +347,7 @@ def test_failed_job_lists_standing_changes_and_undo_removes_exactly_those(
     for server in (NS1, NS2):
         assert dig(server, fqdn) == "" and dig(server, dev_fqdn) == ""
     assert db_leftovers(services.settings, db_name, db_user) == []
+    assert "cert=absent" in ssh(services.settings, WEB_PROD, _cert_probe(fqdn))
     left = ssh(services.settings, WEB_DEV,
                f"ls -d /var/www/{dev_fqdn} /etc/apache2/sites-enabled/{dev_fqdn}.conf 2>&1; "
                f"getent passwd {site_user(dev_fqdn)} || echo no-site-user")  # fmt: skip

@@ -260,7 +260,11 @@ def test_html_polyglot_is_refused_on_the_verification_page(
     answer = api.post(f"/verify/{code}",
                       files={"file": ("x.pdf", HTML_POLYGLOT, "application/pdf")})  # fmt: skip
     assert answer.status_code == 422
-    assert re.search(r'id="upload-result">[^<]*bukan PDF yang dapat dibaca', answer.text)
+    # The refusal is the page's first verdict, an alert in red, with the parser's reason.
+    card = re.search(r'<div class="card bad verdict-card" id="upload-result" role="alert">'
+                     r'(.*?)</div>', answer.text, re.DOTALL)  # fmt: skip
+    assert card and "bukan PDF yang dapat dibaca" in card.group(1), answer.text[-2000:]
+    assert answer.text.index('id="upload-result"') < answer.text.index('id="verify-result"')
 
 
 def _issue(services: Container, request_id: int, label: str) -> int:

@@ -140,6 +140,20 @@ def test_letter_without_dev_name_database_or_copies_leaves_them_out(tmp_path: Pa
     assert bare.fqdn in text
 
 
+def test_dns_only_letter_says_nothing_of_an_installed_application(tmp_path: Path) -> None:
+    # A DNS-only request has no commit, server of ours or database: the letter used to say
+    # the application "telah dipasang pada server produksi … dari commit -".
+    dns_only = _letter(
+        subject="Pembuatan Subdomain", dev_fqdn=None, database=None, commit="-",
+        server="127.0.2.12", checks=(("DNS", True, "ns1.demokab.go.id, ns2.demokab.go.id"),),
+    )
+    text = " ".join(_pdf_text(render_letter_pdf(dns_only), tmp_path).split())
+    for phrase in ("Aplikasi Saudara", "dipasang", "commit", "hosting", "server produksi"):
+        assert phrase not in text, phrase
+    assert "diarahkan ke alamat 127.0.2.12" in text
+    assert "Lulus" in text and dns_only.fqdn in text
+
+
 def test_failed_check_is_marked_as_failed(tmp_path: Path) -> None:
     failed = _letter(checks=(("Uji penetrasi dasar", False, "X-Frame-Options tidak ada"),))
     text = _pdf_text(render_letter_pdf(failed), tmp_path)

@@ -292,20 +292,34 @@ def test_drift_page_repairs_exactly_the_plan_it_showed(env: Env) -> None:
         token = csrf_of(page.text)
         assert net.post("/drift/repair", data={"zone": KOTA, "checksum": form.group(1)}
                          ).status_code == 403  # no CSRF token  # fmt: skip
-        wrong = net.post("/drift/repair",
-                         data={"zone": KOTA, "checksum": "0" * 64, "csrf_token": token})
+        # A consequential action asks first: without the answer nothing is changed, and
+        # the page re-posts the same plan (this is what a browser without JavaScript sees).
+        asked = net.post("/drift/repair",
+                         data={"zone": KOTA, "checksum": form.group(1), "csrf_token": token})
+        assert asked.status_code == 200 and 'action="/drift/repair"' in asked.text
+        assert f'value="{form.group(1)}"' in asked.text and 'value="yes"' in asked.text
+        assert dig(NS1, name) == ["127.0.2.11"]
+        wrong = net.post("/drift/repair", data={"zone": KOTA, "checksum": "0" * 64,
+                                                "csrf_token": token, "confirmed": "yes"})
         assert wrong.status_code == 409 and 'role="alert"' in wrong.text
         assert dig(NS1, name) == ["127.0.2.11"]  # nothing was changed
         opd = signed_in(env, "opd")
         refused = opd.post("/drift/repair", data={"zone": KOTA, "checksum": form.group(1),
                                                   "csrf_token": csrf_of(opd.get("/requests").text)})
         assert refused.status_code == 403
-        done = net.post("/drift/repair",
-                        data={"zone": KOTA, "checksum": form.group(1), "csrf_token": token})
+        done = net.post("/drift/repair", data={"zone": KOTA, "checksum": form.group(1),
+                                               "csrf_token": token, "confirmed": "yes"})
         assert done.status_code == 303 and done.headers["location"] == f"/drift?repaired={KOTA}"
         assert dig(NS1, name) == dig(NS2, name) == ["127.0.2.12"]
         flash = net.get(done.headers["location"])
-        assert 'id="flash"' in flash.text and name not in flash.text.split("repair-plan")[0]
+        assert 'id="flash"' in flash.text
+        # No longer a difference; listed among the records compared, in agreement.
+        differences = re.sub(r'<details class="compared".*?</details>', "", flash.text,
+                             flags=re.DOTALL)  # fmt: skip
+        assert name not in differences
+        row = re.search(rf'<tr data-compared="{re.escape(name)}">(.*?)</tr>', flash.text,
+                        re.DOTALL)  # fmt: skip
+        assert row and "<code>127.0.2.12</code>" in row.group(1) and "ok-text" in row.group(1)
     finally:
         update = dns.update.UpdateMessage(KOTA, keyring=key.dns_key())
         update.delete(dns.name.from_text(name))

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from api.web.i18n import LANG_COOKIE
 from provisioner.bootstrap.container import build_container
 from provisioner.bootstrap.serve import serve_app
 from provisioner.config import Settings
@@ -92,7 +93,14 @@ def test_opd_reads_a_failure_in_plain_words_without_paths_sql_or_tool_output(
         for path in (f"/requests/{rid}", f"/jobs/{job_id}", f"/jobs/{job_id}/live"):
             page = client.get(path)
             assert page.status_code == 200 and not _leaks(page.text), (path, _leaks(page.text))
-        assert "Installation failed at Database" in client.get(f"/requests/{rid}").text
+        # One language per page: Indonesian by default, English when the reader chose it.
+        page_id = client.get(f"/requests/{rid}").text
+        assert "Pemasangan gagal pada tahap Basis data" in page_id
+        assert "Installation failed" not in page_id
+        client.cookies.set(LANG_COOKIE, "en")
+        page_en = client.get(f"/requests/{rid}").text
+        client.cookies.delete(LANG_COOKIE)
+        assert "Installation failed at Database" in page_en and "Pemasangan gagal" not in page_en
     finally:
         client.cookies.clear()
 

@@ -59,6 +59,10 @@ def agency_sla(session: Session, agency: str) -> AgencySla | None:
     return session.get(AgencySla, agency)
 
 
+def agency_slas(session: Session) -> Sequence[AgencySla]:
+    return session.scalars(select(AgencySla).order_by(AgencySla.agency)).all()
+
+
 def set_agency_sla(session: Session, agency: str, timezone: str, limits: dict[str, int]) -> None:
     row = session.get(AgencySla, agency)
     if row is None:

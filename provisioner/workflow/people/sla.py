@@ -11,7 +11,13 @@ from provisioner.config import Settings
 from provisioner.domain.actors import Action, Actor, ensure_allowed
 from provisioner.domain.audit import as_utc
 from provisioner.domain.errors import InvalidInput
-from provisioner.domain.sla import DEFAULT_LIMITS, StepClock, WorkingCalendar, compute_clocks
+from provisioner.domain.sla import (
+    DEFAULT_LIMITS,
+    STEPS as SLA_STEPS,
+    StepClock,
+    WorkingCalendar,
+    compute_clocks,
+)
 from provisioner.domain.states import RequestState
 from provisioner.domain.text import check_visible
 from provisioner.store.db import Store
@@ -62,6 +68,32 @@ class OverdueStep:
     ticket: str
     agency: str
     clock: StepClock
+
+
+@dataclass(frozen=True)
+class CalendarOverride:
+    day: date
+    kind: str  # off | working
+    note: str
+
+
+@dataclass(frozen=True)
+class AgencyLimits:
+    agency: str
+    timezone: str
+    limits: dict[str, int]
+
+
+@dataclass(frozen=True)
+class SlaSettings:
+    """What the admin sees of the SLA set-up: the calendar's overrides, the limits every
+    agency gets (working minutes per step), and the agencies with limits of their own."""
+
+    overrides: list[CalendarOverride]
+    default_limits: dict[str, int]
+    steps: list[tuple[str, str]]  # (step, label)
+    agencies: list[AgencyLimits]
+    timezone: str
 
 
 @dataclass
@@ -174,6 +206,25 @@ class SlaService:
         return due
 
     # --- admin: calendar overrides and per-agency limits ---------------------------
+
+    def settings_view(self, actor: Actor) -> SlaSettings:
+        """The calendar's overrides and the SLA limits, for the admin's page."""
+        ensure_allowed(actor, Action.MANAGE_USERS)
+        with self.store.read() as s:
+            overrides = [
+                CalendarOverride(d.day, d.kind, d.note) for d in people_repo.calendar_days(s)
+            ]
+            agencies = [
+                AgencyLimits(a.agency, a.timezone, {k: int(v) for k, v in (a.limits or {}).items()})
+                for a in people_repo.agency_slas(s)
+            ]
+        return SlaSettings(
+            overrides,
+            {**DEFAULT_LIMITS, **self.settings.sla_limits},
+            [(step.name, step.label) for step in SLA_STEPS],
+            agencies,
+            self.settings.timezone,
+        )
 
     def set_day(self, actor: Actor, day: date, kind: str, note: str = "") -> None:
         """`off`: a regional day off; `working`: a listed holiday that is worked after all."""

@@ -225,6 +225,27 @@ class UserService:
                 detail={"username": username},
             )
 
+    def set_role(self, actor: Actor, username: str, role: Role, agency: str | None) -> None:
+        """Give an account another role (an OPD account names its agency); its sessions
+        end, so the new role holds from the next sign-in."""
+        ensure_allowed(actor, Action.MANAGE_USERS)
+        if username == actor.username:
+            raise Conflict("Tidak dapat mengubah peran sendiri / You cannot change your own role")
+        agency = (agency or "").strip() or None
+        if role is Role.OPD and agency is None:
+            raise InvalidInput("agency", "Akun OPD wajib menyebut OPD-nya / An OPD account "
+                                         "names its agency")
+        check_visible("agency", agency or "")
+        with self.store.session() as s:
+            user = self._user(s, username)
+            before = {"role": user.role, "agency": user.agency}
+            user.role, user.agency = str(role), agency if role is Role.OPD else None
+            people_repo.drop_sessions_of(s, user.id)
+            audit_repo.record_event(
+                s, actor=actor.username, action="user:role", detail={"username": username},
+                before=before, after={"role": user.role, "agency": user.agency},
+            )
+
     def new_token(self, actor: Actor, username: str) -> str:
         """Replace a user's API token; the old one stops working at once."""
         ensure_allowed(actor, Action.MANAGE_USERS)

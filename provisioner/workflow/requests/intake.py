@@ -57,6 +57,15 @@ class RequestIntake:
         self.on_handoff(view.id, "submitted")
         return view
 
+    def problems(self, draft: RequestDraft) -> list[tuple[str, str]]:
+        """Every problem of a draft by the naming rules and the field checks, without
+        asking any server: a form shows them all at once, next to their fields."""
+        try:
+            self._checked(draft)
+        except InvalidInput as exc:
+            return list(exc.problems)
+        return []
+
     def _checked(self, draft: RequestDraft) -> RequestDraft:
         """The naming rules (pure) and every other field, checked before anything is asked
         of the name servers; all their problems are reported together."""

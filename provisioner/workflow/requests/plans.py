@@ -43,6 +43,9 @@ class RequestPlans:
             db_name=db_name,
             db_user=db_user,
             placement=self.placement,
+            # A static site gets no PHP pool and no database unless the request asks for one.
+            static=req.stack == "static",
+            database=req.stack != "static" or bool(req.db_wanted),
         )
 
     def _executable_db_names(self, req: Request) -> tuple[str, str]:

@@ -9,13 +9,17 @@
   var timer = null;
   var seq = 0;
 
-  // Domain messages are "Indonesia / English"; an English reader sees English first.
+  // Workflow messages are "Indonesia / English" in one string; the page speaks one
+  // language, so keep the half of the page's language (part by part for joined reasons).
+  function half(part) {
+    var at = part.indexOf(" / ");
+    if (at < 0 || part.indexOf(" / ", at + 3) >= 0) { return part; }
+    return input.dataset.lang === "en" ? part.slice(at + 3) : part.slice(0, at);
+  }
   function pick(message) {
-    if (input.dataset.lang === "en" && message.indexOf(" / ") > 0) {
-      var parts = message.split(" / ");
-      return parts.slice(1).join(" / ") + " / " + parts[0];
-    }
-    return message;
+    var count = message.split(" / ").length - 1;
+    if (count === 1) { return half(message); }
+    return message.split("; ").map(half).join("; ");
   }
 
   function show(ok, lines) {

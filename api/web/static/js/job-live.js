@@ -4,6 +4,13 @@
 (function () {
   "use strict";
   var DONE = { succeeded: 1, failed: 1, cancelled: 1, done: 1, undone: 1 };
+  var english = document.documentElement.lang === "en";
+  // A workflow message is "Indonesia / English": the page shows its own language only.
+  function pick(message) {
+    var at = message.indexOf(" / ");
+    if (at < 0 || message.indexOf(" / ", at + 3) >= 0) { return message; }
+    return english ? message.slice(at + 3) : message.slice(0, at);
+  }
   Array.prototype.forEach.call(document.querySelectorAll("[data-job-live]"), function (box) {
     var url = box.getAttribute("data-job-live");
     var log = box.querySelector("[data-job-log]");
@@ -27,7 +34,7 @@
           var badge = row.querySelector("[data-step-status]");
           badge.textContent = label(s.status);
           badge.className = "badge " + s.status;
-          row.querySelector("[data-step-error]").textContent = s.error || "";
+          row.querySelector("[data-step-error]").textContent = pick(s.error || "");
         }
         if (s.log) { text += "== " + s.name + " ==\n" + s.log.slice(-4000) + "\n"; }
       });
@@ -54,4 +61,31 @@
     }
     if (!DONE[box.getAttribute("data-state")]) { poll(); }
   });
+})();
+
+// The agency's page shows a plain timeline, not the job: while the job runs, ask for its
+// progress and load the page again when a step moved on (the timeline is drawn by the
+// server; without JS, reloading the page shows the same).
+(function () {
+  "use strict";
+  var watch = document.querySelector("[data-job-watch]");
+  if (!watch) { return; }
+  var url = watch.getAttribute("data-job-watch");
+  var seen = null;
+  function snapshot(job) {
+    return job.state + ":" + job.steps.map(function (s) { return s.status; }).join(",");
+  }
+  function poll() {
+    fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (job) {
+        if (!job) { return; }
+        var now = snapshot(job);
+        if (seen !== null && now !== seen) { location.reload(); return; }
+        seen = now;
+        setTimeout(poll, 2000);
+      })
+      .catch(function () { setTimeout(poll, 4000); });
+  }
+  poll();
 })();

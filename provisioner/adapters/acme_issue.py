@@ -1,0 +1,223 @@
+"""A certificate for one name over ACME HTTP-01, asked for on the web host with certbot in
+one SSH exec (the script on stdin), before the site's own vhost exists.
+
+That needs the web host to answer HTTP-01 for every name from its ACME webroot — its
+catch-all vhost serves `/.well-known/acme-challenge/` from there, as each site's vhost
+does (the lab's does: provisioner/lab/templates/apache-default-site.conf.j2). Nothing that
+is served changes: certbot writes under /etc/letsencrypt only; the HTTPS vhost comes later
+(tls.yml, after the site). Same host paths, lock and CA handling as the tls role, so either
+may find and keep what the other made. A CA that cannot be reached or refuses is reported
+(status `unavailable`), not raised.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from provisioner.adapters.ssh import Cancelled, SshClient
+from provisioner.adapters.ssh_options import SshConfig
+from provisioner.adapters.tls import TlsConfig
+from provisioner.domain.errors import ServerUnreachable, StepFailed
+
+
+@dataclass(frozen=True)
+class HostPaths:
+    """Where the web host keeps what certbot needs (the tls role's defaults)."""
+
+    webroot: str = "/var/www/.acme"
+    config_dir: str = "/etc/letsencrypt"
+    host_ca_file: str = "/etc/provisioner/acme-ca.pem"
+    certbot_lock: str = "/run/lock/provisioner-certbot.lock"
+    sites_enabled: str = "/etc/apache2/sites-enabled"
+    timeout_s: int = 120
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """What the host holds for the name after asking: `issued` (new now), `valid` (one not
+    due for renewal was already there), `unavailable` (the CA could not be reached or
+    refused: `reason`), or `missing` (a probe found none)."""
+
+    status: str
+    reason: str
+    not_after: str
+    days_left: int
+    seconds: float
+
+
+_PROBE = """\
+live={live}
+end=$(openssl x509 -enddate -noout -in "$live/fullchain.pem" 2>/dev/null | cut -d= -f2)
+left=-1
+[ -n "$end" ] && left=$(( ($(date -d "$end" +%s) - $(date +%s)) / 86400 ))
+report() {{
+  printf '{{"status": "%s", "reason": "%s", "not_after": "%s", "days_left": %s}}\\n' \\
+    "$1" "$2" "$end" "$left"
+}}
+if [ "$left" -ge {renew} ]; then report valid ""; exit 0; fi
+"""
+
+# One certbot at a time per host, the tls role's lock; held to the end, and the certificate
+# looked at again once it is ours (a certbot left running by a killed worker may just have
+# got it).
+_LOCK = """\
+exec 8>>{lock}
+if ! flock -w {timeout} 8; then report unavailable "certbot lock busy"; exit 0; fi
+"""
+
+_ISSUE = """\
+ca_text={ca_text}
+if [ -n "$ca_text" ]; then
+  install -d -m 0755 "$(dirname {host_ca})"
+  printf '%s\\n' "$ca_text" > {host_ca}.new && mv {host_ca}.new {host_ca}
+fi
+install -d -m 0755 {challenge_dir}
+request() {{
+  timeout {timeout} env {ca_env} \\
+  certbot certonly --non-interactive --agree-tos {email} --server {server} \\
+  --webroot -w {webroot} -d {fqdn} --cert-name {fqdn} \\
+  --config-dir {config_dir} --work-dir {work_dir} --logs-dir /var/log/letsencrypt \\
+  --force-renewal 2>&1
+}}
+out=$(request)
+rc=$?
+# A CA that forgot our account (pebble keeps accounts in memory) answers
+# accountDoesNotExist: drop the stale account and ask once more (as the tls role does).
+if [ $rc -ne 0 ] \\
+    && {{ printf '%s\\n' "$out"; cat /var/log/letsencrypt/letsencrypt.log 2>/dev/null; }} \\
+    | grep -q accountDoesNotExist; then
+  rm -rf {accounts}
+  out=$(request)
+  rc=$?
+fi
+if [ $rc -ne 0 ]; then
+  reason=$(printf '%s\\n' "$out" | grep -v -e '^Saving debug log' -e '^Ask for help' \\
+    -e '^See the logfile' -e '^- - -' -e '^$' | tail -n 4 | tr '\\n"\\\\' '   ' | cut -c1-500)
+  report unavailable "rc=$rc: $reason"
+  exit 0
+fi
+end=$(openssl x509 -enddate -noout -in "$live/fullchain.pem" 2>/dev/null | cut -d= -f2)
+left=$(( ($(date -d "$end" +%s) - $(date +%s)) / 86400 ))
+report issued ""
+"""
+
+_REMOVE = """\
+live={live}
+if [ -e {ssl_link} ]; then echo in-use; exit 0; fi
+[ -e "$live" ] && what=removed || what=absent
+rm -rf "$live" {archive} {renewal}
+echo "$what"
+"""
+
+
+class CertbotIssuer:
+    """certbot on a web host over one SSH connection: issue, probe, remove."""
+
+    def __init__(self, ssh: SshConfig, tls: TlsConfig, paths: HostPaths | None = None) -> None:
+        self.ssh = ssh
+        self.tls = tls
+        self.paths = paths or HostPaths()
+
+    def _exec(
+        self, address: str, script: str, *, step: str, cancel: Callable[[], bool] | None = None
+    ) -> str:
+        try:
+            with SshClient(address, key=self.ssh.key, known_hosts=self.ssh.known_hosts) as client:
+                result = client.run("sh -s", stdin=script, cancel=cancel,
+                                    timeout=self.paths.timeout_s + 30)
+        except ServerUnreachable as exc:
+            raise ServerUnreachable(step, address, exc.reason) from None
+        except Cancelled:
+            raise StepFailed(step, address, "dibatalkan / cancelled") from None
+        if result.rc != 0:
+            raise StepFailed(step, address, (result.stderr or result.stdout).strip()[-500:])
+        return result.stdout.strip()
+
+    def _probe_script(self, fqdn: str) -> str:
+        live = f"{self.paths.config_dir}/live/{fqdn}"
+        return _PROBE.format(live=shlex.quote(live), renew=int(self.tls.renew_days))
+
+    @staticmethod
+    def parse(stdout: str, started: float) -> Certificate:
+        """The script's last line as a Certificate."""
+        data = json.loads(stdout.splitlines()[-1])
+        return Certificate(
+            status=str(data["status"]),
+            reason=str(data["reason"]).strip(),
+            not_after=str(data["not_after"]),
+            days_left=int(data["days_left"]),
+            seconds=round(time.monotonic() - started, 2),
+        )
+
+    def probe_script(self, fqdn: str) -> str:
+        """Prints one JSON line: `valid` when a certificate not due for renewal is there,
+        else `missing`."""
+        return self._probe_script(fqdn) + 'report missing ""\n'
+
+    def issue_script(self, fqdn: str, directory_url: str) -> str:
+        """Prints one JSON line: `valid`, `issued` or `unavailable` (with the reason)."""
+        p, ca = self.paths, self.tls.acme_ca_file
+        ca_text = ca.read_text().strip() if ca.exists() else ""
+        email = f"-m {shlex.quote(self.tls.acme_email)}" if self.tls.acme_email else (
+            "--register-unsafely-without-email")
+        host = directory_url.split("://", 1)[-1].split("/", 1)[0]
+        probe = self._probe_script(fqdn)
+        lock = _LOCK.format(lock=shlex.quote(p.certbot_lock), timeout=int(p.timeout_s))
+        return probe + lock + probe + _ISSUE.format(
+            ca_text=shlex.quote(ca_text),
+            host_ca=shlex.quote(p.host_ca_file),
+            ca_env=shlex.quote(f"REQUESTS_CA_BUNDLE={p.host_ca_file}") if ca_text else "",
+            challenge_dir=shlex.quote(f"{p.webroot}/.well-known/acme-challenge"),
+            timeout=int(p.timeout_s),
+            email=email,
+            server=shlex.quote(directory_url),
+            webroot=shlex.quote(p.webroot),
+            fqdn=shlex.quote(fqdn),
+            config_dir=shlex.quote(p.config_dir),
+            work_dir=shlex.quote(f"{p.config_dir}/.work"),
+            accounts=shlex.quote(f"{p.config_dir}/accounts/{host}"),
+        )
+
+    def remove_script(self, fqdn: str) -> str:
+        """Prints `removed`, `absent`, or `in-use` (kept: an HTTPS vhost of the name is
+        enabled; the tls role's own undo removes both)."""
+        p = self.paths
+        return _REMOVE.format(
+            live=shlex.quote(f"{p.config_dir}/live/{fqdn}"),
+            ssl_link=shlex.quote(f"{p.sites_enabled}/{fqdn}.ssl.conf"),
+            archive=shlex.quote(f"{p.config_dir}/archive/{fqdn}"),
+            renewal=shlex.quote(f"{p.config_dir}/renewal/{fqdn}.conf"),
+        )
+
+    def _run(
+        self, address: str, script: str, *, step: str, cancel: Callable[[], bool] | None = None
+    ) -> Certificate:
+        started = time.monotonic()
+        out = self._exec(address, script, step=step, cancel=cancel)
+        try:
+            return self.parse(out, started)
+        except (ValueError, KeyError, IndexError):
+            raise StepFailed(step, address, f"certbot: unexpected output: {out[-300:]}") from None
+
+    def probe(self, address: str, fqdn: str, *, step: str) -> Certificate:
+        return self._run(address, self.probe_script(fqdn), step=step)
+
+    def issue(
+        self,
+        address: str,
+        fqdn: str,
+        *,
+        directory_url: str,
+        step: str,
+        cancel: Callable[[], bool] | None = None,
+    ) -> Certificate:
+        """A certificate for `fqdn` from `directory_url`, unless a valid one is there."""
+        return self._run(address, self.issue_script(fqdn, directory_url), step=step,
+                         cancel=cancel)
+
+    def remove(self, address: str, fqdn: str, *, step: str) -> str:
+        return self._exec(address, self.remove_script(fqdn), step=step)
