@@ -12,146 +12,43 @@ dashboard. Screenshots of every page go to test-artifacts/browser/.
 from __future__ import annotations
 
 import json
-import os
 import re
 import secrets
-import shutil
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright import sync_api
 
-from provisioner.bootstrap.container import Container, build_container
-from provisioner.config import PROJECT_ROOT, Settings
+from provisioner.config import Settings
 from provisioner.domain.actors import Role
-from provisioner.workflow.people.users import add_user
+from tests.e2e.browser_support import (
+    DESKTOP,
+    PHONE,
+    Server,
+    _context,
+    running_server,
+    shot,
+    sign_in,
+)
 
 pytestmark = pytest.mark.lab
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SHOTS = PROJECT_ROOT / "test-artifacts" / "browser"
-PASSWORD = "Sandi-Uji-2026!browser"
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
 JOB_TIMEOUT_MS = 240_000
-
-
-@dataclass
-class Server:
-    url: str
-    settings: Settings
-    services: Container
-    undo: list[int]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+USERS = {
+    "opd-kes": (Role.OPD, "Dinas Kesehatan"),
+    "net-budi": (Role.NETWORK, None),
+    "tech-ani": (Role.TECHNICAL, None),
+    "kadis-demo": (Role.APPROVER, None),
+}
 
 
 @pytest.fixture(scope="module")
 def server(lab: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    data = tmp_path_factory.mktemp("browser")
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "PROVISIONER_DATA_DIR": str(data),
-        "PROVISIONER_LAB_PATH": str(lab.lab_dir),
-        "PROVISIONER_SECRET_KEY": "browser-" + secrets.token_hex(16),
-        "PROVISIONER_PUBLIC_URL": url,
-        "PROVISIONER_ENVIRONMENT": "lab",
-        "PROVISIONER_SCHEDULER_ENABLED": "false",
-    }
-    settings = Settings(
-        data_dir=data, lab_path=lab.lab_dir, secret_key=env["PROVISIONER_SECRET_KEY"],
-        public_url=url,
-    )
-    services = build_container(settings)  # migrates the store the server will use
-    users = {
-        "opd-kes": (Role.OPD, "Dinas Kesehatan"),
-        "net-budi": (Role.NETWORK, None),
-        "tech-ani": (Role.TECHNICAL, None),
-        "kadis-demo": (Role.APPROVER, None),
-    }
-    for name, (role, agency) in users.items():
-        add_user(services.store, name, role, agency, name, password=PASSWORD)
-    log = (data / "uvicorn.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "provisioner.bootstrap.serve:app_from_environment",
-         "--factory", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    srv = Server(url, settings, services, [])
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                started = (data / "uvicorn.log").read_text()
-                raise AssertionError("uvicorn did not start:\n" + started)
-            time.sleep(0.3)
+    with running_server(lab, tmp_path_factory.mktemp("browser"), USERS) as srv:
         yield srv
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-        for job_id in srv.undo:  # leave the lab as it was: DNS, vhosts, database, releases
-            services.runner.undo(job_id)
-        services.store.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    assert shutil.which(CHROMIUM) or Path(CHROMIUM).exists(), "apt-get install chromium"
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
-
-
-def _context(browser, tmp: Path, viewport: dict[str, int]):  # type: ignore[no-untyped-def]
-    # A fresh context per role: its own cookies, like a different person's browser.
-    return browser.new_context(viewport=viewport, accept_downloads=True, locale="id-ID")
-
-
-def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def sign_in(page, url: str, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{url}/login")
-    page.get_by_label(re.compile("Nama pengguna|Username")).fill(username)
-    page.get_by_label(re.compile("Kata sandi|Password")).fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("^(Masuk|Sign in)$")).click()
-    page.wait_for_load_state()
-    assert page.locator("#who").inner_text() == username
 
 
 A11Y_PROBLEMS = """() => {
@@ -208,14 +105,14 @@ def test_main_journeys_of_every_role(server: Server, browser, tmp_path: Path) ->
     label_box.fill("")
     label_box.press_sequentially(label, delay=20)
     sync_api.expect(live).to_contain_text(f"Tersedia: {fqdn}", timeout=15_000)
-    opd.get_by_label("Tujuan dan jenis situs").fill("Situs resmi Dinas Kesehatan (uji peramban)")
-    opd.get_by_label("Nama", exact=True).fill("Siti Rahma")
-    opd.get_by_label("Surel").fill("siti@dinkes.demokab.go.id")
-    opd.get_by_label("Nomor surat").fill("400.7/77/DINKES/2026")
-    opd.get_by_label("Repositori").fill("sample-app")
+    opd.locator("#purpose").fill("Situs resmi Dinas Kesehatan (uji peramban)")
+    opd.locator("#contact_name").fill("Siti Rahma")
+    opd.locator("#contact_email").fill("siti@dinkes.demokab.go.id")
+    opd.locator("#letter_number").fill("400.7/77/DINKES/2026")
+    opd.locator("#repo").fill("sample-app")
     shot(opd, "03-opd-form-filled-phone")
     opd.get_by_role("button", name="Ajukan").click()
-    opd.wait_for_url(re.compile(r"/requests/\d+\?submitted=1"))
+    opd.wait_for_url(re.compile(r"/requests/\d+\?done=submitted"))
     sync_api.expect(opd.locator("#req-state")).to_contain_text("Diajukan")
     request_path = opd.url.split("?")[0].removeprefix(url)
     shot(opd, "04-opd-submitted-phone")
@@ -223,9 +120,11 @@ def test_main_journeys_of_every_role(server: Server, browser, tmp_path: Path) ->
     # --- network team: the queue, the plan as a diff, approve ----------------------------
     net_ctx = _context(browser, tmp_path, DESKTOP)
     net = net_ctx.new_page()
+    asked: list[str] = []  # consequential actions ask first (window.confirm)
+    net.on("dialog", lambda d: (asked.append(d.message), d.accept()))
     sign_in(net, url, "net-budi")
     net.goto(f"{url}/queue")
-    net.get_by_role("link", name=f"Tinjau rencana {fqdn}").click()
+    net.get_by_role("link", name=f"Tinjau {fqdn}").click()
     dns = net.locator("#diff-dns")
     sync_api.expect(dns).to_contain_text(f"{fqdn}. 300 IN A 127.0.2.12")
     sync_api.expect(net.locator("#diff-vhost")).to_contain_text(f"ServerName {fqdn}")
@@ -233,14 +132,17 @@ def test_main_journeys_of_every_role(server: Server, browser, tmp_path: Path) ->
     accessible(net)
     shot(net, "05-network-review-desktop")
     net.get_by_role("button", name="Setujui rencana ini").click()
-    net.wait_for_url(re.compile(r"/requests/\d+$"))
+    net.wait_for_url(re.compile(r"/requests/\d+(\?.*)?$"))
+    assert len(asked) == 1, asked  # the approval asked before it acted
     job_id = int(net.locator("[data-job-live]").get_attribute("data-job-live").split("/")[2])
     server.undo.append(job_id)
 
     # --- OPD watches the job live, then downloads the letter -----------------------------
     opd.goto(url + request_path)
-    log = opd.locator("[data-job-log]")
-    sync_api.expect(log).to_contain_text("== ", timeout=60_000)  # output arrives while running
+    # The OPD follows a plain timeline, not the operators' log (that is for the teams).
+    sync_api.expect(opd.locator('#timeline [data-status="current"]')).to_have_count(1,
+                                                                                 timeout=60_000)
+    assert opd.locator("[data-job-log]").count() == 0
     shot(opd, "06-opd-job-running-phone")
     sync_api.expect(opd.locator("[data-letter]").first).to_be_visible(timeout=JOB_TIMEOUT_MS)
     sync_api.expect(opd.locator("#req-state")).to_contain_text("Surat terbit")
@@ -282,13 +184,14 @@ def test_main_journeys_of_every_role(server: Server, browser, tmp_path: Path) ->
     # --- technical team: deploy to dev, the output streams -------------------------------
     tech_ctx = _context(browser, tmp_path, DESKTOP)
     tech = tech_ctx.new_page()
+    tech.on("dialog", lambda d: (asked.append(d.message), d.accept()))
     sign_in(tech, url, "tech-ani")
     tech.goto(f"{url}/sites")
     accessible(tech)
     shot(tech, "11-technical-sites-desktop")
-    site = tech.locator("section", has=tech.locator(f"code:text-is('{fqdn}')"))
+    site = tech.locator(f'section[data-site="{fqdn}"]')
     site.get_by_role("button", name="Deploy ke dev").click()
-    tech.wait_for_url(re.compile(r"/jobs/\d+$"))
+    tech.wait_for_url(re.compile(r"/jobs/\d+(\?.*)?$"))
     state = tech.locator("[data-job-state]")
     sync_api.expect(state).to_have_attribute("data-value", "done", timeout=JOB_TIMEOUT_MS)
     sync_api.expect(state).to_have_text("selesai")
@@ -300,7 +203,12 @@ def test_main_journeys_of_every_role(server: Server, browser, tmp_path: Path) ->
     sign_in(boss, url, "kadis-demo")
     boss.goto(f"{url}/dashboard")
     accessible(boss)
-    sync_api.expect(boss.locator("#ttl")).to_contain_text(time.strftime("%Y-%m"))
+    month = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+             "September", "Oktober", "November", "Desember")[time.localtime().tm_mon - 1]
+    ttl = boss.locator("#ttl")
+    sync_api.expect(ttl).to_contain_text(f"{month} {time.strftime('%Y')}")  # month in words
+    assert " jam" in ttl.inner_text() or " menit" in ttl.inner_text()  # not "0.01 jam"
+    assert "0.0" not in ttl.inner_text()
     shot(boss, "13-approver-dashboard-desktop")
 
     assert outside == [], f"requests to other origins: {json.dumps(outside)}"
