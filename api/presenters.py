@@ -64,14 +64,23 @@ def job_for(actor: Actor, job: JobView) -> JobView:
     )
 
 
+def repo_name(url: str | None) -> str | None:
+    """A repository as the agency named it ("sample-app"), not the code server's address."""
+    if not url:
+        return None
+    return url.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")
+
+
 def request_for(actor: Actor, req: RequestView) -> RequestView:
-    """The request as `actor` may see it (its failure and jobs, see job_for)."""
+    """The request as `actor` may see it (its failure and jobs, see job_for; the repository
+    by the name the agency gave, never the code server's address)."""
     if sees_detail(actor):
         return req
     return dataclasses.replace(
         req,
         failure_server=None,
         failure_reason=None,
+        repo_url=repo_name(req.repo_url),
         jobs=tuple(job_for(actor, j) for j in req.jobs),
     )
 

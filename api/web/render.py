@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
+from api.presenters import repo_name
 from api.web.flash import flash_of
 from api.web.formats import duration, local_time, minutes_since, month_name, parse_utc
 from api.web.i18n import language, other_language, pick, translate
@@ -77,13 +78,6 @@ def role_name(role: str, lang: str) -> str:
         return role
 
 
-def repo_name(url: str | None) -> str:
-    """A repository as the agency named it ("sample-app"), not the code server's address."""
-    if not url:
-        return "–"
-    return url.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")
-
-
 def here(request: Request) -> str:
     """This page's address with its query, for the language switch to come back to."""
     query = request.url.query
@@ -106,7 +100,7 @@ def _helpers(request: Request, lang: str) -> dict[str, Any]:
         "type_choices": lambda listing: [
             (k, translate(f"type.{k}", lang)) for k in listing.types
         ],
-        "repo_name": repo_name,
+        "repo_name": lambda url: repo_name(url) or "–",
     }
 
 

@@ -5,6 +5,7 @@ and an OPD reads a failure in plain words while the network team reads what fail
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -73,6 +74,10 @@ def test_opd_reads_a_failure_in_plain_words_without_paths_sql_or_tool_output(
     opd = pop.headers("opd")
     shown = client.get(f"/api/v1/requests/{rid}", headers=opd)
     assert shown.status_code == 200 and not _leaks(shown.text), _leaks(shown.text)
+    # The repository by the name the agency gave, not the code server's address.
+    assert shown.json()["repo_url"] == "sample-app"
+    network_view = client.get(f"/api/v1/requests/{rid}", headers=pop.headers("network"))
+    assert network_view.json()["repo_url"].startswith("ssh://")
     failure = shown.json()["failure"]
     assert failure["reason"] == failure["public_reason"] == public_failure("database")
     assert failure["server"] is None and failure["step_title"] == "Basis data / Database"
@@ -151,3 +156,41 @@ def test_every_page_of_the_populated_store_renders_for_every_role(
                 assert page.status_code < 500, (who, path, page.text[-2000:])
         finally:
             client.cookies.clear()
+
+
+def test_approver_dashboard_inbox_moves_a_letter_from_waiting_to_approved(
+    world: tuple[TestClient, Population],
+) -> None:
+    """The approver's inbox on the dashboard: the issued letter's request waits with a link
+    to its letters; once approved it is listed as approved, with who approved it. Other
+    staff's dashboards have no inbox."""
+    client, pop = world
+    rid = pop.requests["letter_issued"]
+
+    def dashboard(who: str) -> str:
+        signed_in = client.post("/api/v1/auth/login",
+                                json={"username": pop.usernames[who], "password": PASSWORD})
+        assert signed_in.status_code == 200, signed_in.text
+        try:
+            page = client.get("/dashboard")
+            assert page.status_code == 200, page.text[-1000:]
+            return page.text
+        finally:
+            client.cookies.clear()
+
+    def section(html: str, table: str) -> str:
+        found = re.search(rf'<table class="stack" id="{table}">(.*?)</table>', html, re.DOTALL)
+        return found.group(1) if found else ""
+
+    before = dashboard("approver")
+    assert f'href="/requests/{rid}#letters"' in section(before, "letters-waiting")
+    assert f'href="/requests/{rid}#letters"' not in section(before, "letters-approved")
+    assert 'id="inbox"' not in dashboard("network")
+
+    approved = client.post(f"/api/v1/requests/{rid}/letter/approve",
+                           headers=pop.headers("approver"))  # fmt: skip
+    assert approved.status_code == 200, approved.text
+    after = dashboard("approver")
+    assert f'href="/requests/{rid}#letters"' not in section(after, "letters-waiting")
+    done = section(after, "letters-approved")
+    assert f'href="/requests/{rid}#letters"' in done and pop.usernames["approver"] in done
