@@ -2,6 +2,12 @@
 `limit` at a time, each in its own thread; the runner's `run_step` records each step in the
 journal (its own transaction) before it returns.
 
+A job always may run one step; every step beside it borrows a token from the worker's
+`StepBudget`, shared by all the jobs a worker runs at once: a job alone gets its branches
+side by side, twenty jobs at once do not run three playbooks each on the same cores. A
+token is only taken to start a step and a step only waits for a sibling already started,
+so no job can wait on another's tokens.
+
 When a step fails (or the job is cancelled) nothing new starts, the steps already in
 flight finish and are recorded, and only then does the run end, with the first failure's
 state and error: the job is finished by the caller after every branch has stopped.
@@ -44,6 +50,21 @@ class Outcome:
 RunStep = Callable[[Entry, dict[str, dict[str, Any]]], Outcome]
 
 
+class StepBudget:
+    """The steps a worker's jobs may run beside each job's first one, all jobs together."""
+
+    def __init__(self, extra: int) -> None:
+        self._tokens = threading.BoundedSemaphore(extra) if extra > 0 else None
+
+    def take(self) -> bool:
+        """A token if one is free now (never waits)."""
+        return self._tokens is not None and self._tokens.acquire(blocking=False)
+
+    def give(self) -> None:
+        assert self._tokens is not None
+        self._tokens.release()
+
+
 class GraphRun:
     def __init__(
         self,
@@ -53,11 +74,15 @@ class GraphRun:
         limit: int,
         cancelled: Callable[[], bool],
         name: str = "job",
+        budget: StepBudget | None = None,
     ) -> None:
         self.entries = {e.name: e for e in entries}
         self.order = [e.name for e in entries]
         self.needs = needs
         self.limit = max(1, limit)
+        # Without a shared budget the job has its own: `limit` steps at once.
+        self.budget = budget or StepBudget(self.limit - 1)
+        self.borrowed: set[str] = set()  # steps in flight that hold a token of the budget
         self.cancelled = cancelled
         self.name = name
         self.statuses: dict[str, StepStatus] = {e.name: e.status for e in entries}
@@ -91,6 +116,10 @@ class GraphRun:
     ) -> None:
         free = self.limit - len(running)
         for name in ready_steps(self.order, self.needs, self.statuses, self.started)[:free]:
+            if running:  # beside a step of its own, a step needs a token of the budget
+                if not self.budget.take():
+                    break  # tried again when one of this job's steps ends
+                self.borrowed.add(name)
             self.started.add(name)
             # A snapshot: every step it needs is in it; steps in flight add to the run's own.
             # The caller's context goes along (the job id its log lines carry).
@@ -99,6 +128,9 @@ class GraphRun:
             running[future] = name
 
     def _record(self, name: str, outcome: Outcome) -> None:
+        if name in self.borrowed:
+            self.borrowed.discard(name)
+            self.budget.give()
         if outcome.final is None:
             self.statuses[name] = StepStatus.DONE
             self.outputs[name] = outcome.outputs or {}

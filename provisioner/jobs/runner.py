@@ -27,7 +27,7 @@ from provisioner.domain.errors import ProvisionerError, ServerUnreachable, StepF
 from provisioner.domain.job_graph import in_undo_order, job_graph
 from provisioner.domain.jobs import JobState, StepStatus
 from provisioner.domain.states import RequestState
-from provisioner.jobs.graph import Entry, GraphRun, Outcome
+from provisioner.jobs.graph import Entry, GraphRun, Outcome, StepBudget
 from provisioner.jobs.journal import Journal
 from provisioner.ops.logs import job_id_var
 from provisioner.ops.metrics import observe_step
@@ -101,6 +101,8 @@ class JobRunner:
         self.warm_ups = tuple(warm_ups)
         self.steps = steps
         self.settings = settings
+        # Steps beside each job's first one, shared by the jobs this worker runs at once.
+        self.step_budget = StepBudget(settings.job_step_concurrency - 1)
         self.box = SecretBox(settings.secret_key)
         self.worker_id = worker_id
         # Told (request id, new state) after the commit that moved a request, e.g. live or
@@ -206,6 +208,7 @@ class JobRunner:
             limit=self.settings.job_step_concurrency,
             cancelled=cancelled,
             name=f"job-{job_id}",
+            budget=self.step_budget,
         )
         state, error = graph.run(
             lambda entry, outputs: self._run_step(

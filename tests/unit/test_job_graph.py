@@ -28,6 +28,7 @@ from provisioner.domain.jobs import (
 )
 from provisioner.domain.states import PROGRESS, RequestState, furthest
 from provisioner.jobs.control import JobControl
+from provisioner.jobs.graph import Entry, GraphRun, Outcome, StepBudget
 from provisioner.jobs.runner import JobRunner
 from provisioner.store.db import Store, migrate
 from provisioner.store.models.audit import Event
@@ -221,6 +222,42 @@ def test_steps_at_once_never_exceed_the_setting(tmp_path: Any) -> None:
         if limit == 1:  # in order: the journal's positions
             assert [n for kind, n, _ in log if kind == "start"] == TLS_NAMES
         store.dispose()
+
+
+def test_jobs_of_one_worker_share_the_steps_beside_their_first() -> None:
+    """Two jobs of three independent steps, limit 3 each, one token to share: each job
+    always runs one step, only one step in all runs beside them (three at most, not six)."""
+    budget = StepBudget(1)
+    lock, in_flight, peak = threading.Lock(), [0], [0]
+
+    def step(entry: Entry, _outputs: dict[str, dict[str, Any]]) -> Outcome:
+        with lock:
+            in_flight[0] += 1
+            peak[0] = max(peak[0], in_flight[0])
+        time.sleep(0.1)
+        with lock:
+            in_flight[0] -= 1
+        return Outcome(outputs={"done": entry.name})
+
+    def job(tag: str) -> GraphRun:
+        entries = [Entry(i, f"{tag}{i}", StepStatus.PLANNED) for i in range(3)]
+        return GraphRun(entries, {e.name: () for e in entries}, limit=3,
+                        cancelled=lambda: False, budget=budget)  # fmt: skip
+
+    runs, results = [job("a"), job("b")], {}
+    threads = [threading.Thread(target=lambda r=r: results.update({id(r): r.run(step)}))
+               for r in runs]  # fmt: skip
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert list(results.values()) == [(JobState.DONE, None)] * 2
+    assert peak[0] == 3, peak
+    assert budget.take() and not budget.take()  # the token came back, and only one exists
+    # A job alone gets its branches side by side: its first step plus the shared token.
+    alone, in_flight[0], peak[0] = job("c"), 0, 0
+    budget.give()
+    assert alone.run(step) == (JobState.DONE, None) and peak[0] == 2
 
 
 def test_a_failure_lets_the_steps_beside_it_finish_and_be_recorded_first(env: Any) -> None:
