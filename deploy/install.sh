@@ -15,6 +15,9 @@ set -euo pipefail
 SOURCE=$(cd "$(dirname "$0")/.." && pwd)
 REF=${PROVISIONER_REF:-$(git -C "$SOURCE" rev-parse HEAD)}
 PREFIX=${PROVISIONER_PREFIX:-/opt/provisioner}
+# Debian's Python, not whichever `python3` root's PATH finds first: a pyenv or conda one
+# under /root would leave the service user a virtualenv it cannot execute.
+PYTHON=${PROVISIONER_PYTHON:-/usr/bin/python3}
 APT_PACKAGES=(
   python3-venv git openssh-client ca-certificates
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core  # letters (WeasyPrint)
@@ -48,7 +51,7 @@ git -C "$PREFIX/src" fetch --quiet --tags "$SOURCE" '+refs/heads/*:refs/remotes/
 git -C "$PREFIX/src" checkout --quiet --detach "$REF"
 
 say "virtualenv $PREFIX/venv"
-[ -x "$PREFIX/venv/bin/python" ] || python3 -m venv "$PREFIX/venv"
+[ -x "$PREFIX/venv/bin/python" ] || "$PYTHON" -m venv "$PREFIX/venv"
 "$PREFIX/venv/bin/pip" install --quiet --upgrade pip
 "$PREFIX/venv/bin/pip" install --quiet "$PREFIX/src"
 
@@ -70,6 +73,8 @@ install -m 0644 "$PREFIX"/src/deploy/systemd/provisioner-*.service /etc/systemd/
 if [ -d /run/systemd/system ]; then
   systemctl daemon-reload
 fi
+runuser -u provisioner -- "$PREFIX/venv/bin/provisioner" --help >/dev/null \
+  || { say "the service user cannot run $PREFIX/venv/bin/provisioner"; exit 1; }
 say "installed $("$PREFIX/venv/bin/provisioner" --help >/dev/null && git -C "$PREFIX/src" log -1 --format='%h %s')"
 cat <<'NEXT'
 install: next (README, "Install for production"):
