@@ -160,7 +160,10 @@ def status(fqdn: str) -> None:
 
 
 def main() -> None:
-    """Entry point: a project error ends the command with its message, not a traceback."""
+    """Entry point: a project error ends the command with its message, not a traceback; so do
+    settings that cannot be used (each reason on a line of its own)."""
+    from pydantic import ValidationError
+
     from provisioner.domain.errors import ProvisionerError
 
     try:
@@ -168,6 +171,15 @@ def main() -> None:
     except ProvisionerError as exc:
         console.print(f"[red]{exc.message}[/]")
         raise SystemExit(1) from None
+    except ValidationError as exc:
+        if exc.title != "Settings":
+            raise
+        console.print("[red]Pengaturan tidak dapat dipakai / The settings cannot be used:[/]")
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error["loc"])
+            console.print(f"  {where + ': ' if where else ''}{error['msg']}", style="red",
+                          markup=False, highlight=False)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":
