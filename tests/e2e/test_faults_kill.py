@@ -11,12 +11,10 @@ reported, and at least four kills must land."""
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from datetime import date
@@ -25,9 +23,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from provisioner.adapters.ssh import SshClient
 from provisioner.bootstrap.container import build_container
-from provisioner.config import PROJECT_ROOT, Settings
+from provisioner.config import Settings
 from provisioner.domain.actors import Actor, Role
 from provisioner.domain.jobs import JobState
 from provisioner.domain.requests import RequestDraft
@@ -36,6 +33,7 @@ from provisioner.store.models.audit import Event
 from provisioner.store.models.counters import Counter
 from provisioner.store.models.letters import Letter
 from provisioner.store.repositories import jobs as jobs_repo, requests as requests_repo
+from tests.worker_support import dig_a, ssh, start_worker
 
 pytestmark = pytest.mark.lab
 
@@ -47,32 +45,6 @@ KILL_POINTS = [
     ("site_prod", "running"),
 ]
 WORKER_ID = "fault-worker"
-
-
-def start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
-    env = dict(os.environ)
-    env.update(
-        PROVISIONER_DATA_DIR=str(settings.data_dir),
-        PROVISIONER_LAB_PATH=str(settings.lab_dir),
-        PROVISIONER_SECRET_KEY=settings.secret_key,
-        PROVISIONER_WORKER_ID=WORKER_ID,  # stable: the restarted process resumes its orphans
-        PROVISIONER_WORKER_POLL_SECONDS="0.2",
-    )
-    with log.open("ab") as out:
-        return subprocess.Popen([sys.executable, "-m", "provisioner.cli", "worker"], env=env,
-                                stdout=out, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT)
-
-
-def ssh(settings: Settings, address: str, command: str) -> str:
-    with SshClient(address, key=settings.ssh_key_path,
-                   known_hosts=settings.known_hosts_path) as client:
-        return client.run(command).stdout.strip()
-
-
-def dig_a(server: str, name: str) -> list[str]:
-    out = subprocess.run(["dig", f"@{server}", name, "A", "+short", "+time=2", "+tries=1"],
-                         capture_output=True, text=True, check=True)
-    return out.stdout.split()
 
 
 def test_sigkill_at_step_boundaries_and_mid_step_loses_nothing(
@@ -96,7 +68,7 @@ def test_sigkill_at_step_boundaries_and_mid_step_loses_nothing(
     log = tmp_path / "worker.log"
     killed: list[str] = []
     missed: list[str] = []
-    proc = start_worker(settings, log)
+    proc = start_worker(settings, log, WORKER_ID)
     try:
         for step, status in KILL_POINTS:
             deadline = time.monotonic() + 150
@@ -119,7 +91,7 @@ def test_sigkill_at_step_boundaries_and_mid_step_loses_nothing(
                 proc.send_signal(signal.SIGKILL)
                 proc.wait(10)
                 killed.append(f"{step}:{status}")
-                proc = start_worker(settings, log)
+                proc = start_worker(settings, log, WORKER_ID)
             else:
                 missed.append(f"{step}:{status}")
         deadline = time.monotonic() + 300
