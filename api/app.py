@@ -21,6 +21,7 @@ from api.routes import (
     dns,
     jobs,
     letters_api,
+    procedures,
     public,
     requests,
     review,
@@ -61,13 +62,21 @@ def create_app(container: AppContainer, *, lifespan: Lifespan | None = None) -> 
     )
     app.state.container = container
     install_error_handlers(app)
-    for module in (requests, jobs, public, dns, deployments):
+    for module in (requests, jobs, public, dns, deployments, procedures):
         app.include_router(module.router)
     _install_middleware(app, container.settings)
     for module in (auth, admin, audit, review, letters_api, pages, account, opd, team):
         app.include_router(module.router)
-    for page_module in (request_pages, letter_pages, retire_pages, drift_page, dashboard_page,
-                        admin_pages, admin_settings, docs):
+    for page_module in (
+        request_pages,
+        letter_pages,
+        retire_pages,
+        drift_page,
+        dashboard_page,
+        admin_pages,
+        admin_settings,
+        docs,
+    ):
         app.include_router(page_module.router)
     # Swagger UI's files (a package's copy) before the site's own /static.
     app.mount("/static/swagger", StaticFiles(directory=docs.SWAGGER_DIR), name="swagger")

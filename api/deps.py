@@ -22,6 +22,9 @@ from provisioner.workflow.monitoring.status import StatusService
 from provisioner.workflow.people.services import PeopleServices
 from provisioner.workflow.people.sessions import csrf_matches
 from provisioner.workflow.people.users import UserService
+from provisioner.workflow.procedures.catalog import SopCatalog
+from provisioner.workflow.procedures.documents import ProcedureDocuments
+from provisioner.workflow.procedures.service import Procedures
 from provisioner.workflow.requests.availability import AvailabilityService
 from provisioner.workflow.requests.decisions import RequestDecisions
 from provisioner.workflow.requests.documents import LetterScans
@@ -61,6 +64,12 @@ class AppContainer(Protocol):
     def drift(self) -> DriftService: ...
     @property
     def letters(self) -> LetterService: ...
+    @property
+    def sops(self) -> SopCatalog: ...
+    @property
+    def procedures(self) -> Procedures: ...
+    @property
+    def procedure_documents(self) -> ProcedureDocuments: ...
     @property
     def people(self) -> PeopleServices: ...
 
@@ -134,6 +143,18 @@ def _letters(request: Request) -> LetterService:
     return container_of(request).letters
 
 
+def _sops(request: Request) -> SopCatalog:
+    return container_of(request).sops
+
+
+def _procedures(request: Request) -> Procedures:
+    return container_of(request).procedures
+
+
+def _procedure_documents(request: Request) -> ProcedureDocuments:
+    return container_of(request).procedure_documents
+
+
 def users_of(request: Request) -> UserService:
     return container_of(request).people.users
 
@@ -152,6 +173,9 @@ RetirementsDep = Annotated[RetirementService, Depends(_retirements)]
 UndoDep = Annotated[JobUndoService, Depends(_undo)]  # what a failed job left, taking it back
 DriftDep = Annotated[DriftService, Depends(_drift)]
 LettersDep = Annotated[LetterService, Depends(_letters)]
+SopsDep = Annotated[SopCatalog, Depends(_sops)]
+ProceduresDep = Annotated[Procedures, Depends(_procedures)]
+ProcedureDocumentsDep = Annotated[ProcedureDocuments, Depends(_procedure_documents)]
 UsersDep = Annotated[UserService, Depends(users_of)]
 
 

@@ -17,9 +17,11 @@ from markupsafe import Markup
 
 from provisioner.domain.errors import StepFailed
 from provisioner.domain.letters import LetterContent, format_nip, indonesian_date, short_sha
+from provisioner.domain.sop_letters import SopLetterContent
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 LETTER_TEMPLATE = "letter.html.j2"
+SOP_LETTER_TEMPLATE = "sop_letter.html.j2"
 
 _STEP = "letter"
 _SERVER = "pdf"
@@ -116,6 +118,35 @@ def render_letter_pdf(content: LetterContent) -> bytes:
     # WeasyPrint has no common error base (it raises from Pango, pydyf, fontTools, ...);
     # whatever it raises, no letter was made, and the job must record why.
     except Exception as exc:  # noqa: BLE001
+        _fail(f"PDF surat gagal dibuat / letter PDF failed: {type(exc).__name__}: {exc}", exc)
+    if not pdf:
+        raise StepFailed(step=_STEP, server=_SERVER, reason="PDF kosong / empty PDF")
+    return bytes(pdf)
+
+
+def render_sop_letter_html(content: SopLetterContent) -> str:
+    """Render an SOP letter (refusal, invitation, berita acara, ...) as one self-contained
+    HTML document, in the form of the reply letter."""
+    try:
+        return _environment().get_template(SOP_LETTER_TEMPLATE).render(c=content)
+    except jinja2.TemplateError as exc:
+        _fail(f"templat surat gagal dirender / letter template failed: {exc}", exc)
+
+
+def render_sop_letter_pdf(content: SopLetterContent) -> bytes:
+    """Render an SOP letter to an A4 PDF; failures as `render_letter_pdf`'s."""
+    html = render_sop_letter_html(content)
+    try:
+        import weasyprint
+    except (ImportError, OSError) as exc:
+        _fail(
+            "WeasyPrint tidak dapat dimuat; pasang libpango-1.0-0 libpangoft2-1.0-0 "
+            f"libharfbuzz-subset0 fonts-dejavu-core / WeasyPrint cannot load: {exc}",
+            exc,
+        )
+    try:
+        pdf = weasyprint.HTML(string=html, url_fetcher=_refuse_fetch).write_pdf()
+    except Exception as exc:  # noqa: BLE001 - as in render_letter_pdf
         _fail(f"PDF surat gagal dibuat / letter PDF failed: {type(exc).__name__}: {exc}", exc)
     if not pdf:
         raise StepFailed(step=_STEP, server=_SERVER, reason="PDF kosong / empty PDF")

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import socket
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from provisioner.adapters.acme_issue import CertbotIssuer
 from provisioner.adapters.ansible import AnsibleAdapter
 from provisioner.adapters.dns.tsig import TsigKey
 from provisioner.adapters.dns.zones import DnsAdapter, DnsZones
+from provisioner.adapters.feasibility import feasibility_probes
 from provisioner.adapters.git import GitAdapter
-from provisioner.adapters.pdf import warm_up as warm_up_pdf
+from provisioner.adapters.pdf import render_sop_letter_pdf, warm_up as warm_up_pdf
 from provisioner.adapters.pdf_check import check_pdf
+from provisioner.adapters.sop_files import load_presets, parse_yaml, to_yaml
 from provisioner.adapters.web_probe import WebProbe
 from provisioner.bootstrap import configs
 from provisioner.bootstrap.events import Announcements, Events
@@ -54,6 +56,11 @@ from provisioner.workflow.people.services import PeopleServices
 from provisioner.workflow.people.sessions import SessionService
 from provisioner.workflow.people.sla import SlaService
 from provisioner.workflow.people.users import UserService
+from provisioner.workflow.procedures.catalog import SopCatalog
+from provisioner.workflow.procedures.documents import ProcedureDocuments
+from provisioner.workflow.procedures.hardware import HardwareSteps
+from provisioner.workflow.procedures.letters import LetterIssuer
+from provisioner.workflow.procedures.service import Procedures
 from provisioner.workflow.requests.availability import AvailabilityService
 from provisioner.workflow.requests.decisions import RequestDecisions
 from provisioner.workflow.requests.documents import LetterScans
@@ -86,6 +93,9 @@ class Container:
     drift: DriftService
     letters: LetterService
     people: PeopleServices  # accounts, sessions, audit, SLA clocks, notifications
+    sops: SopCatalog  # the SOP definitions: presets, an admin's versions, the choice per type
+    procedures: Procedures  # requests that follow an SOP, step by step
+    procedure_documents: ProcedureDocuments  # their attachments
     runner: JobRunner
     worker: Worker
     dispatcher: Dispatcher  # how queued jobs and the scheduler's periodic work reach a worker
@@ -322,6 +332,8 @@ def build_container(settings: Settings, *, migrate_store: bool = True) -> Contai
     # time-out, as an OPD waits on the answer.
     sources = GitAdapter(configs.git_config(settings, timeout=15.0))
     uc = _request_use_cases(settings, store, availability, policy, sources, events)
+    sops = SopCatalog(store, load_presets(), parse_yaml, to_yaml)
+    procedures, procedure_docs = _procedures(settings, store, sops, people.sla)
     return Container(
         settings=settings, store=store, dns=dns, availability=availability, status=status,
         intake=uc.intake, decisions=uc.decisions, revisions=uc.revisions,
@@ -332,9 +344,35 @@ def build_container(settings: Settings, *, migrate_store: bool = True) -> Contai
         drift=drift,
         letters=LetterService(store, configs.letter_settings(settings), check_pdf=check_pdf,
                               on_issued=announce.letter_issued),
-        people=people, runner=runner, worker=worker, dispatcher=dispatcher,
-        periodic_work=work,
+        people=people, sops=sops, procedures=procedures, procedure_documents=procedure_docs,
+        runner=runner, worker=worker, dispatcher=dispatcher, periodic_work=work,
     )  # fmt: skip
+
+
+def _procedures(
+    settings: Settings, store: Store, sops: SopCatalog, sla: SlaService
+) -> tuple[Procedures, ProcedureDocuments]:
+    def days_off() -> frozenset[date]:
+        calendar = sla.calendar()
+        return calendar.days_off - calendar.working_days
+
+    rules = RequestRules.from_settings(settings)
+    hardware = HardwareSteps(
+        store=store,
+        probes=feasibility_probes(configs.tls_config(settings).acme_ca_file),
+        dev_site=lambda label: (settings.web_dev_address, rules.dev_fqdn(label)),
+    )
+    procedures = Procedures(
+        store=store,
+        catalog=sops,
+        issuer=LetterIssuer(configs.letter_settings(settings), render_sop_letter_pdf),
+        days_off=days_off,
+        hardware=hardware,
+    )
+    documents = ProcedureDocuments(
+        store, settings.uploads_dir, settings.upload_max_bytes, check_pdf
+    )
+    return procedures, documents
 
 
 # --- provisioner doctor: checks of the real setup (built on its own, no store needed) ----

@@ -16,7 +16,8 @@ class Role(StrEnum):
     OPD = "opd"
     NETWORK = "network"
     TECHNICAL = "technical"
-    APPROVER = "approver"
+    APPROVER = "approver"  # the Kepala Dinas: signs letters
+    KABID = "kabid"  # the Kepala Bidang: passes a Kadis's disposition on to the team
     ADMIN = "admin"
 
 
@@ -33,6 +34,8 @@ class Action(StrEnum):
     MANAGE_USERS = "manage_users"
     AUDIT = "audit"  # read, export and verify the audit log
     DASHBOARD = "dashboard"  # SLA and overdue views across agencies
+    SOP_STEP = "sop_step"  # record a step of a request's SOP (the step names who acts)
+    EDIT_SOP = "edit_sop"  # pick and edit the SOP definitions
 
 
 ALLOWED: dict[Action, frozenset[Role]] = {
@@ -50,7 +53,12 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.RECORD_LETTER: frozenset({Role.OPD, Role.APPROVER, Role.ADMIN}),
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
     Action.AUDIT: frozenset({Role.ADMIN, Role.APPROVER}),
-    Action.DASHBOARD: frozenset({Role.APPROVER, Role.ADMIN, Role.NETWORK, Role.TECHNICAL}),
+    Action.DASHBOARD: frozenset(
+        {Role.APPROVER, Role.KABID, Role.ADMIN, Role.NETWORK, Role.TECHNICAL}
+    ),
+    # Every role acts on some SOP step; which step is the definition's (sop_run.ACTS_AS).
+    Action.SOP_STEP: frozenset(Role),
+    Action.EDIT_SOP: frozenset({Role.ADMIN}),
 }
 
 # Roles and actions as people say them (the forbidden page names the action in words).
@@ -59,6 +67,7 @@ ROLE_NAMES: dict[Role, Text] = {
     Role.NETWORK: Text("Tim jaringan", "Network team"),
     Role.TECHNICAL: Text("Tim teknis", "Technical team"),
     Role.APPROVER: Text("Pejabat penanda tangan", "Signing official"),
+    Role.KABID: Text("Kepala Bidang", "Head of division"),
     Role.ADMIN: Text("Administrator", "Administrator"),
 }
 ACTION_NAMES: dict[Action, Text] = {
@@ -86,6 +95,8 @@ ACTION_NAMES: dict[Action, Text] = {
     ),
     Action.AUDIT: Text("membaca log audit", "read the audit log"),
     Action.DASHBOARD: Text("membuka dasbor tim", "open the staff dashboard"),
+    Action.SOP_STEP: Text("mencatat langkah SOP", "record SOP steps"),
+    Action.EDIT_SOP: Text("mengubah definisi SOP", "edit SOP definitions"),
 }
 
 # Approvals: separation of duties says the one who asked never approves.

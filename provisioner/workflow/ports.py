@@ -3,6 +3,7 @@ the adapters (provisioner/adapters) that fill them, so no use case imports one."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 
@@ -33,3 +34,8 @@ class Webhook(Protocol):
     def url(self) -> str: ...
 
     def post(self, payload: dict[str, Any]) -> None: ...
+
+
+# A feasibility test provisioner runs itself on a site of the development server:
+# (address, fqdn) → (passed, evidence).
+FeasibilityProbe = Callable[[str, str], tuple[bool, dict[str, Any]]]

@@ -16,7 +16,7 @@ from provisioner.domain.errors import Forbidden
 R = Role
 EXPECTED: dict[Action, set[Role]] = {
     Action.SUBMIT: {R.OPD, R.ADMIN},
-    Action.VIEW: {R.OPD, R.NETWORK, R.TECHNICAL, R.APPROVER, R.ADMIN},
+    Action.VIEW: {R.OPD, R.NETWORK, R.TECHNICAL, R.APPROVER, R.KABID, R.ADMIN},
     Action.DECIDE: {R.NETWORK},  # the network team alone approves plans (not the admin)
     Action.OPERATE: {R.TECHNICAL, R.ADMIN},  # retry / cancel: not the network team
     Action.DEPLOY: {R.TECHNICAL, R.ADMIN},
@@ -26,7 +26,10 @@ EXPECTED: dict[Action, set[Role]] = {
     Action.RECORD_LETTER: {R.OPD, R.APPROVER, R.ADMIN},
     Action.MANAGE_USERS: {R.ADMIN},
     Action.AUDIT: {R.ADMIN, R.APPROVER},
-    Action.DASHBOARD: {R.APPROVER, R.ADMIN, R.NETWORK, R.TECHNICAL},
+    Action.DASHBOARD: {R.APPROVER, R.KABID, R.ADMIN, R.NETWORK, R.TECHNICAL},
+    # Who acts on which step is the SOP's; the route is open to every signed-in role.
+    Action.SOP_STEP: set(Role),
+    Action.EDIT_SOP: {R.ADMIN},
 }
 
 

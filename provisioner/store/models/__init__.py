@@ -12,5 +12,6 @@ from provisioner.store.models import (  # noqa: F401 - registers the tables
     liveness,
     locks,
     people,
+    procedures,
     requests,
 )

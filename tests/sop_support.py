@@ -1,0 +1,130 @@
+"""Driving a request through its SOP over the HTTP API, as each role would: the app on the
+real lab with one user per role, and helpers to open, attach, act, approve and read letters
+(rendered PDFs read back with pdftotext)."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from provisioner.bootstrap.container import build_container
+from provisioner.bootstrap.serve import serve_app
+from provisioner.config import Settings
+from provisioner.domain.actors import Role
+from provisioner.workflow.people.users import add_user
+from tests.pdf_samples import one_page_pdf
+
+PDF = one_page_pdf()
+AGENCY = "Dinas Kesehatan"
+# One account per SOP role; the team roles act for `team`.
+USERS: dict[str, tuple[Role, str | None]] = {
+    "opd": (Role.OPD, AGENCY),
+    "opd-other": (Role.OPD, "Dinas Pendidikan"),
+    "umum": (Role.ADMIN, None),
+    "kadis": (Role.APPROVER, None),
+    "kabid": (Role.KABID, None),
+    "jaringan": (Role.NETWORK, None),
+    "teknis": (Role.TECHNICAL, None),
+}
+# Who acts for each SOP role in these tests.
+ACTS_FOR = {
+    "opd": "opd", "secretariat": "umum", "kadis": "kadis", "kabid": "kabid", "team": "teknis",
+    "network": "jaringan", "technical": "teknis", "developer": "teknis",
+}  # fmt: skip
+
+
+def sop_client(settings: Settings, data_dir: Path, **over: Any) -> Iterator[TestClient]:
+    """The service on `data_dir` with one user per role (worker off unless asked)."""
+    run_worker = over.pop("run_worker", False)
+    cfg = Settings(data_dir=data_dir, lab_path=settings.lab_dir, environment="lab",
+                   secret_key="sop-tests-" + "s" * 24, **over)  # fmt: skip
+    services = build_container(cfg)
+    tokens = {name: add_user(services.store, name, role, agency)
+              for name, (role, agency) in USERS.items()}  # fmt: skip
+    app = serve_app(services, run_worker=run_worker, run_scheduler=False)
+    with TestClient(app) as client:
+        client.tokens = tokens  # type: ignore[attr-defined]
+        client.services = services  # type: ignore[attr-defined]
+        yield client
+    services.store.dispose()
+
+
+def auth(client: TestClient, who: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {client.tokens[who]}"}  # type: ignore[attr-defined]
+
+
+def open_request(
+    client: TestClient, request_type: str, fields: dict[str, str], **over: Any
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "request_type": request_type, "title": "Sistem Informasi Layanan Puskesmas",
+        "agency": AGENCY, "request_letter_number": "400.7/321/DINKES/2026",
+        "request_letter_date": date.today().isoformat(), "fields": fields,
+    }  # fmt: skip
+    body.update(over)
+    r = client.post("/api/v1/procedures", json=body, headers=auth(client, "opd"))
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def attach(client: TestClient, pid: int, kind: str, who: str = "opd") -> dict[str, Any]:
+    r = client.post(f"/api/v1/procedures/{pid}/documents", data={"kind": kind},
+                    files={"file": (f"{kind}.pdf", PDF, "application/pdf")},
+                    headers=auth(client, who))  # fmt: skip
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def act(
+    client: TestClient,
+    pid: int,
+    step: str,
+    who: str,
+    outcome: str = "done",
+    note: str = "",
+    expect: int = 200,
+    **fields: str,
+) -> dict[str, Any]:
+    r = client.post(f"/api/v1/procedures/{pid}/steps/{step}",
+                    json={"outcome": outcome, "note": note, "fields": fields},
+                    headers=auth(client, who))  # fmt: skip
+    assert r.status_code == expect, r.text
+    return r.json()
+
+
+def current(view: dict[str, Any]) -> dict[str, Any]:
+    return next(s for s in view["steps"] if s["key"] == view["current_step"])
+
+
+def approve_waiting(client: TestClient, pid: int) -> dict[str, Any]:
+    """The Kepala Dinas approves this request's one waiting draft from the inbox."""
+    inbox = client.get("/api/v1/sop-letters/waiting", headers=auth(client, "kadis"))
+    assert inbox.status_code == 200, inbox.text
+    mine = [x for x in inbox.json() if x["procedure_id"] == pid]
+    assert len(mine) == 1, inbox.json()
+    r = client.post(f"/api/v1/procedures/{pid}/letters/{mine[0]['id']}/approve",
+                    headers=auth(client, "kadis"))  # fmt: skip
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def letter_text(client: TestClient, letter: dict[str, Any], tmp_path: Path) -> str:
+    """The issued letter's PDF read back as text."""
+    r = client.get(letter["download_url"], headers=auth(client, "opd"))
+    assert r.status_code == 200 and r.content.startswith(b"%PDF"), r.text[:200]
+    pdf = tmp_path / f"letter-{letter['id']}.pdf"
+    pdf.write_bytes(r.content)
+    out = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                         text=True, check=True)  # fmt: skip
+    return " ".join(out.stdout.split())
+
+
+@pytest.fixture
+def noop() -> None:
+    """(keeps pytest from collecting this module's helpers as tests)"""
