@@ -9,6 +9,7 @@ import re
 from datetime import time
 from enum import StrEnum
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -182,6 +183,20 @@ class Step(_Strict):
             raise ValueError("a step has at least one outcome")
         return value
 
+    @field_validator("limit")
+    @classmethod
+    def _positive_limit(cls, value: str | None) -> str | None:
+        if value is not None and limit_minutes(value) <= 0:
+            raise ValueError("a limit is more than zero (leave it out for no clock)")
+        return value
+
+    @field_validator("repeat_every")
+    @classmethod
+    def _positive_period(cls, value: str | None) -> str | None:
+        if value is not None and int(value[:-1]) <= 0:
+            raise ValueError("a repeat period is at least one day")
+        return value
+
     @property
     def limit_minutes(self) -> float | None:
         return None if self.limit is None else limit_minutes(self.limit)
@@ -201,8 +216,22 @@ class ServiceHours(_Strict):
     def _hours(cls, value: dict[str, str]) -> dict[str, str]:
         for day, span in value.items():
             m = _HOURS.match(span)
-            if not m or (m[1], m[2]) >= (m[3], m[4]):
+            if (
+                not m
+                or (m[1], m[2]) >= (m[3], m[4])
+                or max(int(m[1]), int(m[3])) > 23
+                or max(int(m[2]), int(m[4])) > 59
+            ):
                 raise ValueError(f"{day}: hours are HH:MM-HH:MM with the start first")
+        return value
+
+    @field_validator("tz")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (KeyError, ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError
+            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Makassar)") from None
         return value
 
     def calendar(self, days_off: frozenset[Any] = frozenset()) -> WorkingCalendar:
@@ -282,7 +311,8 @@ def parse_definition(data: object) -> SopDefinition:
         return SopDefinition.model_validate(data)
     except ValidationError as exc:
         problems = [
-            (".".join(str(p) for p in err["loc"]) or "sop", err["msg"]) for err in exc.errors()
+            (".".join(str(p) for p in err["loc"]) or "sop", err["msg"].removeprefix("Value error, "))
+            for err in exc.errors()
         ]
         raise InvalidInput.of(problems) from None
 

@@ -128,6 +128,28 @@ ROUTES = [
     Route("GET", "/api/v1/audit/verify", A.AUDIT),
     Route("GET", "/api/v1/audit/export", A.AUDIT),
     Route("GET", "/api/v1/sla/overdue", A.DASHBOARD),
+    # Requests under an SOP and the SOP definitions.
+    Route("POST", "/api/v1/procedures", A.SUBMIT,
+          ok=js({"request_type": "consultation", "title": "Uji", "agency": "Dinas Kesehatan",
+                 "request_letter_number": "1/UJI/2026"}),
+          bad=js({"request_type": "consultation", "title": 5})),
+    Route("POST", "/api/v1/procedures/{procedure_id}/request", A.SUBMIT,
+          f"/api/v1/procedures/{NONE}/request", ok=js({"request_id": NONE}),
+          bad=js({"request_id": "satu"})),
+    Route("POST", "/api/v1/procedures/{procedure_id}/steps/{step}", A.SOP_STEP,
+          f"/api/v1/procedures/{NONE}/steps/receipt", ok=js({"outcome": "done"}),
+          bad=js({"outcome": "maybe"})),
+    Route("POST", "/api/v1/procedures/{procedure_id}/documents", A.SOP_STEP,
+          f"/api/v1/procedures/{NONE}/documents",
+          ok={"data": {"kind": "proposal"}, **upload(PDF)},
+          bad={"files": {"not_file": ("x.txt", b"x", "text/plain")}}),
+    Route("GET", "/api/v1/sop-letters/waiting", A.SIGN_LETTER),
+    Route("POST", "/api/v1/procedures/{procedure_id}/letters/{letter_id}/approve",
+          A.SIGN_LETTER, f"/api/v1/procedures/{NONE}/letters/{NONE}/approve"),
+    Route("PUT", "/api/v1/sops/{key}", A.EDIT_SOP, "/api/v1/sops/default",
+          ok=js({"definition": "key: default"}), bad=js({"definition": 5})),
+    Route("PUT", "/api/v1/sops/choice/{request_type}", A.EDIT_SOP,
+          "/api/v1/sops/choice/subdomain", ok=js({"key": "default"}), bad=js({"key": 5})),
 ]
 WITH_BODY = [r for r in ROUTES if r.bad is not None]
 
