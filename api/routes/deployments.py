@@ -49,6 +49,15 @@ def promote(
     return job_out(job, actor)
 
 
+@router.post("/api/v1/sites/{fqdn}/release", response_model=JobOut,
+             status_code=status.HTTP_202_ACCEPTED, dependencies=[requires(Action.PROMOTE)],
+             responses=leads_to(202, "The queued job", job_links("$response.body#/id")))
+def release(fqdn: str, deployments: DeploymentsDep, actor: CurrentActor) -> JobOut:
+    """Put a site its SOP held at the dev server on production (its own job: the commit
+    that passed dev, the production site, the checks there and the letter)."""
+    return job_out(deployments.release(fqdn, actor), actor)
+
+
 @router.post("/api/v1/sites/{fqdn}/rollback", response_model=JobOut,
              status_code=status.HTTP_202_ACCEPTED, dependencies=[requires(Action.DEPLOY)])
 def rollback(fqdn: str, deployments: DeploymentsDep, actor: CurrentActor) -> JobOut:

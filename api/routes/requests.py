@@ -24,6 +24,7 @@ from api.session import ClientIp
 from provisioner.domain.actors import Action
 from provisioner.domain.errors import NotFound
 from provisioner.domain.requests import RequestDraft
+from provisioner.domain.standing_changes import UNDOABLE_KINDS
 
 router = APIRouter(prefix="/api/v1/requests", tags=["requests"])
 
@@ -65,7 +66,7 @@ def get_request(
     provisioning job left standing on the servers (`jobs[].standing_changes`)."""
     out = request_out(queries.get(request_id, actor), actor)
     jobs = [
-        with_standing(j, undo.standing(j.id, actor), actor) if j.kind == "provision" else j
+        with_standing(j, undo.standing(j.id, actor), actor) if j.kind in UNDOABLE_KINDS else j
         for j in out.jobs
     ]
     return out.model_copy(update={"jobs": jobs})

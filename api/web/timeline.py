@@ -15,10 +15,10 @@ from provisioner.workflow.read_models import JobView, RequestView, StepView
 PHASES: tuple[tuple[str, frozenset[str]], ...] = (
     ("tl.dns", frozenset({"dns", "retarget_dns"})),
     ("tl.dev", frozenset({"database", "site_dev", "cert_prod", "checks_dev"})),
-    ("tl.prod", frozenset({"site_prod", "tls_prod", "checks_prod"})),
+    ("tl.prod", frozenset({"source_prod", "site_prod", "tls_prod", "checks_prod"})),
     ("tl.letter", frozenset({"letter"})),
 )
-STORY_JOBS = frozenset({"provision", "retarget"})
+STORY_JOBS = frozenset({"provision", "provision_dev", "provision_prod", "retarget"})
 ENDINGS = {"retired": "tl.retired", "undone": "tl.undone", "completed": "tl.completed"}
 
 

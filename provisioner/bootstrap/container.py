@@ -333,12 +333,13 @@ def build_container(settings: Settings, *, migrate_store: bool = True) -> Contai
     sources = GitAdapter(configs.git_config(settings, timeout=15.0))
     uc = _request_use_cases(settings, store, availability, policy, sources, events)
     sops = SopCatalog(store, load_presets(), parse_yaml, to_yaml)
-    procedures, procedure_docs = _procedures(settings, store, sops, people.sla)
+    deployments = DeploymentService(store, settings, on_job_queued=events.job_queued)
+    procedures, procedure_docs = _procedures(settings, store, sops, people.sla, deployments)
     return Container(
         settings=settings, store=store, dns=dns, availability=availability, status=status,
         intake=uc.intake, decisions=uc.decisions, revisions=uc.revisions,
         documents=uc.documents, queries=uc.queries, job_control=uc.job_control,
-        deployments=DeploymentService(store, settings, on_job_queued=events.job_queued),
+        deployments=deployments,
         retirements=retirements,
         undo=JobUndoService(store, on_job_queued=events.job_queued),
         drift=drift,
@@ -350,8 +351,9 @@ def build_container(settings: Settings, *, migrate_store: bool = True) -> Contai
 
 
 def _procedures(
-    settings: Settings, store: Store, sops: SopCatalog, sla: SlaService
-) -> tuple[Procedures, ProcedureDocuments]:
+    settings: Settings, store: Store, sops: SopCatalog, sla: SlaService,
+    deployments: DeploymentService,
+) -> tuple[Procedures, ProcedureDocuments]:  # fmt: skip
     def days_off() -> frozenset[date]:
         calendar = sla.calendar()
         return calendar.days_off - calendar.working_days
@@ -361,6 +363,7 @@ def _procedures(
         store=store,
         probes=feasibility_probes(configs.tls_config(settings).acme_ca_file),
         dev_site=lambda label: (settings.web_dev_address, rules.dev_fqdn(label)),
+        release=deployments.release,
     )
     procedures = Procedures(
         store=store,

@@ -23,7 +23,7 @@ def chain(names: Sequence[str]) -> dict[str, tuple[str, ...]]:
 
 def _specs_for(kind: str, names: Collection[str]) -> dict[str, StepSpec] | None:
     """The step specs that describe this job as a graph; None: run it as a chain."""
-    if kind == "provision" and "site_dev" in names:
+    if kind in ("provision", "provision_dev") and "site_dev" in names:
         specs = hosting_graph()
         if all(name in specs for name in names):
             return specs

@@ -108,9 +108,22 @@ OPERATION_STEPS: dict[str, tuple[StepSpec, ...]] = {
         StepSpec("release_name", S.LIVE, "Lepaskan nama", "Release the name"),
     ),
 }
+# Where the SOP holds production until its acceptance, provisioning stops after the dev
+# checks ("provision_dev"); the release is its own job ("provision_prod"): the commit that
+# passed dev, the production site (with its certificate when the plan names one), the
+# production checks and the letter.
+RELEASE_STEPS: tuple[StepSpec, ...] = (
+    StepSpec("source_prod", S.PRODUCTION, "Commit yang lulus dev", "Commit that passed dev"),
+    StepSpec("site_prod", S.PRODUCTION, "Promosi ke server produksi", "Promote to production"),
+    StepSpec("checks_prod", S.PRODUCTION, "Uji di server produksi", "Checks on production"),
+    StepSpec("letter", S.LIVE, "Surat rekomendasi", "Recommendation letter"),
+)
+
 # The request's state at the end of a job of each kind; absent: unchanged.
 KIND_FINAL_STATE: dict[str, RequestState] = {
     "provision": FINAL_STATE,
+    "provision_dev": S.DEV_READY,
+    "provision_prod": FINAL_STATE,
     "retire": S.RETIRED,
     "retarget": S.COMPLETED,
 }
@@ -131,6 +144,24 @@ def provision_steps(hosting: bool, *, tls: bool = False) -> tuple[StepSpec, ...]
     return (
         HOSTING_STEPS[:dns] + (CERT_PROD_STEP,) + HOSTING_STEPS[dns:prod] + (TLS_PROD_STEP,)
         + HOSTING_STEPS[prod:]
+    )  # fmt: skip
+
+
+def dev_only_steps() -> tuple[StepSpec, ...]:
+    """A hosting job that stops once the dev checks passed (no certificate yet: the release
+    asks for it, when production is wanted)."""
+    names = [s.name for s in HOSTING_STEPS]
+    return HOSTING_STEPS[: names.index("checks_dev") + 1]
+
+
+def release_steps(*, tls: bool = False) -> tuple[StepSpec, ...]:
+    """The release of a held site to production, in order."""
+    if not tls:
+        return RELEASE_STEPS
+    # The certificate's own state (provisioning) never takes the request back: states.furthest.
+    return (
+        RELEASE_STEPS[:1] + (CERT_PROD_STEP,) + RELEASE_STEPS[1:2] + (TLS_PROD_STEP,)
+        + RELEASE_STEPS[2:]
     )  # fmt: skip
 
 
@@ -157,7 +188,7 @@ def final_state(kind: str) -> RequestState | None:
 def step_spec(name: str) -> StepSpec:
     for spec in (
         HOSTING_STEPS + (CERT_PROD_STEP, TLS_PROD_STEP) + DNS_ONLY_STEPS + RETARGET_STEPS
-        + sum(OPERATION_STEPS.values(), ())
+        + RELEASE_STEPS + sum(OPERATION_STEPS.values(), ())
     ):
         if spec.name == name:
             return spec

@@ -311,10 +311,14 @@ def parse_definition(data: object) -> SopDefinition:
         return SopDefinition.model_validate(data)
     except ValidationError as exc:
         problems = [
-            (".".join(str(p) for p in err["loc"]) or "sop", err["msg"].removeprefix("Value error, "))
+            (".".join(str(p) for p in err["loc"]) or "sop", _message(err["msg"]))
             for err in exc.errors()
         ]
         raise InvalidInput.of(problems) from None
+
+
+def _message(msg: str) -> str:
+    return msg.removeprefix("Value error, ")
 
 
 def json_schema() -> dict[str, Any]:

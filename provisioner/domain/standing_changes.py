@@ -21,7 +21,7 @@ from provisioner.domain.jobs import JobState, StepStatus
 
 # Jobs whose steps' undo takes back exactly what the job made (a deploy job's site_dev undo
 # would remove the whole site, not the one release the job added).
-UNDOABLE_KINDS = frozenset({"provision"})
+UNDOABLE_KINDS = frozenset({"provision", "provision_dev", "provision_prod"})
 UNDOABLE_STATES = frozenset({JobState.FAILED, JobState.CANCELLED})
 # Steps that are not all-or-none: a failure may leave part of their change. A cancel stops a
 # playbook where it is, before the database role's own clean-up can run: then that one too.

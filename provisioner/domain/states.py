@@ -19,6 +19,9 @@ class RequestState(StrEnum):
     COMPLETED = "completed"  # a change request (contact, target, deactivation) carried out
     PROVISIONING = "provisioning"
     TESTING_DEV = "testing_dev"
+    # Passed on the development server; production waits for the SOP's acceptance (UAT,
+    # feasibility tests, the recommendation) and a release by the technical team.
+    DEV_READY = "dev_ready"
     PRODUCTION = "production"
     LIVE = "live"
     LETTER_ISSUED = "letter_issued"
@@ -45,6 +48,9 @@ _LABELS: dict[RequestState, tuple[str, str]] = {
     RequestState.COMPLETED: ("Selesai", "Completed"),
     RequestState.PROVISIONING: ("Diproses", "Provisioning"),
     RequestState.TESTING_DEV: ("Uji dev", "Testing on dev"),
+    RequestState.DEV_READY: (
+        "Lulus uji dev, menunggu produksi", "Passed on dev, waiting for production"
+    ),
     RequestState.PRODUCTION: ("Produksi", "In production"),
     RequestState.LIVE: ("Aktif", "Live"),
     RequestState.LETTER_ISSUED: ("Surat terbit", "Letter issued"),
@@ -63,14 +69,16 @@ TRANSITIONS: dict[RequestState, frozenset[RequestState]] = {
     S.APPROVED: frozenset({S.PROVISIONING, S.COMPLETED}),
     # A cancelled job leaves its request where the job stopped; undoing it ends it there.
     S.PROVISIONING: frozenset({S.TESTING_DEV, S.LIVE, S.FAILED, S.COMPLETED, S.UNDONE}),
-    S.TESTING_DEV: frozenset({S.PRODUCTION, S.FAILED, S.UNDONE}),
+    S.TESTING_DEV: frozenset({S.PRODUCTION, S.DEV_READY, S.FAILED, S.UNDONE}),
+    # A release to production (its own job), or the site given up.
+    S.DEV_READY: frozenset({S.PRODUCTION, S.FAILED, S.UNDONE, S.RETIRED}),
     S.PRODUCTION: frozenset({S.LIVE, S.FAILED, S.UNDONE}),
     S.LIVE: frozenset({S.LETTER_ISSUED, S.FAILED, S.RETIRED}),
     S.LETTER_ISSUED: frozenset({S.RETIRED}),
     # A failed job is retried from its failed step (back to provisioning), retired, or
     # undone (what it changed taken back, the name released).
     S.FAILED: frozenset(
-        {S.PROVISIONING, S.TESTING_DEV, S.PRODUCTION, S.LIVE, S.RETIRED, S.UNDONE}
+        {S.PROVISIONING, S.TESTING_DEV, S.DEV_READY, S.PRODUCTION, S.LIVE, S.RETIRED, S.UNDONE}
     ),
     S.REJECTED: frozenset(),
     S.RETIRED: frozenset(),
@@ -88,7 +96,7 @@ HOLDS_NAME = frozenset(set(RequestState) - {S.REJECTED, S.RETIRED, S.COMPLETED, 
 # The stages a provisioning job moves a request through, in order. Steps of one job run side
 # by side (the certificate beside the dev checks): the request shows the furthest reached.
 PROGRESS: tuple[RequestState, ...] = (
-    S.PROVISIONING, S.TESTING_DEV, S.PRODUCTION, S.LIVE, S.LETTER_ISSUED,
+    S.PROVISIONING, S.TESTING_DEV, S.DEV_READY, S.PRODUCTION, S.LIVE, S.LETTER_ISSUED,
 )  # fmt: skip
 
 

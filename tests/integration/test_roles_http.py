@@ -100,6 +100,7 @@ ROUTES = [
     Route("POST", "/api/v1/sites/{fqdn}/promote", A.PROMOTE, f"/api/v1/sites/{FQDN}/promote",
           bad=js({"commit": 5})),
     Route("POST", "/api/v1/sites/{fqdn}/rollback", A.DEPLOY, f"/api/v1/sites/{FQDN}/rollback"),
+    Route("POST", "/api/v1/sites/{fqdn}/release", A.PROMOTE, f"/api/v1/sites/{FQDN}/release"),
     Route("POST", "/api/v1/requests/{request_id}/letter/approve", A.SIGN_LETTER,
           f"{R}/letter/approve"),
     Route("POST", "/api/v1/letters/{letter_id}/correct", A.CORRECT_LETTER,

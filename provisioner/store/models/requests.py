@@ -72,6 +72,10 @@ class Request(Base):
     letter_approved_by: Mapped[str | None] = mapped_column(String(64))
     letter_approved_at: Mapped[datetime | None]
     evaluation_reminded_at: Mapped[datetime | None]
+    # The SOP holds production until its acceptance: provisioning stops after the dev checks.
+    hold_production: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
 
     jobs: Mapped[list[Job]] = relationship(back_populates="request", order_by="Job.id")
 

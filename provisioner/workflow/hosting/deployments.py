@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from provisioner.config import Settings
 from provisioner.domain.actors import Action, Actor, ensure_allowed, ensure_role
 from provisioner.domain.errors import Conflict, InvalidInput, NotFound
-from provisioner.domain.jobs import OPERATION_STEPS, site_lock_key
+from provisioner.domain.jobs import OPERATION_STEPS, release_steps, site_lock_key
+from provisioner.domain.plan import tls_targets
 from provisioner.domain.states import RequestState
 from provisioner.store.db import Store
 from provisioner.store.models.requests import Request
@@ -31,7 +32,9 @@ _SHA = re.compile(r"^[0-9a-f]{40}$")
 # git check-ref-format, the parts that matter for a name typed into an API.
 _BRANCH = re.compile(r"^(?!/)(?!.*(\.\.|//|@\{|\.lock$|/$|\.$))[A-Za-z0-9._/-]{1,200}$")
 # A site exists (vhosts, database) once provisioning got past the database: these states.
-DEPLOYABLE = frozenset({RequestState.LIVE, RequestState.LETTER_ISSUED, RequestState.FAILED})
+DEPLOYABLE = frozenset(
+    {RequestState.LIVE, RequestState.LETTER_ISSUED, RequestState.FAILED, RequestState.DEV_READY}
+)
 
 
 def busy_message(fqdn: str, job_id: int) -> str:
@@ -74,6 +77,11 @@ class DeploymentService:
         with self.store.session() as s:
             req = self._site(s, fqdn)
             ensure_site_idle(s, req)
+            if kind != "deploy" and req.state == RequestState.DEV_READY:
+                raise Conflict(
+                    f"Situs {fqdn} belum ada di produksi: rilis setelah penerimaan SOP / "
+                    f"Site {fqdn} is not on production yet: release it after the SOP's acceptance"
+                )
             if kind == "promote" and commit is not None:
                 passed = [c for c, _ in jobs_repo.passed_dev_commits(s, req.id)]
                 if commit not in passed:
@@ -120,6 +128,34 @@ class DeploymentService:
             raise InvalidInput("commit", "Commit harus 40 digit heksadesimal huruf kecil / "
                                          "A commit is 40 lowercase hexadecimal digits")
         return self._queue(fqdn, actor, "promote", ref=None, commit=commit)
+
+    def release(self, fqdn: str, actor: Actor) -> JobView:
+        """Put a site its SOP held at dev on production, once the acceptance is done: its
+        own job — the commit that passed dev, the production site (and certificate, when
+        the approved plan names one), the production checks and the letter."""
+        ensure_role(actor, Action.PROMOTE)
+        with self.store.session() as s:
+            req = self._site(s, fqdn)
+            ensure_allowed(actor, Action.PROMOTE, owner=req.created_by)
+            if req.state != RequestState.DEV_READY:
+                raise Conflict(
+                    f"Situs {fqdn} tidak menunggu rilis ke produksi (status: {req.state}) / "
+                    f"Site {fqdn} is not waiting for a release to production ({req.state})"
+                )
+            ensure_site_idle(s, req)
+            job = jobs_repo.create_job(
+                s,
+                request_id=req.id,
+                kind="provision_prod",
+                lock_key=site_lock_key(req.fqdn),
+                steps=[spec.name for spec in release_steps(tls=bool(tls_targets(req.plan)))],
+                actor=actor.username,
+            )
+            audit_repo.record_event(s, actor=actor.username, action="release:queued",
+                                    request_id=req.id, job_id=job.id)  # fmt: skip
+            view = job_view(job)
+        self.on_job_queued(view.id)
+        return view
 
     def rollback(self, fqdn: str, actor: Actor) -> JobView:
         """Move production's `current` back one release, then check production."""

@@ -12,15 +12,15 @@ from sqlalchemy.orm import Session
 
 from provisioner.domain.actors import Actor
 from provisioner.domain.bilingual import Text
-from provisioner.domain.errors import Conflict
+from provisioner.domain.errors import Conflict, InvalidInput
 from provisioner.domain.sop import JobKind, Outcome
-from provisioner.domain.sop_run import NEEDS_REASON
+from provisioner.domain.sop_run import NEEDS_REASON, check_finish
 from provisioner.domain.states import RequestState
 from provisioner.store.db import Store
 from provisioner.store.models.procedures import Procedure, ProcedureEvidence
 from provisioner.store.repositories import procedures as repo, requests as requests_repo
 from provisioner.workflow.ports import FeasibilityProbe
-from provisioner.workflow.procedures.moves import SYSTEM_ACTOR, finish_step
+from provisioner.workflow.procedures.moves import SYSTEM_ACTOR, finish_step, recorded_fields
 from provisioner.workflow.procedures.views import definition_of, state_of
 
 # The request state at which a hardware step of the SOP is done.
@@ -28,10 +28,17 @@ JOB_DONE: dict[JobKind, frozenset[RequestState]] = {
     JobKind.SUBDOMAIN: frozenset({RequestState.LIVE, RequestState.LETTER_ISSUED}),
     JobKind.HOSTING: frozenset({RequestState.LIVE, RequestState.LETTER_ISSUED}),
     JobKind.DEV_INSTALL: frozenset(
-        {RequestState.PRODUCTION, RequestState.LIVE, RequestState.LETTER_ISSUED}
+        {RequestState.DEV_READY, RequestState.PRODUCTION, RequestState.LIVE,
+         RequestState.LETTER_ISSUED}
     ),
     JobKind.PRODUCTION: frozenset({RequestState.LIVE, RequestState.LETTER_ISSUED}),
 }
+_NOT_HELD = Text(
+    "Produksi dirilis dari situs yang lulus uji dev dan menunggu; langkah ini selesai sendiri "
+    "ketika situs aktif",
+    "Production is released from a site that passed on dev and waits; this step finishes by "
+    "itself when the site is live",
+)
 _NO_DEV_SITE = Text(
     "Uji ini berjalan pada situs di server pengembangan: hubungkan permohonan hosting dan "
     "tunggu uji dev lulus",
@@ -46,10 +53,19 @@ class HardwareSteps:
     # The feasibility tests provisioner runs itself, on the linked site's dev copy.
     probes: Mapping[JobKind, FeasibilityProbe]
     dev_site: Callable[[str], tuple[str, str]]  # label → (address, fqdn) on the dev server
+    release: Callable[[str, Actor], object]  # put a site held at dev on production (a job)
+
+    def held_site(self, s: Session, row: Procedure) -> str:
+        """The linked site waiting for its release to production, by name."""
+        req = requests_repo.get_request(s, row.request_id) if row.request_id else None
+        if req is None or req.state != RequestState.DEV_READY:
+            raise Conflict(_NOT_HELD)
+        return req.fqdn
 
     def sync(self, procedure_id: int) -> None:
         """Finish a hardware step whose job is done (or refuse it when the linked request
-        was rejected): the existing jobs are the steps' work."""
+        was rejected): the existing jobs are the steps' work. A step whose documents (or
+        fields) are not all there yet keeps waiting for them, job done or not."""
         with self.store.session() as s:
             row = repo.get_procedure(s, procedure_id, lock=True)
             if row.ended is not None or row.request_id is None or row.current_step is None:
@@ -63,31 +79,18 @@ class HardwareSteps:
             state = state_of(row, repo.steps(s, row.id))
             if RequestState(req.state) in JOB_DONE[job]:
                 outcome = next(o for o in step.outcomes if o not in NEEDS_REASON)
-                finish_step(
-                    s,
-                    definition,
-                    row,
-                    state,
-                    step.key,
-                    outcome,
-                    SYSTEM_ACTOR,
-                    "system",
-                    "",
-                    {"request": req.ticket, "state": req.state},
-                )
+                documents = frozenset(d.kind for d in repo.documents(s, row.id))
+                try:
+                    check_finish(definition, state, step.key, outcome, note="",
+                                 fields=recorded_fields(s, row), documents=documents)  # fmt: skip
+                except InvalidInput:
+                    return
+                finish_step(s, definition, row, state, step.key, outcome, SYSTEM_ACTOR,
+                            "system", "", {"request": req.ticket, "state": req.state})  # fmt: skip
             elif req.state == RequestState.REJECTED and Outcome.REJECT in step.outcomes:
-                finish_step(
-                    s,
-                    definition,
-                    row,
-                    state,
-                    step.key,
-                    Outcome.REJECT,
-                    SYSTEM_ACTOR,
-                    "system",
-                    req.rejection_reason or "-",
-                    {"request": req.ticket},
-                )
+                reason = req.rejection_reason or "-"
+                finish_step(s, definition, row, state, step.key, Outcome.REJECT, SYSTEM_ACTOR,
+                            "system", reason, {"request": req.ticket})  # fmt: skip
 
     def dev_target(self, s: Session, row: Procedure) -> tuple[str, str]:
         """Where a feasibility test runs: the linked request's site on the dev server, once

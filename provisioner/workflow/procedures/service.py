@@ -15,13 +15,14 @@ from sqlalchemy.orm import Session
 from provisioner.domain.actors import Action, Actor, Role, ensure_allowed, ensure_role
 from provisioner.domain.bilingual import Text
 from provisioner.domain.errors import Conflict, InvalidInput, NotFound
-from provisioner.domain.sop import LetterKind, Outcome, RequestType, SopDefinition
+from provisioner.domain.sop import JobKind, LetterKind, Outcome, RequestType, SopDefinition
 from provisioner.domain.sop_run import (
     NEEDS_REASON,
     check_finish,
     ensure_may_act,
     missing_intake,
 )
+from provisioner.domain.states import RequestState
 from provisioner.domain.text import check_visible
 from provisioner.store.db import Store
 from provisioner.store.models.base import utcnow
@@ -31,14 +32,18 @@ from provisioner.store.models.procedures import (
 from provisioner.store.repositories import (
     audit as audit_repo,
     counters as counters_repo,
-    people as people_repo,
     procedures as repo,
     requests as requests_repo,
 )
 from provisioner.workflow.procedures.catalog import SopCatalog
 from provisioner.workflow.procedures.hardware import HardwareSteps
 from provisioner.workflow.procedures.letters import LetterIssuer, invitation_problems
-from provisioner.workflow.procedures.moves import finish_step, prepare_letter
+from provisioner.workflow.procedures.moves import (
+    active_user,
+    finish_step,
+    prepare_letter,
+    recorded_fields,
+)
 from provisioner.workflow.procedures.views import (
     ProcedureLetterView,
     ProcedureView,
@@ -143,7 +148,7 @@ class Procedures:
             raise InvalidInput.of(problems)
         with self.store.session() as s:
             if draft.request_id is not None:
-                self._check_request(s, draft.request_id, draft.agency)
+                self._check_request(s, draft.request_id, draft.agency, definition)
             day = utcnow().date()
             serial = counters_repo.next_counter(s, f"sop-ticket:{day:%Y%m%d}")
             row = Procedure(
@@ -177,7 +182,11 @@ class Procedures:
             )
             return self._view(s, row)
 
-    def _check_request(self, s: Session, request_id: int, agency: str) -> None:
+    def _check_request(
+        self, s: Session, request_id: int, agency: str, definition: SopDefinition
+    ) -> None:
+        """The request may be linked (same agency, no other SOP request); where the SOP
+        installs on the development server first, its production waits for the SOP."""
         req = requests_repo.get_request(s, request_id)
         if req.agency != agency:
             raise InvalidInput(
@@ -185,11 +194,16 @@ class Procedures:
                 "Permohonan subdomain milik OPD lain / "
                 "The subdomain request belongs to another agency",
             )
-        if repo.procedure_for_request(s, request_id) is not None:
+        # One SOP request at a time: once it ended (e.g. Batam's recommendation of hosting),
+        # the same request may follow the next SOP (the subdomain and hosting SOP).
+        under_way = repo.list_procedures(s, agency=agency, open_only=True, limit=10_000)
+        if any(p.request_id == request_id for p in under_way):
             raise Conflict(
-                "Permohonan subdomain ini sudah mengikuti SOP lain / "
-                "This subdomain request already follows another SOP request"
+                "Permohonan subdomain ini sedang mengikuti SOP lain / "
+                "This subdomain request follows another SOP request under way"
             )
+        if holds_production(definition) and req.state in _NOT_APPROVED:
+            req.hold_production = True
 
     def link_request(self, procedure_id: int, request_id: int, actor: Actor) -> ProcedureView:
         """The OPD names the subdomain / hosting request its hardware steps run on."""
@@ -198,7 +212,7 @@ class Procedures:
             ensure_allowed(actor, Action.SUBMIT, agency=row.agency)
             if row.request_id is not None:
                 raise Conflict("Sudah terhubung ke permohonan subdomain / Already linked")
-            self._check_request(s, request_id, row.agency)
+            self._check_request(s, request_id, row.agency, definition_of(row))
             row.request_id = request_id
             audit_repo.record_event(
                 s,
@@ -234,14 +248,19 @@ class Procedures:
             step = definition.step(step_key)
             ensure_may_act(step, actor.role)
             documents = frozenset(d.kind for d in repo.documents(s, row.id))
+            # What the intake or an earlier step recorded counts, as attached documents do.
+            known = recorded_fields(s, row, given)
             check_finish(
-                definition, state, step_key, outcome, note=note, fields=given, documents=documents
+                definition, state, step_key, outcome, note=note, fields=known, documents=documents
             )
             forward = outcome not in NEEDS_REASON
             if forward:
                 self._check_forward(s, definition, row, step_key, given, documents)
+            release: str | None = None
             if forward and step.output.job in self.hardware.probes:
                 target = self.hardware.dev_target(s, row)
+            elif forward and step.output.job is JobKind.PRODUCTION:
+                release = self.hardware.held_site(s, row)
             elif forward and step.output.job is not None:
                 raise Conflict(_FINISHES_BY_ITSELF)
             elif forward and step.output.letter is not None:
@@ -254,6 +273,9 @@ class Procedures:
                 finish_step(s, definition, row, state, step_key, outcome, actor.username,
                              str(actor.role), note, given)  # fmt: skip
                 return self._view(s, row)
+        if release is not None:  # the job finishes the step (sync) once production is live
+            self.hardware.release(release, actor)
+            return self._view_after(procedure_id)
         return self._view_after(
             self.hardware.run_probe(procedure_id, step_key, outcome, actor, target)
         )
@@ -267,18 +289,18 @@ class Procedures:
         given: Mapping[str, str],
         documents: frozenset[str],
     ) -> None:
-        """Going forward needs the intake's documents too, and a disposition's assignee must
-        be an active user."""
+        """Going forward needs the intake's documents too, and a disposition's assignee (and
+        any user a step's `user` field names) must be an active user."""
         missing = missing_intake(definition, row.fields, documents)
         if missing:
             raise InvalidInput.of(missing)
-        if definition.step(step_key).disposition:
-            user = people_repo.user_by_name(s, given.get("assignee", "").strip())
-            if user is None or user.disabled:
-                raise InvalidInput(
-                    "assignee",
-                    "Penerima disposisi bukan pengguna aktif / The assignee is not an active user",
-                )
+        step = definition.step(step_key)
+        users = [
+            f for f in step.requires.fields
+            if definition.fields[f].kind == "user" and given.get(f, "").strip()
+        ]  # fmt: skip
+        for key in [*users, *(["assignee"] if step.disposition else [])]:
+            active_user(s, key, given.get(key, ""))
 
     def approve_letter(self, procedure_id: int, letter_id: int, actor: Actor) -> ProcedureView:
         """The Kepala Dinas approves a draft: it is numbered, rendered and issued, and a
@@ -327,6 +349,18 @@ class Procedures:
             if letter is None or letter.pdf_path is None:
                 raise NotFound("Surat belum terbit / The letter is not issued yet")
             return Path(letter.pdf_path)
+
+
+_NOT_APPROVED = frozenset(
+    {RequestState.SUBMITTED, RequestState.VERIFIED, RequestState.RETURNED}
+)
+
+
+def holds_production(definition: SopDefinition) -> bool:
+    """An SOP that installs and tests on the development server as a step of its own
+    (Batam 14, Tarakan, Kaltara 11) keeps production for later: UAT, feasibility tests and
+    the recommendation come first."""
+    return any(s.output.job is JobKind.DEV_INSTALL for s in definition.steps)
 
 
 _FINISHES_BY_ITSELF = Text(

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from provisioner.domain.actors import Action, Actor, Role, ensure_allowed
 from provisioner.domain.errors import Conflict
-from provisioner.domain.jobs import provision_steps, site_lock_key
+from provisioner.domain.jobs import dev_only_steps, provision_steps, site_lock_key
 from provisioner.domain.plan import ChangePlan, ProvisionPlan, RequestPlan
 from provisioner.domain.requests import REASON_REQUIRED, db_identifiers, required_note
 from provisioner.domain.states import RequestState, ensure_transition
@@ -169,15 +169,16 @@ class RequestDecisions:
                 req.db_password_enc = SecretBox(self.secret_key).encrypt(
                     secrets.token_urlsafe(24)
                 )
+            held = req.hosting and req.hold_production
+            specs = dev_only_steps() if held else provision_steps(
+                req.hosting, tls=bool(plan.tls_targets())
+            )
             job = jobs_repo.create_job(
                 s,
                 request_id=req.id,
-                kind="provision",
+                kind="provision_dev" if held else "provision",
                 lock_key=site_lock_key(req.fqdn),
-                steps=[
-                    spec.name
-                    for spec in provision_steps(req.hosting, tls=bool(plan.tls_targets()))
-                ],
+                steps=[spec.name for spec in specs],
                 actor=actor.username,
             )
             move(s, req, RequestState.APPROVED, actor, "request:approved", client_ip,
