@@ -88,7 +88,9 @@ def actions_for(
         correct_letter=may(actor, Action.CORRECT_LETTER) and has_letters,
         approve_letter=may(actor, Action.SIGN_LETTER) and has_letters
         and not req.letter_approved_by,
-        propose_retire=req.state in RETIRABLE and req.request_type == "new" and not proposed
+        # A failed request that never went live is undone by the technical team, not retired.
+        propose_retire=req.state in RETIRABLE and (req.state != "failed" or req.live_at is not None)
+        and req.request_type == "new" and not proposed
         and not any(j.state in ("queued", "running") for j in req.jobs),
         decide_retire=proposed and may(actor, Action.DECIDE)
         and retirement is not None and retirement.proposed_by != actor.username,

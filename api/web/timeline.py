@@ -14,7 +14,9 @@ from provisioner.workflow.read_models import JobView, RequestView, StepView
 # The provisioning job's steps, grouped into what an agency can follow.
 PHASES: tuple[tuple[str, frozenset[str]], ...] = (
     ("tl.dns", frozenset({"dns", "retarget_dns"})),
-    ("tl.dev", frozenset({"database", "site_dev", "cert_prod", "checks_dev"})),
+    # The database is a server of its own: a failure there is not the development server's.
+    ("tl.db", frozenset({"database"})),
+    ("tl.dev", frozenset({"site_dev", "cert_prod", "checks_dev"})),
     ("tl.prod", frozenset({"source_prod", "site_prod", "tls_prod", "checks_prod"})),
     ("tl.letter", frozenset({"letter"})),
 )
@@ -32,7 +34,7 @@ class Moment:
 
 
 def _story_job(req: RequestView) -> JobView | None:
-    return next((j for j in req.jobs if j.kind in STORY_JOBS), None)
+    return next((j for j in req.jobs if j.kind in STORY_JOBS - {"provision_prod"}), None)
 
 
 def _phase(key: str, steps: list[StepView], job: JobView) -> Moment:
@@ -75,6 +77,12 @@ def timeline(req: RequestView) -> list[Moment]:
     job = _story_job(req)
     if job is not None:
         moments += _job_moments(job)
+        # An SOP that held production: the release is a job of its own, after acceptance.
+        release = next((j for j in req.jobs if j.kind == "provision_prod"), None)
+        if release is not None:
+            moments += _job_moments(release)
+        elif req.state == "dev_ready":
+            moments.append(Moment("tl.dev_ready", "current"))
     elif req.state not in ("submitted", "verified", "returned", "rejected", "completed"):
         moments.append(Moment("tl.queued", "current"))
     if req.state in ENDINGS:
