@@ -1,4 +1,5 @@
-"""Public answers: name availability and whether a subdomain is live."""
+"""Public answers: name availability, whether a subdomain is live, and whether a letter's
+verification code is one provisioner issued."""
 
 from __future__ import annotations
 
@@ -8,9 +9,16 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from api import path_params  # noqa: F401 - registers the `anything` convertor
-from api.deps import AvailabilityDep, StatusDep
+from api.deps import AvailabilityDep, LettersDep, StatusDep
 from api.presenters import availability_out, liveness_out, status_out
-from api.schemas.public import AvailabilityOut, LivenessCheckOut, StatusOut
+from api.schemas.public import (
+    AvailabilityOut,
+    LetterVerificationOut,
+    LivenessCheckOut,
+    StatusOut,
+)
+from provisioner.domain.errors import NotFound
+from provisioner.workflow.letters import LetterVerification
 from provisioner.workflow.requests.availability import AvailabilityService
 
 router = APIRouter(prefix="/api/v1", tags=["public"])
@@ -87,3 +95,25 @@ def site_status(fqdn: str, status: StatusDep) -> StatusOut:
     with the TLS certificate's expiry when it has one. Only names in the registry are
     answered; one not live yet says so without its request's details."""
     return status_out(status.status(fqdn))
+
+
+@router.get("/verify/{code}", response_model=LetterVerificationOut,
+            responses={404: {"description": "No issued letter has this code"}})
+def verify_letter_code(code: str, letters: LettersDep) -> LetterVerificationOut:
+    """The letter with this verification code (printed under the QR code), whether a
+    subdomain request's or an SOP request's: number, kind, issue date, the OPD, and what
+    was recomputed (the code from the stored content, the stored PDF's hash)."""
+    result = letters.verify(code[:64])
+    if not result.found:
+        raise NotFound(f"Kode {code[:64]} tidak dikenal / Unknown code {code[:64]}")
+    return verification_out(result)
+
+
+def verification_out(v: LetterVerification) -> LetterVerificationOut:
+    return LetterVerificationOut(
+        code=v.code, number=v.number, kind=v.kind, kind_name=v.kind_name, source=v.source,
+        issued_at=v.issued_at, opd=v.opd, addressee=v.agency, fqdn=v.fqdn, sha256=v.sha256,
+        code_ok=v.code_ok, file_ok=v.file_ok,
+        signature_ok=v.signature_ok if v.signed else None, valid=v.valid,
+        replaces=v.replaces, replaced_by=v.replaced_by,
+    )  # fmt: skip

@@ -34,3 +34,26 @@ class LivenessCheckOut(BaseModel):
     nameservers: dict[str, list[str] | str] = {}
     http: dict[str, Any] = {}
     tls: dict[str, Any] | None = None
+
+
+class LetterVerificationOut(BaseModel):
+    """A letter found by its verification code (a subdomain request's or an SOP request's),
+    with what was recomputed: the code from the stored content, the stored PDF's hash and,
+    for a subdomain request's letter, the HMAC over the number and the PDF's hash."""
+
+    code: str
+    number: str
+    kind: str  # reply | refusal | invitation | recommendation | assignment | berita_acara | …
+    kind_name: str  # "Surat penolakan / Refusal letter"
+    source: str  # request | sop
+    issued_at: datetime | None
+    opd: str  # the requesting agency
+    addressee: str
+    fqdn: str
+    sha256: str
+    code_ok: bool
+    file_ok: bool  # the stored PDF still hashes to the hash kept at issue
+    signature_ok: bool | None  # None: an SOP letter carries no HMAC over the PDF's hash
+    valid: bool
+    replaces: str | None
+    replaced_by: str | None

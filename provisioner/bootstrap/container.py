@@ -60,6 +60,7 @@ from provisioner.workflow.procedures.catalog import SopCatalog
 from provisioner.workflow.procedures.documents import ProcedureDocuments
 from provisioner.workflow.procedures.hardware import HardwareSteps
 from provisioner.workflow.procedures.letters import LetterIssuer
+from provisioner.workflow.procedures.reminders import EvaluationReminders
 from provisioner.workflow.procedures.service import Procedures
 from provisioner.workflow.requests.availability import AvailabilityService
 from provisioner.workflow.requests.decisions import RequestDecisions
@@ -323,7 +324,8 @@ def build_container(settings: Settings, *, migrate_store: bool = True) -> Contai
     status = _status(settings, store, dns, policy)
     drift = build_drift_service(settings, store, changes)
     work = periodic_work(store, status, drift=drift,
-                         renewal=build_tls_renewal(settings, store), sla=people.sla)  # fmt: skip
+                         renewal=build_tls_renewal(settings, store), sla=people.sla,
+                         evaluations=EvaluationReminders(store, people.notifier))  # fmt: skip
     dispatcher = build_dispatcher(settings, worker, store, work)
     retirements = RetirementService(store, settings, on_job_queued=dispatcher.queued)
     events = Events(announce, job_queued=dispatcher.queued,

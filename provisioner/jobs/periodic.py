@@ -24,6 +24,7 @@ from provisioner.workflow.monitoring.drift import DriftService
 from provisioner.workflow.monitoring.renewal import TlsRenewal
 from provisioner.workflow.monitoring.status import StatusService
 from provisioner.workflow.people.sla import SlaService, scheduled_people_sweep
+from provisioner.workflow.procedures.reminders import EvaluationReminders
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ SCHEDULE: dict[str, dict[str, int]] = {
     "requeue-stale": {"minutes": 1},
     "liveness": {"minutes": 5},
     "people-sla": {"minutes": 5},
+    "sop-evaluations": {"hours": 1},  # repeating SOP steps (evaluations) due again
     "dns-drift": {"hours": 1},
     "tls-renewal": {"hours": 12},
 }
@@ -48,13 +50,15 @@ def periodic_work(
     drift: DriftService,
     renewal: TlsRenewal,
     sla: SlaService,
+    evaluations: EvaluationReminders,
 ) -> PeriodicWork:
-    """What each scheduled name does, bound to this process's store and the monitoring and
-    SLA services the composition root built."""
+    """What each scheduled name does, bound to this process's store and the monitoring,
+    SLA and SOP services the composition root built."""
     return {
         "requeue-stale": lambda: requeue_stale(store),
         "liveness": lambda: liveness_sweep(store, status),
         "people-sla": lambda: scheduled_people_sweep(sla),
+        "sop-evaluations": lambda: evaluation_sweep(evaluations),
         "dns-drift": drift.scheduled_check,
         "tls-renewal": renewal.renew,
     }
@@ -67,6 +71,14 @@ def requeue_stale(store: Store) -> list[int]:
     if ids:
         log.warning("requeued stale jobs %s", ids)
     return ids
+
+
+def evaluation_sweep(evaluations: EvaluationReminders) -> int:
+    """Remind the team and the OPD, once per visit, of SOP evaluations due again."""
+    reminded = evaluations.sweep()
+    if reminded:
+        log.info("SOP evaluations due: %s", ", ".join(r.ticket for r in reminded))
+    return len(reminded)
 
 
 def liveness_sweep(store: Store, status: StatusService) -> dict[str, bool]:

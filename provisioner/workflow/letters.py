@@ -1,6 +1,9 @@
 """Letters after issue: public verification (by code and by uploaded PDF), the agency's
 TTE-signed letter of record, and corrections that replace an issued letter.
 
+A code is looked up among the subdomain requests' letters first, then among the letters an
+SOP request issued (procedure_letters): the same page and API verify both.
+
 Letters are immutable: nothing here changes an issued letter's number, content or PDF. The
 letter of record is an additional file; a correction is a new letter naming the old one.
 """
@@ -8,6 +11,7 @@ letter of record is an additional file; a correction is a new letter naming the 
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -22,6 +26,11 @@ from provisioner.domain.letters import (
     signature_valid,
     verification_code,
 )
+from provisioner.domain.sop import LETTER_NAMES, LetterKind
+from provisioner.domain.sop_letters import (
+    content_from_data as sop_content_from_data,
+    sop_letter_digest,
+)
 from provisioner.domain.text import check_visible
 from provisioner.steps.letter import LetterSettings, issue_letter
 from provisioner.store.db import Store
@@ -32,6 +41,7 @@ from provisioner.store.read_models import LetterView, letter_view
 from provisioner.store.repositories import (
     audit as audit_repo,
     letters as letters_repo,
+    procedures as procedures_repo,
     requests as requests_repo,
 )
 from provisioner.workflow.ports import PdfCheck
@@ -54,7 +64,7 @@ class LetterVerification:
     number: str = ""
     issued_at: datetime | None = None
     fqdn: str = ""
-    agency: str = ""
+    agency: str = ""  # the addressee as the letter writes it
     sha256: str = ""
     signature_ok: bool = False  # provisioner's HMAC over number + PDF hash recomputes
     code_ok: bool = False  # the code recomputes from the stored content
@@ -63,11 +73,19 @@ class LetterVerification:
     replaced_by: str | None = None
     record_sha256: str | None = None
     record_uploaded_at: datetime | None = None
+    kind: str = ""  # a LetterKind: "reply" for a subdomain request's letter
+    kind_name: str = ""  # "Surat balasan / Reply letter"
+    opd: str = ""  # the requesting agency (OPD)
+    source: str = ""  # "request" (subdomain request) or "sop" (a request under an SOP)
+    # An SOP letter carries its code (an HMAC over number + content) but no second HMAC over
+    # the PDF's hash; `signature_ok` then says nothing and is not asked for.
+    signed: bool = True
 
     @property
     def valid(self) -> bool:
         """Issued by provisioner and not altered since (it may still have been replaced)."""
-        return self.found and self.signature_ok and self.code_ok and self.file_ok
+        signature = self.signature_ok or not self.signed
+        return self.found and signature and self.code_ok and self.file_ok
 
 
 @dataclass(frozen=True)
@@ -85,6 +103,26 @@ class UploadCheck:
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def _file_hash(path: str | None) -> str | None:
+    if not path or not Path(path).is_file():
+        return None
+    return _sha256(Path(path).read_bytes())
+
+
+@dataclass(frozen=True)
+class _SopLetter:
+    """What verification needs of an issued SOP letter, read inside one session."""
+
+    number: str
+    code: str
+    kind: str
+    issued_at: datetime | None
+    sha256: str
+    pdf_path: str | None
+    content: dict[str, object] | None
+    opd: str
 
 
 class LetterService:
@@ -110,11 +148,60 @@ class LetterService:
         with self.store.read() as s:
             return letters_repo.letter_by_code(s, code)
 
-    def verify(self, code: str) -> LetterVerification:
-        """Recompute everything that can be recomputed about the letter with this code."""
-        letter = self._by_code(code)
+    def _sop_by_code(self, code: str) -> _SopLetter | None:
+        """An issued letter of an SOP request with this code (a draft has none)."""
+        with self.store.read() as s:
+            row = procedures_repo.letter_by_code(s, code.strip().upper())
+            if row is None or row.number is None or row.verification_code is None:
+                return None
+            proc = procedures_repo.get_procedure(s, row.procedure_id)
+            return _SopLetter(
+                number=row.number,
+                code=row.verification_code,
+                kind=row.kind,
+                issued_at=row.approved_at,
+                sha256=row.sha256 or "",
+                pdf_path=row.pdf_path,
+                content=dict(row.content) if row.content else None,
+                opd=proc.agency,
+            )
+
+    def _verify_sop(self, code: str) -> LetterVerification:
+        letter = self._sop_by_code(code)
         if letter is None:
             return LetterVerification(found=False, code=code)
+        code_ok, addressee = False, ""
+        if letter.content:
+            content = sop_content_from_data(letter.content)
+            addressee = content.addressee
+            expected = verification_code(
+                letter.number, sop_letter_digest(content), self.config.secret
+            )
+            code_ok = hmac.compare_digest(expected, letter.code)
+        file_ok = bool(letter.sha256) and _file_hash(letter.pdf_path) == letter.sha256
+        kind = LetterKind(letter.kind)
+        return LetterVerification(
+            found=True,
+            code=letter.code,
+            number=letter.number,
+            issued_at=letter.issued_at,
+            agency=addressee,
+            sha256=letter.sha256,
+            code_ok=code_ok,
+            file_ok=file_ok,
+            kind=kind.value,
+            kind_name=LETTER_NAMES[kind].joined(),
+            opd=letter.opd,
+            source="sop",
+            signed=False,
+        )
+
+    def verify(self, code: str) -> LetterVerification:
+        """Recompute everything that can be recomputed about the letter with this code: a
+        subdomain request's letter, or else an SOP request's."""
+        letter = self._by_code(code)
+        if letter is None:
+            return self._verify_sop(code)
         secret = self.config.secret
         code_ok = False
         fqdn = agency = ""
@@ -133,6 +220,7 @@ class LetterService:
             old = letters_repo.letter_by_id(s, letter.replaces_id) if letter.replaces_id else None
             replaced_by = replaced.number if replaced else None
             replaces = old.number if old else None
+            opd = requests_repo.get_request(s, letter.request_id).agency
         return LetterVerification(
             found=True,
             code=letter.verification_code,
@@ -149,6 +237,10 @@ class LetterService:
             replaced_by=replaced_by,
             record_sha256=letter.record_sha256,
             record_uploaded_at=letter.record_uploaded_at,
+            kind=LetterKind.REPLY.value,
+            kind_name=LETTER_NAMES[LetterKind.REPLY].joined(),
+            opd=opd,
+            source="request",
         )
 
     def check_upload(self, code: str, data: bytes) -> UploadCheck:
@@ -158,9 +250,14 @@ class LetterService:
         """
         self.check_pdf(data, max_bytes=MAX_PDF_BYTES)
         letter = self._by_code(code)
-        if letter is None:
-            raise NotFound(f"Kode {code} tidak dikenal / Unknown code {code}")
         digest = _sha256(data)
+        if letter is None:
+            sop = self._sop_by_code(code)
+            if sop is None:
+                raise NotFound(f"Kode {code} tidak dikenal / Unknown code {code}")
+            return UploadCheck(
+                sha256=digest, matches_issued=digest == sop.sha256, matches_record=False
+            )
         return UploadCheck(
             sha256=digest,
             matches_issued=digest == letter.sha256,

@@ -344,21 +344,29 @@ def test_branches_as_the_seeds_write_them() -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "step", "improve_to"),
+    ("name", "step", "improve_to", "more"),
     [
-        ("tapin-aplikasi", "evaluation", "development_plan"),
-        ("kaltara-pengembangan", "evaluation", "maintenance"),
+        ("tapin-aplikasi", "evaluation", "development_plan", {}),
+        # Kaltara's evaluation (13) is followed by the final report (14): `done` goes there.
+        ("kaltara-pengembangan", "evaluation", "maintenance", {"done": {}}),
     ],
 )
-def test_evaluation_repeats_every_six_months(name: str, step: str, improve_to: str) -> None:
-    (evaluation,) = [s for s in load(name)["steps"] if s["key"] == step]
+def test_evaluation_repeats_every_six_months(
+    name: str, step: str, improve_to: str, more: dict
+) -> None:
+    steps = load(name)["steps"]
+    (evaluation,) = [s for s in steps if s["key"] == step]
     assert evaluation["repeat_every"] == "182d"
     assert "limit" not in evaluation
     assert evaluation["outcomes"] == {
         "continue": {},
         "improve": {"next": improve_to},
+        **more,
         "retire": {"end": "retired"},
     }
+    # Every step after the evaluation can be reached from it.
+    after = [s["key"] for s in steps[steps.index(evaluation) + 1 :]]
+    assert not after or "done" in evaluation["outcomes"], after
     others = [s for p in EXPECTED for s in load(p)["steps"] if "repeat_every" in s]
     assert len(others) == 2
 

@@ -54,6 +54,9 @@ class Procedure(Base):
     fields: Mapped[dict[str, Any]]
     current_step: Mapped[str | None] = mapped_column(String(63))
     ended: Mapped[str | None] = mapped_column(String(20))
+    # The start of the repeating step's visit (an evaluation due again) last reminded of, so
+    # each visit is announced once.
+    reminded_for: Mapped[datetime | None]
     # The subdomain / hosting request a hardware step opened (the existing jobs run on it).
     request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"))
     created_by: Mapped[str] = mapped_column(String(64))

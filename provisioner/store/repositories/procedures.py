@@ -3,9 +3,12 @@ what they recorded."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from provisioner.domain.audit import as_utc
 from provisioner.domain.bilingual import Text
 from provisioner.domain.errors import NotFound
 from provisioner.store.models.procedures import (
@@ -127,3 +130,26 @@ def evidence(session: Session, procedure_id: int) -> list[ProcedureEvidence]:
             .order_by(ProcedureEvidence.id)
         )
     )
+
+
+def under_way(session: Session, *, limit: int = 10_000) -> list[Procedure]:
+    """Requests under an SOP that have not ended (a step is waiting), oldest first — the
+    periodic reminders look for the ones waiting at a repeating step among these."""
+    return list(
+        session.scalars(
+            select(Procedure)
+            .where(Procedure.ended.is_(None), Procedure.current_step.is_not(None))
+            .order_by(Procedure.id)
+            .limit(limit)
+        )
+    )
+
+
+def mark_reminded(session: Session, procedure_id: int, visit_start: datetime) -> bool:
+    """Record that the visit starting at `visit_start` was reminded of; False (and nothing
+    changed) when it already was. The row is locked, so two sweeps remind once."""
+    row = get_procedure(session, procedure_id, lock=True)
+    if row.reminded_for is not None and as_utc(row.reminded_for) == as_utc(visit_start):
+        return False
+    row.reminded_for = as_utc(visit_start)
+    return True

@@ -5,7 +5,7 @@ issued — one transaction, so a number is consumed only by a letter that exists
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from provisioner.domain.letters import format_letter_number, verification_code
-from provisioner.domain.sop import LetterKind, SopDefinition
+from provisioner.domain.sop import LetterKind, SopDefinition, parse_definition
 from provisioner.domain.sop_letters import (
     DEFAULT_PATTERNS,
     Letterhead,
@@ -56,6 +56,7 @@ def facts_for(
     fields: dict[str, str] | None = None,
     fqdn: str | None = None,
     hosting: bool = False,
+    assignees: Sequence[str] = (),
 ) -> dict[str, object]:
     """What the letter will say, kept with the draft so the approver reads what is issued."""
     given = fields or {}
@@ -77,7 +78,7 @@ def facts_for(
         "hosting": hosting,
         "event_at": given.get("presentation_at") or given.get("event_at") or None,
         "event_place": given.get("presentation_place") or given.get("event_place") or "",
-        "assignees": [a for a in (given.get("assignee"), given.get("assignees")) if a],
+        "assignees": [a for a in assignees if a.strip()],
         "findings": findings,
         "decision": given.get("decision", ""),
     }
@@ -153,7 +154,9 @@ class LetterIssuer:
             classification=self.cfg.classification,
             unit=self.cfg.unit,
         )
-        facts, head = _facts(letter.facts, self.cfg.timezone), letterhead(self.cfg)
+        # A time typed without its zone (the presentation's) is the SOP's, where it is held.
+        zone = parse_definition(proc.definition).service_hours.tz
+        facts, head = _facts(letter.facts, zone), letterhead(self.cfg)
         unsigned = compose(facts, number=number, issued_on=today, verification_code="",
                            verification_url="", letterhead=head)  # fmt: skip
         code = verification_code(number, sop_letter_digest(unsigned), self.cfg.secret)

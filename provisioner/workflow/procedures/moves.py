@@ -9,13 +9,14 @@ from collections.abc import Mapping
 from sqlalchemy.orm import Session
 
 from provisioner.domain.actors import Actor
-from provisioner.domain.errors import Conflict
+from provisioner.domain.errors import Conflict, InvalidInput
 from provisioner.domain.sop import LetterKind, Outcome, SopDefinition
-from provisioner.domain.sop_run import RunState
+from provisioner.domain.sop_run import DISPOSITION_FIELDS, RunState
 from provisioner.domain.states import RequestState
 from provisioner.store.models.procedures import Procedure, ProcedureLetter, ProcedureStep
 from provisioner.store.repositories import (
     audit as audit_repo,
+    people as people_repo,
     procedures as repo,
     requests as requests_repo,
 )
@@ -24,6 +25,50 @@ from provisioner.workflow.procedures.views import state_of
 
 SYSTEM_ACTOR = "provisioner"
 LIVE_STATES = frozenset({RequestState.LIVE, RequestState.LETTER_ISSUED})
+
+
+def recorded_fields(
+    s: Session, row: Procedure, given: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """What the request has on record: the intake's fields and every finished step's, with
+    `given` over them where it is not blank. A disposition's instruction and assignee stay
+    its own (the next disposition gives its own)."""
+    known = {k: str(v) for k, v in row.fields.items()}
+    for record in repo.steps(s, row.id):
+        known.update({k: str(v) for k, v in record.fields.items() if k not in DISPOSITION_FIELDS})
+    known.update({k: v for k, v in (given or {}).items() if str(v).strip()})
+    return known
+
+
+def active_user(s: Session, key: str, username: str) -> str:
+    """The name a letter gives a user a step names (full name, else the user name), or
+    InvalidInput when no active user has that name."""
+    user = people_repo.user_by_name(s, username.strip())
+    if user is None or user.disabled:
+        raise InvalidInput(
+            key, "Harus nama pengguna yang aktif / Must be the name of an active user"
+        )
+    return user.full_name.strip() or user.username
+
+
+def _shown(s: Session, username: str) -> str:
+    """A user as a letter names them: the full name, else the user name (or the text)."""
+    user = people_repo.user_by_name(s, username.strip())
+    return (user.full_name.strip() or user.username) if user else username.strip()
+
+
+def _assignees(
+    s: Session, definition: SopDefinition, step_key: str, recorded: Mapping[str, str],
+    given: Mapping[str, str],
+) -> list[str]:  # fmt: skip
+    """Who an assignment letter appoints: the users its step names (e.g. the system analyst),
+    and a disposition's assignee given with it — never an earlier step's."""
+    users = [
+        recorded.get(f, "") for f in definition.step(step_key).requires.fields
+        if definition.fields[f].kind == "user"
+    ]  # fmt: skip
+    names = [*users, given.get("assignee", ""), given.get("assignees", "")]
+    return [_shown(s, n) for n in names if n.strip()]
 
 
 def finish_step(
@@ -77,6 +122,24 @@ def finish_step(
     )
 
 
+def _letter_fields(
+    s: Session, definition: SopDefinition, row: Procedure, step_key: str, kind: LetterKind,
+    given: Mapping[str, str],
+) -> tuple[dict[str, str], list[str]]:  # fmt: skip
+    """What a letter shows (a `user` field by the person's name) and whom it appoints; an
+    assignment's scope is its own step's fields, not the whole request's."""
+    recorded = recorded_fields(s, row, given)
+    for key, value in list(recorded.items()):
+        spec = definition.fields.get(key)
+        if spec is not None and spec.kind == "user" and value.strip():
+            recorded[key] = _shown(s, value)
+    if kind is not LetterKind.ASSIGNMENT:
+        return recorded, []
+    assignees = _assignees(s, definition, step_key, recorded, given)
+    own = definition.step(step_key).requires.fields
+    return {k: v for k, v in recorded.items() if k in own}, assignees
+
+
 def prepare_letter(
     s: Session,
     definition: SopDefinition,
@@ -99,11 +162,7 @@ def prepare_letter(
             "This step's draft letter is already waiting for approval"
         )
     request = requests_repo.get_request(s, row.request_id) if row.request_id else None
-    recorded = {
-        **row.fields,
-        **{k: v for r in repo.steps(s, row.id) for k, v in r.fields.items()},
-        **dict(given),
-    }
+    recorded, assignees = _letter_fields(s, definition, row, step_key, kind, given)
     facts = facts_for(
         definition,
         row,
@@ -112,7 +171,10 @@ def prepare_letter(
         fields=recorded,
         fqdn=request.fqdn if request and request.state in LIVE_STATES else None,
         hosting=bool(request and request.hosting and request.state in LIVE_STATES),
+        assignees=assignees,
     )
+    if finishes_step:  # what the step was given, recorded with it once the letter is issued
+        facts["step_fields"] = dict(given)
     s.add(
         ProcedureLetter(
             procedure_id=row.id,

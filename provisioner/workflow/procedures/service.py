@@ -124,26 +124,7 @@ class Procedures:
             self.catalog.latest(draft.sop_key) if draft.sop_key
             else self.catalog.chosen(draft.request_type)
         )  # fmt: skip
-        problems = _text_problems({"title": draft.title, **dict(draft.fields)})
-        if definition.request_type is not draft.request_type:
-            problems.append(
-                (
-                    "sop_key",
-                    Text(
-                        f"SOP {definition.key} bukan untuk jenis permohonan ini",
-                        f"SOP {definition.key} is not for this request type",
-                    ).joined(),
-                )
-            )
-        if not draft.title.strip():
-            problems.append(("title", "Judul wajib diisi / A title is required"))
-        if not draft.agency.strip():
-            problems.append(("agency", "OPD wajib diisi / The agency is required"))
-        if not draft.request_letter_number.strip():
-            problems.append(
-                ("request_letter_number", "Nomor surat wajib diisi / The letter number is required")
-            )
-        problems += missing_intake(definition, draft.fields, frozenset(definition.intake.documents))
+        problems = _draft_problems(definition, draft)
         if problems:
             raise InvalidInput.of(problems)
         with self.store.session() as s:
@@ -337,7 +318,7 @@ class Procedures:
                         actor.username,
                         str(actor.role),
                         "",
-                        {},
+                        dict(letter.facts.get("step_fields") or {}),
                     )
             return self._view(s, row)
 
@@ -361,6 +342,31 @@ def holds_production(definition: SopDefinition) -> bool:
     (Batam 14, Tarakan, Kaltara 11) keeps production for later: UAT, feasibility tests and
     the recommendation come first."""
     return any(s.output.job is JobKind.DEV_INSTALL for s in definition.steps)
+
+
+def _draft_problems(definition: SopDefinition, draft: ProcedureDraft) -> list[tuple[str, str]]:
+    """What is wrong with a request as the OPD opens it, every problem at once."""
+    problems = _text_problems({"title": draft.title, **dict(draft.fields)})
+    if definition.request_type is not draft.request_type:
+        problems.append(
+            (
+                "sop_key",
+                Text(
+                    f"SOP {definition.key} bukan untuk jenis permohonan ini",
+                    f"SOP {definition.key} is not for this request type",
+                ).joined(),
+            )
+        )
+    if not draft.title.strip():
+        problems.append(("title", "Judul wajib diisi / A title is required"))
+    if not draft.agency.strip():
+        problems.append(("agency", "OPD wajib diisi / The agency is required"))
+    if not draft.request_letter_number.strip():
+        problems.append(
+            ("request_letter_number", "Nomor surat wajib diisi / The letter number is required")
+        )
+    problems += missing_intake(definition, draft.fields, frozenset(definition.intake.documents))
+    return problems
 
 
 _FINISHES_BY_ITSELF = Text(

@@ -55,6 +55,7 @@ def upgrade() -> None:
         sa.Column("fields", sa.JSON(), nullable=False),
         sa.Column("current_step", sa.String(length=63), nullable=True),
         sa.Column("ended", sa.String(length=20), nullable=True),
+        sa.Column("reminded_for", sa.DateTime(timezone=True), nullable=True),
         sa.Column("request_id", sa.Integer(), nullable=True),
         sa.Column("created_by", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
