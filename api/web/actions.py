@@ -11,7 +11,7 @@ from provisioner.domain.actors import ALLOWED, Action, Actor
 from provisioner.workflow.read_models import JobView, RequestView, RetirementView
 
 IN_PRODUCTION = frozenset({"live", "letter_issued"})
-DEPLOYABLE = frozenset({"live", "letter_issued", "failed"})
+DEPLOYABLE = frozenset({"live", "letter_issued", "failed", "dev_ready"})
 RETIRABLE = frozenset({"live", "letter_issued", "failed"})
 DECIDABLE = frozenset({"submitted", "verified"})
 
@@ -33,10 +33,12 @@ class SiteActions:
     promote: bool
     rollback: bool
     retry: JobView | None  # the failed job to retry
+    release: bool = False  # a site its SOP held at dev, to production
 
     @property
     def any(self) -> bool:
-        return self.deploy or self.promote or self.rollback or self.retry is not None
+        return (self.deploy or self.promote or self.rollback or self.release
+                or self.retry is not None)  # fmt: skip
 
 
 def site_actions(actor: Actor, req: RequestView) -> SiteActions:
@@ -59,6 +61,7 @@ def site_actions(actor: Actor, req: RequestView) -> SiteActions:
         promote=in_production and newer and may(actor, Action.PROMOTE),
         rollback=in_production and promoted is not None and may(actor, Action.DEPLOY),
         retry=failed if failed is not None and may(actor, Action.OPERATE) else None,
+        release=exists and req.state == "dev_ready" and may(actor, Action.PROMOTE),
     )
 
 

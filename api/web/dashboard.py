@@ -10,7 +10,7 @@ from typing import Any
 
 OPEN_STATES = frozenset(
     {"submitted", "verified", "approved", "returned", "provisioning", "testing_dev",
-     "production", "failed"}
+     "dev_ready", "production", "failed"}
 )
 
 

@@ -48,8 +48,9 @@ from provisioner.workflow.requests.queries import RequestQueries
 router = APIRouter(include_in_schema=False, dependencies=[CsrfProtect])
 
 QUEUE_STATES = ("submitted", "verified")
-SITE_STATES = ("live", "letter_issued", "production", "testing_dev", "provisioning", "failed")
-SITE_ACTIONS = ("deploy", "promote", "rollback")
+SITE_STATES = ("live", "letter_issued", "production", "dev_ready", "testing_dev",
+               "provisioning", "failed")  # fmt: skip
+SITE_ACTIONS = ("deploy", "promote", "release", "rollback")
 
 
 @dataclass(frozen=True)
@@ -269,7 +270,7 @@ def site_action(
     try:
         if action not in SITE_ACTIONS:
             raise NotFound(f"Aksi {action} tidak ada / No action {action}")
-        ensure_allowed(actor, Action.PROMOTE if action == "promote" else Action.DEPLOY)
+        ensure_allowed(actor, Action.PROMOTE if action in ("promote", "release") else Action.DEPLOY)
         if not is_confirmed(confirmed):
             return _ask(request, actor, action, "/sites", {"branch": branch},
                         danger=action == "rollback", fqdn=fqdn, branch=branch or "main")
@@ -277,6 +278,8 @@ def site_action(
             job = deployments.deploy(fqdn, actor, branch=branch.strip() or None)
         elif action == "promote":
             job = deployments.promote(fqdn, actor)
+        elif action == "release":
+            job = deployments.release(fqdn, actor)
         else:
             job = deployments.rollback(fqdn, actor)
     except ProvisionerError as exc:

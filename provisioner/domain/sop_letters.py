@@ -237,7 +237,8 @@ def _decision(f: SopLetterFacts) -> str | None:
     mapped = next((v for k, v in _DECISIONS.items() if text.lower() in k), None)
     if f.kind is LetterKind.EVALUATION:
         said = mapped.format(app=_app(f.request_title)) if mapped else _sentence(text)
-        return f"Berdasarkan hasil evaluasi tersebut, {said}"
+        why = f" Pertimbangannya: {_sentence(f.reason)}" if f.reason.strip() else ""
+        return f"Berdasarkan hasil evaluasi tersebut, {said}{why}"
     return _sentence(text)
 
 

@@ -307,7 +307,7 @@ def production_page(lab: Settings, fqdn: str) -> httpx.Response:
 
 
 def test_kaltara_development_dev_tests_then_production(
-    api: TestClient, site: dict[str, Any], lab: Settings
+    api: TestClient, site: dict[str, Any], lab: Settings, tmp_path: Path
 ) -> None:
     v = open_request(api, "application_development", {}, sop_key="kaltara-pengembangan")
     pid = v["id"]
@@ -349,13 +349,18 @@ def test_kaltara_development_dev_tests_then_production(
     done(api, pid, "maintenance", "teknis")
     # 13: the OPD's periodic evaluation: `continue` brings it back after 182 days.
     v = done(api, pid, "evaluation", "opd", ("success_indicator_assessment", "evaluation_report"),
+             usage="312 pengguna, 4.100 transaksi per bulan", problems="Tidak ada kendala",
              outcome="continue")  # fmt: skip
     assert v["current_step"] == "evaluation"
+    v = approve_waiting(api, pid)  # the evaluation's result, a letter of its own
+    evaluation = issued(api, v, "evaluation", tmp_path, "312 pengguna")
     again = datetime.fromisoformat(v["clocks"][-1]["started_at"])
     assert again - datetime.now(UTC) > timedelta(days=181)
-    v = act(api, pid, "evaluation", "opd", outcome="done")
+    v = act(api, pid, "evaluation", "opd", outcome="done", usage="330 pengguna",
+            problems="Tidak ada kendala")  # fmt: skip
     v = done(api, pid, "final_report", "teknis", ("final_report",))
-    assert v["ended"] == "completed" and v["letters"] == []
+    assert v["ended"] == "completed" and [lt["kind"] for lt in v["letters"]] == ["evaluation"]
+    assert "dilanjutkan" in evaluation.lower() or "lanjut" in evaluation.lower(), evaluation
     check_history(api, v, [
         ("design", "teknis"), ("implementation", "teknis"), ("dev_install", "provisioner"),
         ("functional_test", "teknis"), ("load_test", "teknis"), ("security_scan", "teknis"),
@@ -616,10 +621,17 @@ def test_tapin_application_to_its_berita_acara(api: TestClient, tmp_path: Path) 
     v = advance(api, pid, "kabid")
     assert v["current_step"] == "berita_acara"
     v = letter_step(api, pid, "berita_acara", "teknis")
-    v = advance(api, pid, "teknis", outcome="continue")  # 17: evaluated every six months
+    # 17: evaluated every six months: usage and problems, the decision in a letter each time.
+    v = advance(api, pid, "teknis", outcome="continue", usage="85 pegawai memakai",
+                problems="Lambat saat jam sibuk")  # fmt: skip
     assert v["current_step"] == "evaluation" and v["ended"] is None
+    v = approve_waiting(api, pid)
     v = advance(api, pid, "teknis", outcome="retire", note="Diganti aplikasi nasional")
     assert v["ended"] == "retired"
+    v = approve_waiting(api, pid)
+    first = issued(api, v, "evaluation", tmp_path, "85 pegawai memakai", at=0)
+    last = issued(api, v, "evaluation", tmp_path, "Diganti aplikasi nasional")
+    assert first != last
     check_history(api, v, [
         *TAPIN_START, ("development_plan", "teknis"), ("plan_presentation", "teknis"),
         ("plan_response", "opd"), ("development", "teknis"), ("result_presentation", "teknis"),
@@ -628,7 +640,7 @@ def test_tapin_application_to_its_berita_acara(api: TestClient, tmp_path: Path) 
         ("evaluation", "teknis"),
     ])  # fmt: skip
     check_clocks(api, v, [0, 480, 0, 0, 480, 0, 480, 480, 0, 57600, 3360, 0, 3360, 0, 0, 0, 0])
-    assert [lt["kind"] for lt in v["letters"]] == ["berita_acara"]
+    assert [lt["kind"] for lt in v["letters"]] == ["berita_acara", "evaluation", "evaluation"]
     issued(api, v, "berita_acara", tmp_path, "BERITA ACARA SERAH TERIMA", "telah menyerahkan",
            "Kepala Dinas Kesehatan")  # fmt: skip
 

@@ -82,3 +82,12 @@ def test_a_site_held_at_dev_shows_it_waits_then_its_release() -> None:
     moments = timeline(request("production", live_at=None, jobs=(dev, release)))
     assert [m.key for m in moments][-2:] == ["tl.prod", "tl.letter"]
     assert "tl.dev_ready" not in [m.key for m in moments]
+
+
+def test_a_site_held_at_dev_offers_release_to_the_technical_team_only() -> None:
+    dev = job("provision_dev", "done", {"dns": "done", "site_dev": "done", "checks_dev": "done"})
+    held = request("dev_ready", live_at=None, jobs=(dev,))
+    tech = actions_for(Actor("t", Role.TECHNICAL), held, None, has_letters=False).site
+    assert tech.release and tech.deploy and not tech.promote and not tech.rollback
+    net = actions_for(Actor("n", Role.NETWORK), held, None, has_letters=False).site
+    assert not net.any

@@ -358,11 +358,13 @@ def test_evaluation_repeats_every_six_months(
     (evaluation,) = [s for s in steps if s["key"] == step]
     assert evaluation["repeat_every"] == "182d"
     assert "limit" not in evaluation
+    # A form (usage, problems) whose decision is the outcome, each stated in a letter.
+    assert evaluation["requires"]["fields"] == ["usage", "problems"]
     assert evaluation["outcomes"] == {
-        "continue": {},
-        "improve": {"next": improve_to},
+        "continue": {"letter": "evaluation"},
+        "improve": {"next": improve_to, "letter": "evaluation"},
         **more,
-        "retire": {"end": "retired"},
+        "retire": {"end": "retired", "letter": "evaluation"},
     }
     # Every step after the evaluation can be reached from it.
     after = [s["key"] for s in steps[steps.index(evaluation) + 1 :]]

@@ -106,7 +106,10 @@ def finish_step(
             step_key,
             branch.letter,
             None,
-            given,
+            # An evaluation letter states the decision the outcome is.
+            {**given, "decision": outcome.value}
+            if branch.letter is LetterKind.EVALUATION
+            else given,
             reason=note,
             finishes_step=False,
             prepared_by=actor,
@@ -162,6 +165,11 @@ def prepare_letter(
             "This step's draft letter is already waiting for approval"
         )
     request = requests_repo.get_request(s, row.request_id) if row.request_id else None
+    # A reply says what exists; a recommendation also names the site held at dev that it
+    # recommends putting on production (Batam 14 → 15).
+    named = (
+        LIVE_STATES | {RequestState.DEV_READY} if kind is LetterKind.RECOMMENDATION else LIVE_STATES
+    )
     recorded, assignees = _letter_fields(s, definition, row, step_key, kind, given)
     facts = facts_for(
         definition,
@@ -169,8 +177,8 @@ def prepare_letter(
         kind,
         reason=reason.strip(),
         fields=recorded,
-        fqdn=request.fqdn if request and request.state in LIVE_STATES else None,
-        hosting=bool(request and request.hosting and request.state in LIVE_STATES),
+        fqdn=request.fqdn if request and request.state in named else None,
+        hosting=bool(request and request.hosting and request.state in named),
         assignees=assignees,
     )
     if finishes_step:  # what the step was given, recorded with it once the letter is issued
