@@ -39,6 +39,7 @@ from tests.sop_support import (
     new_label,
     open_request,
     sop_client,
+    subdomain_body,
     submit_subdomain,
     view,
     wait_request,
@@ -290,6 +291,38 @@ def test_default_refused_by_the_network_team_ends_with_its_letter(
     check_clocks(api, v, [30, 120, 240])
     text = issued(api, v, "refusal", tmp_path, reason, "Penolakan Permohonan", "menolak")
     no_application(text)
+
+
+def test_default_returned_by_the_network_team_goes_back_to_the_opd_then_lives(
+    api: TestClient, tmp_path: Path
+) -> None:
+    req = submit_subdomain(api, new_label("balik"))
+    v = open_subdomain_sop(api, req, "default")
+    pid = to_creation(api, v, "disposition")
+    note = "Lampirkan surat permohonan yang ditandatangani Kepala Dinas"
+    r = api.post(f"/api/v1/requests/{req['id']}/return", json={"note": note},
+                 headers=auth(api, "jaringan"))  # fmt: skip
+    assert r.status_code == 200 and r.json()["state"] == "returned", r.text
+    v = view(api, pid)
+    assert v["current_step"] == "opd_revision"
+    assert (v["history"][-1]["outcome"], v["history"][-1]["note"]) == ("return", note)
+    assert next(c for c in v["clocks"] if c["step"] == "opd_revision")["paused"] is True
+    # The OPD revises the request itself, then records its revision step.
+    again = api.post(f"/api/v1/requests/{req['id']}/resubmit", headers=auth(api, "opd"),
+                     json=subdomain_body(req["label"], hosting=False)
+                     | {"purpose": "Situs resmi, surat bertanda tangan terlampir"})  # fmt: skip
+    assert again.status_code == 200 and again.json()["state"] == "submitted", again.text
+    v = advance(api, pid, "opd")
+    assert v["current_step"] == "create_subdomain"
+    assert view(api, pid)["current_step"] == "create_subdomain"  # the answered return stays past
+    approve_subdomain(api, req["id"])
+    wait_request(api, req["id"], LIVE)
+    v = view(api, pid)
+    assert v["current_step"] == "reply_letter"
+    check_history(api, v, [
+        ("disposition", "kadis"), ("name_check", "jaringan"), ("create_subdomain", "provisioner"),
+        ("opd_revision", "opd"), ("create_subdomain", "provisioner"),
+    ])  # fmt: skip
 
 
 # --- Kaltara: development SOP on the dev server, then production -------------------------

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from provisioner.domain.actors import Actor
 from provisioner.domain.bilingual import Text
 from provisioner.domain.errors import Conflict, InvalidInput
+from provisioner.domain.sla import _aware
 from provisioner.domain.sop import JobKind, Outcome
 from provisioner.domain.sop_run import NEEDS_REASON, check_finish
 from provisioner.domain.states import RequestState
@@ -91,6 +92,14 @@ class HardwareSteps:
                 reason = req.rejection_reason or "-"
                 finish_step(s, definition, row, state, step.key, Outcome.REJECT, SYSTEM_ACTOR,
                             "system", reason, {"request": req.ticket})  # fmt: skip
+            elif (
+                req.state == RequestState.RETURNED and Outcome.RETURN in step.outcomes
+                and state.current_since is not None
+                and _aware(req.updated_at) > state.current_since
+            ):  # returned during this visit (not a return the OPD has not answered yet)
+                finish_step(s, definition, row, state, step.key, Outcome.RETURN, SYSTEM_ACTOR,
+                            "system", req.revision_note or "-",
+                            {"request": req.ticket})  # fmt: skip
 
     def dev_target(self, s: Session, row: Procedure) -> tuple[str, str]:
         """Where a feasibility test runs: the linked request's site on the dev server, once
