@@ -38,8 +38,11 @@ from api.web import (
     letter_pages,
     opd,
     pages,
+    procedure_detail,
+    procedure_pages,
     request_pages,
     retire_pages,
+    sop_admin_pages,
     team,
 )
 from provisioner.config import Settings
@@ -69,6 +72,9 @@ def create_app(container: AppContainer, *, lifespan: Lifespan | None = None) -> 
         app.include_router(module.router)
     for page_module in (
         request_pages,
+        procedure_pages,  # before procedure_detail: /sop/new is not a request's id
+        procedure_detail,
+        sop_admin_pages,
         letter_pages,
         retire_pages,
         drift_page,

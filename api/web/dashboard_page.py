@@ -1,14 +1,16 @@
 """The staff dashboard: figures people can read (how many open, how many overdue, the
 median time to live per month in minutes or hours), the overdue SLA steps, the open
 requests as a list to search and sort, and — for the signing official — the letters
-waiting for approval and those approved. Routes call the workflow only."""
+waiting for approval and those approved, and the SOP letters (invitations,
+recommendations, refusals …) waiting for the Kepala Dinas, each approved from here once
+asked. Routes call the workflow only."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.deps import QueriesDep
+from api.deps import ProceduresDep, QueriesDep
 from api.errors import error_page
 from api.session import People
 from api.web.actions import may
@@ -25,7 +27,8 @@ router = APIRouter(include_in_schema=False, dependencies=[CsrfProtect])
 
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(
-    request: Request, queries: QueriesDep, people: People, actor: SignedIn
+    request: Request, queries: QueriesDep, procedures: ProceduresDep, people: People,
+    actor: SignedIn,
 ) -> Response:
     """Open requests, overdue steps (the SLA clocks), time to live per month, letters."""
     try:
@@ -50,6 +53,9 @@ def dashboard(
             "overdue": list(people.sla.overdue(actor)),
             "months": time_to_live_per_month(rows),
             "inbox": letter_inbox(rows) if signs else None,
+            "sop_letters": (
+                procedures.letters_waiting(actor) if may(actor, Action.SIGN_LETTER) else None
+            ),
         },
         actor=actor,
         csrf=page_csrf(request, actor),

@@ -39,12 +39,14 @@ MENU: tuple[tuple[str, str, Action | None, frozenset[Role] | None], ...] = (
     ("/requests", "nav.my_requests", None, frozenset({Role.OPD})),
     ("/requests", "nav.requests", None, frozenset(set(Role) - {Role.OPD})),
     ("/requests/new", "nav.new_request", Action.SUBMIT, None),
+    ("/sop", "nav.sop", None, None),
     ("/queue", "nav.queue", Action.DECIDE, None),
     ("/drift", "nav.drift", Action.DECIDE, None),
     ("/sites", "nav.sites", Action.OPERATE, None),
     ("/dashboard", "nav.dashboard", Action.DASHBOARD, None),
     ("/admin/users", "nav.users", Action.MANAGE_USERS, None),
     ("/admin/calendar", "nav.calendar", Action.MANAGE_USERS, None),
+    ("/admin/sop", "nav.sop_admin", Action.EDIT_SOP, None),
     ("/admin/audit", "nav.audit", Action.AUDIT, None),
 )
 

@@ -41,12 +41,12 @@ pytestmark = pytest.mark.lab
 ROLES = ("opd", "network", "technical", "approver", "admin")
 # What each role's menu links to, in order (the README's "People" table, as a person sees it).
 MENUS: dict[str, tuple[str, ...]] = {
-    "opd": ("/requests", "/requests/new"),
-    "network": ("/requests", "/queue", "/drift", "/dashboard"),
-    "technical": ("/requests", "/sites", "/dashboard"),
-    "approver": ("/requests", "/dashboard", "/admin/audit"),
-    "admin": ("/requests", "/requests/new", "/sites", "/dashboard", "/admin/users",
-              "/admin/calendar", "/admin/audit"),
+    "opd": ("/requests", "/requests/new", "/sop"),
+    "network": ("/requests", "/sop", "/queue", "/drift", "/dashboard"),
+    "technical": ("/requests", "/sop", "/sites", "/dashboard"),
+    "approver": ("/requests", "/sop", "/dashboard", "/admin/audit"),
+    "admin": ("/requests", "/requests/new", "/sop", "/sites", "/dashboard", "/admin/users",
+              "/admin/calendar", "/admin/sop", "/admin/audit"),
 }  # fmt: skip
 # Whole desktop set in both languages, the phone in the default language (Indonesian).
 CASES = [(role, lang, 1280) for role in ROLES for lang in ("id", "en")] + [
@@ -56,6 +56,7 @@ CASES = [(role, lang, 1280) for role in ROLES for lang in ("id", "en")] + [
 CHROME_KEYS = (
     "skip", "site.name", "nav.my_requests", "nav.new_request", "nav.queue", "nav.sites",
     "nav.drift", "nav.dashboard", "nav.users", "nav.calendar", "nav.audit", "nav.verify",
+    "nav.sop", "nav.sop_admin",
     "nav.logout", "nav.signed_in_as", "lang.switch", "footer.api", "footer.note",
 )  # fmt: skip
 CATALOGUES = {"id": ID, "en": EN}

@@ -45,8 +45,10 @@ from provisioner.workflow.procedures.moves import (
     recorded_fields,
 )
 from provisioner.workflow.procedures.views import (
+    AssigneeView,
     ProcedureLetterView,
     ProcedureView,
+    assignees,
     definition_of,
     letter_view,
     procedure_view,
@@ -107,6 +109,10 @@ class Procedures:
         with self.store.read() as s:
             rows = repo.list_procedures(s, agency=agency, open_only=open_only)
             return [self._view(s, r) for r in rows]
+
+    def assignees(self, actor: Actor) -> tuple[AssigneeView, ...]:
+        """Who a disposition may go to: the active Diskominfo staff."""
+        return assignees(self.store, actor)
 
     def letters_waiting(self, actor: Actor) -> list[ProcedureLetterView]:
         """The Kepala Dinas's inbox: drafts waiting for approval, oldest first."""

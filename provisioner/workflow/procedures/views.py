@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from provisioner.domain.actors import Action, Actor, Role, ensure_role
 from provisioner.domain.bilingual import Text
 from provisioner.domain.sla import StepClock, WorkingCalendar
 from provisioner.domain.sop import (
@@ -20,6 +21,7 @@ from provisioner.domain.sop import (
     parse_definition,
 )
 from provisioner.domain.sop_run import SOP_ROLE_NAMES, RunState, StepRecord, replay, step_clocks
+from provisioner.store.db import Store
 from provisioner.store.models.procedures import (
     Procedure,
     ProcedureDocument,
@@ -28,6 +30,7 @@ from provisioner.store.models.procedures import (
     ProcedureStep,
 )
 from provisioner.store.models.requests import Request
+from provisioner.store.repositories import people as people_repo
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class StepView:
     documents: tuple[tuple[str, Text], ...]
     disposition: bool
     status: str  # done | current | pending
+    field_kinds: tuple[tuple[str, str], ...] = ()  # key → text | user | date, as `fields`
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,20 @@ class ProcedureView:
     request_id: int | None
     request_state: str | None
     request_fqdn: str | None
+    # The SOP's document kinds by name, and the ones the intake asks for (a page offers
+    # their upload before any step needs them).
+    document_names: dict[str, Text] = field(default_factory=dict)
+    intake_documents: tuple[str, ...] = ()
+    field_kinds: dict[str, str] = field(default_factory=dict)  # key → text | user | date
+
+
+@dataclass(frozen=True)
+class AssigneeView:
+    """A user a disposition (or a `user` field) may name."""
+
+    username: str
+    full_name: str
+    role: str
 
 
 def definition_of(row: Procedure) -> SopDefinition:
@@ -168,6 +186,7 @@ def step_view(definition: SopDefinition, step: Step, status: str) -> StepView:
         documents=tuple((d, definition.documents[d].name.text) for d in step.requires.documents),
         disposition=step.disposition,
         status=status,
+        field_kinds=tuple((f, definition.fields[f].kind) for f in step.requires.fields),
     )
 
 
@@ -273,4 +292,19 @@ def procedure_view(
         request_id=row.request_id,
         request_state=request.state if request else None,
         request_fqdn=request.fqdn if request else None,
+        document_names={k: d.name.text for k, d in definition.documents.items()},
+        intake_documents=tuple(definition.intake.documents),
+        field_kinds={k: f.kind for k, f in definition.fields.items()},
     )
+
+
+def assignees(store: Store, actor: Actor) -> tuple[AssigneeView, ...]:
+    """The active Diskominfo staff a disposition may go to (an OPD account is not one),
+    ordered by role, then name."""
+    ensure_role(actor, Action.SOP_STEP)
+    with store.read() as s:
+        users = [u for u in people_repo.list_users(s) if not u.disabled and u.role != Role.OPD]
+        return tuple(
+            AssigneeView(u.username, u.full_name, u.role)
+            for u in sorted(users, key=lambda u: (u.role, u.username))
+        )
