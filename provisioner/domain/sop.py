@@ -149,7 +149,10 @@ class Output(_Strict):
     @model_validator(mode="after")
     def _one(self) -> Output:
         if sum(x is not None for x in (self.record, self.letter, self.job)) != 1:
-            raise ValueError("output names exactly one of record, letter, job")
+            raise ValueError(
+                "output menyebut tepat satu dari record, letter, job / "
+                "output names exactly one of record, letter, job"
+            )
         return self
 
 
@@ -161,7 +164,10 @@ class Branch(_Strict):
     @model_validator(mode="after")
     def _not_both(self) -> Branch:
         if self.next is not None and self.end is not None:
-            raise ValueError("a branch either goes to a step (next) or ends (end), not both")
+            raise ValueError(
+                "cabang menuju langkah (next) atau berakhir (end), bukan keduanya / "
+                "a branch either goes to a step (next) or ends (end), not both"
+            )
         return self
 
 
@@ -180,21 +186,28 @@ class Step(_Strict):
     @classmethod
     def _some(cls, value: dict[Outcome, Branch]) -> dict[Outcome, Branch]:
         if not value:
-            raise ValueError("a step has at least one outcome")
+            raise ValueError(
+                "langkah punya paling sedikit satu hasil / a step has at least one outcome"
+            )
         return value
 
     @field_validator("limit")
     @classmethod
     def _positive_limit(cls, value: str | None) -> str | None:
         if value is not None and limit_minutes(value) <= 0:
-            raise ValueError("a limit is more than zero (leave it out for no clock)")
+            raise ValueError(
+                "batas waktu lebih dari nol (kosongkan bila tanpa jam) / "
+                "a limit is more than zero (leave it out for no clock)"
+            )
         return value
 
     @field_validator("repeat_every")
     @classmethod
     def _positive_period(cls, value: str | None) -> str | None:
         if value is not None and int(value[:-1]) <= 0:
-            raise ValueError("a repeat period is at least one day")
+            raise ValueError(
+                "periode ulang paling sedikit satu hari / a repeat period is at least one day"
+            )
         return value
 
     @property
@@ -222,7 +235,10 @@ class ServiceHours(_Strict):
                 or max(int(m[1]), int(m[3])) > 23
                 or max(int(m[2]), int(m[4])) > 59
             ):
-                raise ValueError(f"{day}: hours are HH:MM-HH:MM with the start first")
+                raise ValueError(
+                    f"{day}: jam ditulis HH:MM-HH:MM, mulai lebih dulu / "
+                    f"hours are HH:MM-HH:MM with the start first"
+                )
         return value
 
     @field_validator("tz")
@@ -231,7 +247,10 @@ class ServiceHours(_Strict):
         try:
             ZoneInfo(value)
         except (KeyError, ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError
-            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Makassar)") from None
+            raise ValueError(
+                f"zona waktu {value!r} tidak dikenal (mis. Asia/Makassar) / "
+                f"unknown time zone {value!r} (e.g. Asia/Makassar)"
+            ) from None
         return value
 
     def calendar(self, days_off: frozenset[Any] = frozenset()) -> WorkingCalendar:
@@ -259,24 +278,37 @@ class SopDefinition(_Strict):
     def _consistent(self) -> SopDefinition:
         keys = [s.key for s in self.steps]
         if len(set(keys)) != len(keys):
-            raise ValueError(f"step keys repeat: {sorted(k for k in keys if keys.count(k) > 1)}")
+            repeated = sorted({k for k in keys if keys.count(k) > 1})
+            raise ValueError(f"kunci langkah berulang: {repeated} / step keys repeat: {repeated}")
         for where, needs in [("intake", self.intake), *((s.key, s.requires) for s in self.steps)]:
             self._declared(where, needs)
         for step in self.steps:
             for outcome, branch in step.outcomes.items():
                 if branch.next is not None and branch.next not in keys:
-                    raise ValueError(f"{step.key}.{outcome}: next {branch.next!r} is no step")
+                    raise ValueError(
+                        f"{step.key}.{outcome}: next {branch.next!r} bukan langkah / "
+                        f"next {branch.next!r} is no step"
+                    )
             if step.disposition and step.output.letter is not None:
-                raise ValueError(f"{step.key}: a disposition records, it is not a letter")
+                raise ValueError(
+                    f"{step.key}: disposisi mencatat, bukan surat / "
+                    f"a disposition records, it is not a letter"
+                )
         return self
 
     def _declared(self, where: str, needs: Needs) -> None:
         for f in needs.fields:
             if f not in self.fields:
-                raise ValueError(f"{where}: field {f!r} is not declared under fields")
+                raise ValueError(
+                    f"{where}: isian {f!r} tidak dideklarasikan di fields / "
+                    f"field {f!r} is not declared under fields"
+                )
         for d in needs.documents:
             if d not in self.documents:
-                raise ValueError(f"{where}: document {d!r} is not declared under documents")
+                raise ValueError(
+                    f"{where}: dokumen {d!r} tidak dideklarasikan di documents / "
+                    f"document {d!r} is not declared under documents"
+                )
 
     def step(self, key: str) -> Step:
         for s in self.steps:

@@ -147,7 +147,8 @@ def test_step_keys_may_not_repeat():
 def test_fields_and_documents_must_be_declared(change: Any, where: str, what: str):
     [(field, message)] = refused(edited(change))
     assert field == "sop"
-    assert message.startswith(f"{where}: {what} is not declared")
+    assert message.startswith(f"{where}: ") and f"{what} is not declared" in message
+    assert " / " in message  # both languages: the page picks its own
 
 
 def test_next_must_name_a_step():
