@@ -6,6 +6,7 @@ partial builders below serve the commands that need only a part (`provisioner us
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -60,6 +61,7 @@ from provisioner.workflow.procedures.catalog import SopCatalog
 from provisioner.workflow.procedures.documents import ProcedureDocuments
 from provisioner.workflow.procedures.hardware import HardwareSteps
 from provisioner.workflow.procedures.letters import LetterIssuer
+from provisioner.workflow.procedures.overdue import OverdueSteps
 from provisioner.workflow.procedures.reminders import EvaluationReminders
 from provisioner.workflow.procedures.service import Procedures
 from provisioner.workflow.requests.availability import AvailabilityService
@@ -97,6 +99,7 @@ class Container:
     sops: SopCatalog  # the SOP definitions: presets, an admin's versions, the choice per type
     procedures: Procedures  # requests that follow an SOP, step by step
     procedure_documents: ProcedureDocuments  # their attachments
+    sop_overdue: OverdueSteps  # their current steps past the limit (dashboards, the sweep)
     runner: JobRunner
     worker: Worker
     dispatcher: Dispatcher  # how queued jobs and the scheduler's periodic work reach a worker
@@ -323,9 +326,11 @@ def build_container(settings: Settings, *, migrate_store: bool = True) -> Contai
         apply_procrastinate_schema(settings)
     status = _status(settings, store, dns, policy)
     drift = build_drift_service(settings, store, changes)
+    sop_overdue = OverdueSteps(store, sop_days_off(people.sla), people.notifier)
     work = periodic_work(store, status, drift=drift,
                          renewal=build_tls_renewal(settings, store), sla=people.sla,
-                         evaluations=EvaluationReminders(store, people.notifier))  # fmt: skip
+                         evaluations=EvaluationReminders(store, people.notifier),
+                         overdue=sop_overdue)  # fmt: skip
     dispatcher = build_dispatcher(settings, worker, store, work)
     retirements = RetirementService(store, settings, on_job_queued=dispatcher.queued)
     events = Events(announce, job_queued=dispatcher.queued,
@@ -348,18 +353,27 @@ def build_container(settings: Settings, *, migrate_store: bool = True) -> Contai
         letters=LetterService(store, configs.letter_settings(settings), check_pdf=check_pdf,
                               on_issued=announce.letter_issued),
         people=people, sops=sops, procedures=procedures, procedure_documents=procedure_docs,
+        sop_overdue=sop_overdue,
         runner=runner, worker=worker, dispatcher=dispatcher, periodic_work=work,
     )  # fmt: skip
+
+
+def sop_days_off(sla: SlaService) -> Callable[[], frozenset[date]]:
+    """The days off an SOP clock skips: the admin's working calendar (national + regional),
+    minus the days it declares working."""
+
+    def days_off() -> frozenset[date]:
+        calendar = sla.calendar()
+        return calendar.days_off - calendar.working_days
+
+    return days_off
 
 
 def _procedures(
     settings: Settings, store: Store, sops: SopCatalog, sla: SlaService,
     deployments: DeploymentService,
 ) -> tuple[Procedures, ProcedureDocuments]:  # fmt: skip
-    def days_off() -> frozenset[date]:
-        calendar = sla.calendar()
-        return calendar.days_off - calendar.working_days
-
+    days_off = sop_days_off(sla)
     rules = RequestRules.from_settings(settings)
     hardware = HardwareSteps(
         store=store,

@@ -24,6 +24,7 @@ from provisioner.workflow.monitoring.drift import DriftService
 from provisioner.workflow.monitoring.renewal import TlsRenewal
 from provisioner.workflow.monitoring.status import StatusService
 from provisioner.workflow.people.sla import SlaService, scheduled_people_sweep
+from provisioner.workflow.procedures.overdue import OverdueSteps
 from provisioner.workflow.procedures.reminders import EvaluationReminders
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ SCHEDULE: dict[str, dict[str, int]] = {
     "liveness": {"minutes": 5},
     "people-sla": {"minutes": 5},
     "sop-evaluations": {"hours": 1},  # repeating SOP steps (evaluations) due again
+    "sop-overdue": {"minutes": 15},  # SOP steps past their limit (some limits are 20 min)
     "dns-drift": {"hours": 1},
     "tls-renewal": {"hours": 12},
 }
@@ -51,6 +53,7 @@ def periodic_work(
     renewal: TlsRenewal,
     sla: SlaService,
     evaluations: EvaluationReminders,
+    overdue: OverdueSteps,
 ) -> PeriodicWork:
     """What each scheduled name does, bound to this process's store and the monitoring,
     SLA and SOP services the composition root built."""
@@ -59,6 +62,7 @@ def periodic_work(
         "liveness": lambda: liveness_sweep(store, status),
         "people-sla": lambda: scheduled_people_sweep(sla),
         "sop-evaluations": lambda: evaluation_sweep(evaluations),
+        "sop-overdue": lambda: overdue_sweep(overdue),
         "dns-drift": drift.scheduled_check,
         "tls-renewal": renewal.renew,
     }
@@ -79,6 +83,14 @@ def evaluation_sweep(evaluations: EvaluationReminders) -> int:
     if reminded:
         log.info("SOP evaluations due: %s", ", ".join(r.ticket for r in reminded))
     return len(reminded)
+
+
+def overdue_sweep(overdue: OverdueSteps) -> int:
+    """Tell the step's role and the approvers, once per visit, of SOP steps past their limit."""
+    announced = overdue.sweep()
+    if announced:
+        log.info("SOP steps overdue: %s", ", ".join(f"{o.ticket}/{o.step}" for o in announced))
+    return len(announced)
 
 
 def liveness_sweep(store: Store, status: StatusService) -> dict[str, bool]:

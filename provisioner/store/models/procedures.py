@@ -57,6 +57,9 @@ class Procedure(Base):
     # The start of the repeating step's visit (an evaluation due again) last reminded of, so
     # each visit is announced once.
     reminded_for: Mapped[datetime | None]
+    # The start of the current step's visit last announced as overdue (past its limit in
+    # working time), so each visit is announced once.
+    overdue_notified_for: Mapped[datetime | None]
     # The subdomain / hosting request a hardware step opened (the existing jobs run on it).
     request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"))
     created_by: Mapped[str] = mapped_column(String(64))

@@ -153,3 +153,14 @@ def mark_reminded(session: Session, procedure_id: int, visit_start: datetime) ->
         return False
     row.reminded_for = as_utc(visit_start)
     return True
+
+
+def mark_overdue_notified(session: Session, procedure_id: int, visit_start: datetime) -> bool:
+    """Record that the overdue visit starting at `visit_start` was announced; False (and
+    nothing changed) when it already was. The row is locked, so two sweeps announce once."""
+    row = get_procedure(session, procedure_id, lock=True)
+    seen = row.overdue_notified_for
+    if seen is not None and as_utc(seen) == as_utc(visit_start):
+        return False
+    row.overdue_notified_for = as_utc(visit_start)
+    return True
