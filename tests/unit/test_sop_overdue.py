@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,12 +17,12 @@ from provisioner.adapters.sop_files import load_presets
 from provisioner.domain.actors import Role
 from provisioner.domain.sop import SopDefinition
 from provisioner.jobs.periodic import SCHEDULE, overdue_sweep
-from provisioner.store.db import Store, migrate
+from provisioner.store.db import Store
 from provisioner.store.models.procedures import Procedure, ProcedureStep
 from provisioner.store.repositories import audit as audit_repo, procedures as procedures_repo
 from provisioner.workflow.people.notify import Notifier
-from provisioner.workflow.people.users import add_user
 from provisioner.workflow.procedures.overdue import OverdueSteps
+from tests.notice_support import Hook, Mailbox, store_with_users
 
 AGENCY = "Dinas Kesehatan"
 WITA = ZoneInfo("Asia/Makassar")
@@ -32,36 +31,14 @@ KALTARA = load_presets()["kaltara-rekomendasi"]  # receipt (secretariat) 20m, �
 DEFAULT = load_presets()["default"]  # … create_subdomain (network) 4h ⇄ opd_revision (opd)
 
 
-class Mailbox:
-    def __init__(self) -> None:
-        self.sent: list[tuple[list[str], str, str]] = []
-
-    def send(self, to: list[str], subject: str, body: str) -> None:
-        self.sent.append((list(to), subject, body))
-
-
-class Hook:
-    url = "http://127.0.0.1:9/hook"
-
-    def __init__(self) -> None:
-        self.posted: list[dict[str, Any]] = []
-
-    def post(self, payload: dict[str, Any]) -> None:
-        self.posted.append(payload)
-
-
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    url = f"sqlite:///{tmp_path / 'store.db'}"
-    migrate(url)
-    s = Store(url)
     users = [
         ("opd", Role.OPD, AGENCY), ("jaringan", Role.NETWORK, None),
         ("teknis", Role.TECHNICAL, None), ("kadis", Role.APPROVER, None),
         ("kabid", Role.KABID, None), ("admin", Role.ADMIN, None),
     ]  # fmt: skip
-    for name, role, agency in users:
-        add_user(s, name, role, agency, email=f"{name}@demokab.go.id")
+    s = store_with_users(tmp_path, users)
     yield s
     s.dispose()
 

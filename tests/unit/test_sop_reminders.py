@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -17,12 +16,12 @@ from provisioner.domain.actors import Role
 from provisioner.domain.sop import SopDefinition
 from provisioner.domain.sop_run import NEEDS_REASON, StepRecord, replay
 from provisioner.jobs.periodic import SCHEDULE, evaluation_sweep
-from provisioner.store.db import Store, migrate
+from provisioner.store.db import Store
 from provisioner.store.models.procedures import Procedure, ProcedureStep
 from provisioner.store.repositories import audit as audit_repo, procedures as procedures_repo
 from provisioner.workflow.people.notify import Notifier
-from provisioner.workflow.people.users import add_user
 from provisioner.workflow.procedures.reminders import EvaluationReminders
+from tests.notice_support import Hook, Mailbox, store_with_users
 
 AGENCY = "Dinas Kesehatan"
 OPENED = datetime(2026, 1, 5, 0, 0, tzinfo=UTC)
@@ -30,37 +29,15 @@ PERIOD = timedelta(days=182)
 TAPIN = load_presets()["tapin-aplikasi"]
 
 
-class Mailbox:
-    def __init__(self) -> None:
-        self.sent: list[tuple[list[str], str, str]] = []
-
-    def send(self, to: list[str], subject: str, body: str) -> None:
-        self.sent.append((list(to), subject, body))
-
-
-class Hook:
-    url = "http://127.0.0.1:9/hook"
-
-    def __init__(self) -> None:
-        self.posted: list[dict[str, Any]] = []
-
-    def post(self, payload: dict[str, Any]) -> None:
-        self.posted.append(payload)
-
-
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    url = f"sqlite:///{tmp_path / 'store.db'}"
-    migrate(url)
-    s = Store(url)
     users = [
         ("opd", Role.OPD, AGENCY), ("opd2", Role.OPD, AGENCY),
         ("opd-other", Role.OPD, "Dinas Pendidikan"), ("jaringan", Role.NETWORK, None),
         ("teknis", Role.TECHNICAL, None), ("kadis", Role.APPROVER, None),
         ("admin", Role.ADMIN, None),
     ]  # fmt: skip
-    for name, role, agency in users:
-        add_user(s, name, role, agency, email=f"{name}@demokab.go.id")
+    s = store_with_users(tmp_path, users)
     yield s
     s.dispose()
 

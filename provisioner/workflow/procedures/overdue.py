@@ -30,6 +30,7 @@ from provisioner.store.repositories import (
     procedures as repo,
 )
 from provisioner.workflow.people.notify import Notifier
+from provisioner.workflow.procedures.notices import Notice, deliver, page_link
 from provisioner.workflow.procedures.reminders import SCHEDULER
 from provisioner.workflow.procedures.views import definition_of, state_of
 
@@ -110,46 +111,20 @@ class OverdueSteps:
             self._notify(item)
         return announced
 
-    # --- notification ----------------------------------------------------------------------
     def _notify(self, item: OverdueStep) -> None:
         notifier = self.notifier
-        if notifier is None or (notifier.mailer is None and notifier.webhook is None):
+        if notifier is None:
             return
-        try:
-            self._send(notifier, item)
-        except Exception:  # a notification must never stop the sweep
-            log.exception("overdue notice for %s failed", item.ticket)
-
-    def _send(self, notifier: Notifier, item: OverdueStep) -> None:
-        base = notifier.public_url.rstrip("/")
-        link = f"{base}/sop/{item.procedure_id}"
+        link = page_link(notifier, item.procedure_id)
         subject = f"[{item.ticket}] {SUBJECT}"
         body = _body(item, link)
         with self.store.read() as s:
             recipients = recipients_for(s, item.role)
-            request_id = repo.get_procedure(s, item.procedure_id).request_id
-        outcome: dict[str, Any] = {"event": EVENT, "procedure": item.ticket, "link": link}
-        if notifier.mailer is not None and recipients:
-            try:
-                notifier.mailer.send(recipients, subject, body)
-                outcome["mail"] = recipients
-            except ProvisionerError as exc:
-                outcome["mail_error"] = exc.message
-        if notifier.webhook is not None:
-            try:
-                notifier.webhook.post(_payload(item, subject, body, link, base))
-                outcome["webhook"] = notifier.webhook.url
-            except ProvisionerError as exc:
-                outcome["webhook_error"] = exc.message
-        failed = "mail_error" in outcome or "webhook_error" in outcome
-        with self.store.session() as s:
-            audit_repo.record_event(
-                s,
-                actor="notifier",
-                action="notify:failed" if failed else "notify:sent",
-                request_id=request_id,
-                detail=outcome,
-            )
+        base = notifier.public_url.rstrip("/")
+        deliver(self.store, notifier, Notice(
+            EVENT, item.procedure_id, item.ticket, subject, body, recipients,
+            lambda link: _payload(item, subject, body, link, base),
+        ))  # fmt: skip
 
 
 def _overdue(

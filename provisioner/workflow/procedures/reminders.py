@@ -27,6 +27,7 @@ from provisioner.store.repositories import (
     procedures as repo,
 )
 from provisioner.workflow.people.notify import Notifier
+from provisioner.workflow.procedures.notices import Notice, deliver, page_link
 from provisioner.workflow.procedures.views import definition_of, state_of
 
 log = logging.getLogger(__name__)
@@ -96,20 +97,11 @@ class EvaluationReminders:
             self._notify(item)
         return reminded
 
-    # --- notification ----------------------------------------------------------------------
     def _notify(self, item: EvaluationDue) -> None:
         notifier = self.notifier
-        if notifier is None or (notifier.mailer is None and notifier.webhook is None):
+        if notifier is None:
             return
-        try:
-            self._send(notifier, item)
-        except Exception:  # a notification must never stop the sweep
-            log.exception("evaluation reminder for %s failed", item.ticket)
-
-    def _send(self, notifier: Notifier, item: EvaluationDue) -> None:
-        base = notifier.public_url.rstrip("/")
-        link = f"{base}/sop/{item.procedure_id}"
-        api = f"{base}/api/v1/procedures/{item.procedure_id}"
+        link = page_link(notifier, item.procedure_id)
         subject = f"[{item.ticket}] {SUBJECT}"
         body = (
             f"{SUBJECT}\n\n"
@@ -123,35 +115,18 @@ class EvaluationReminders:
         )
         with self.store.read() as s:
             recipients = _recipients(s, item)
-            request_id = repo.get_procedure(s, item.procedure_id).request_id
-        outcome: dict[str, Any] = {"event": EVENT, "procedure": item.ticket, "link": link}
-        if notifier.mailer is not None and recipients:
-            try:
-                notifier.mailer.send(recipients, subject, body)
-                outcome["mail"] = recipients
-            except ProvisionerError as exc:
-                outcome["mail_error"] = exc.message
-        if notifier.webhook is not None:
-            payload = {
+        api = f"{notifier.public_url.rstrip('/')}/api/v1/procedures/{item.procedure_id}"
+
+        def payload(link: str) -> dict[str, Any]:
+            return {
                 "event": EVENT, "procedure_id": item.procedure_id, "ticket": item.ticket,
                 "agency": item.agency, "step": item.step,
                 "visit_start": item.visit_start.isoformat(), "subject": subject, "text": body,
                 "link": link, "links": {"api": api},
             }  # fmt: skip
-            try:
-                notifier.webhook.post(payload)
-                outcome["webhook"] = notifier.webhook.url
-            except ProvisionerError as exc:
-                outcome["webhook_error"] = exc.message
-        failed = "mail_error" in outcome or "webhook_error" in outcome
-        with self.store.session() as s:
-            audit_repo.record_event(
-                s,
-                actor="notifier",
-                action="notify:failed" if failed else "notify:sent",
-                request_id=request_id,
-                detail=outcome,
-            )
+
+        notice = Notice(EVENT, item.procedure_id, item.ticket, subject, body, recipients, payload)
+        deliver(self.store, notifier, notice)
 
 
 def _due(s: Session, row: Procedure, now: datetime) -> EvaluationDue | None:
