@@ -14,7 +14,7 @@ DONE = frozenset(
     {
         "approved", "carried_out", "rejected", "returned", "submitted", "resubmitted",
         "deploy", "promote", "release", "rollback", "retry", "undo", "repaired",
-        "letter_approved", "letter_corrected", "record_uploaded",
+        "letter_approved", "sop_letter_approved", "letter_corrected", "record_uploaded",
         "retire_proposed", "retire_approved", "retire_rejected",
         "user_disabled", "user_enabled", "password_set", "role_set", "day_set", "sla_set",
     }

@@ -265,6 +265,7 @@ def approve_letter(
     except REFUSED as exc:
         return error_page(request, actor, exc)
     issued = next((lt for lt in after.letters if lt.id == letter_id), None)
-    done = "sop_letter_approved" if target.startswith("/sop/") else "letter_approved"
-    return RedirectResponse(done_url(target, done, name=issued.number if issued else None),
+    # The dashboard's inbox says the number too: the letter is issued by this approval.
+    return RedirectResponse(done_url(target, "sop_letter_approved",
+                                     name=issued.number if issued else None),
                             status_code=303)  # fmt: skip
