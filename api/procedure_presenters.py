@@ -38,6 +38,10 @@ def letter_out(v: ProcedureLetterView) -> ProcedureLetterOut:
         kind_name=bilingual(v.kind_name), prepared_by=v.prepared_by, prepared_at=v.prepared_at,
         approved_by=v.approved_by, approved_at=v.approved_at, number=v.number,
         verification_code=v.verification_code, download_url=url,
+        record_sha256=v.record_sha256, record_uploaded_at=v.record_uploaded_at,
+        record_uploaded_by=v.record_uploaded_by,
+        record_url=f"/api/v1/procedures/{v.procedure_id}/letters/{v.id}/record.pdf"
+        if v.record_sha256 else None,
     )  # fmt: skip
 
 

@@ -191,3 +191,29 @@ def download_letter(
     if not path.is_file():
         raise NotFound("Berkas surat tidak ada / The letter's file is missing")
     return FileResponse(path, media_type="application/pdf", filename=path.name)
+
+
+@router.put("/procedures/{procedure_id}/letters/{letter_id}/record",
+            response_model=ProcedureLetterOut, dependencies=[requires(Action.RECORD_LETTER)])
+async def upload_letter_record(
+    procedure_id: int,
+    letter_id: int,
+    documents: ProcedureDocumentsDep,
+    actor: CurrentActor,
+    file: Annotated[UploadFile, File(description="the TTE-signed letter, PDF")],
+) -> ProcedureLetterOut:
+    """Keep the TTE-signed PDF of an issued letter as its letter of record, once (the
+    requesting agency, the approver or an admin); not a PDF or too large: 422 on `file`."""
+    data = await file.read(MAX_DOCUMENT_BYTES + 1)
+    return letter_out(documents.upload_record(procedure_id, letter_id, data, actor))
+
+
+@router.get("/procedures/{procedure_id}/letters/{letter_id}/record.pdf",
+            response_class=FileResponse)
+def download_letter_record(
+    procedure_id: int, letter_id: int, documents: ProcedureDocumentsDep, actor: CurrentActor
+) -> FileResponse:
+    path = documents.record_file(procedure_id, letter_id, actor)
+    if not path.is_file():
+        raise NotFound("Berkas surat ber-TTE tidak ada / The TTE-signed file is missing")
+    return FileResponse(path, media_type="application/pdf", filename=path.name)

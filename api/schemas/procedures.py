@@ -120,6 +120,10 @@ class ProcedureLetterOut(BaseModel):
     number: str | None
     verification_code: str | None
     download_url: str | None
+    record_sha256: str | None = None  # the TTE-signed letter of record
+    record_uploaded_at: datetime | None = None
+    record_uploaded_by: str | None = None
+    record_url: str | None = None
 
 
 class EvidenceOut(BaseModel):

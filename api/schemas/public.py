@@ -53,7 +53,7 @@ class LetterVerificationOut(BaseModel):
     sha256: str
     code_ok: bool
     file_ok: bool  # the stored PDF still hashes to the hash kept at issue
-    signature_ok: bool | None  # None: an SOP letter carries no HMAC over the PDF's hash
+    signature_ok: bool | None  # None: a letter issued without provisioner's HMAC
     valid: bool
     replaces: str | None
     replaced_by: str | None

@@ -220,6 +220,40 @@ def download_letter(request: Request, procedure_id: int, letter_id: int,
     return FileResponse(path, media_type="application/pdf", filename=path.name)
 
 
+@router.post("/sop/{procedure_id}/letters/{letter_id}/record", response_class=HTMLResponse)
+async def upload_record(request: Request, procedure_id: int, letter_id: int,
+                        page: SopPageDep, actor: SignedIn) -> Response:  # fmt: skip
+    """The TTE-signed PDF of an issued letter, kept once as its letter of record."""
+    form = await request.form()
+    upload = form.get("file")
+    try:
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise InvalidInput("file", "Pilih berkas PDF / Choose a PDF file")
+        data = await upload.read(page.documents.max_bytes + 1)
+        page.documents.upload_record(procedure_id, letter_id, data, actor)
+    except InvalidInput as exc:
+        return _detail_page(request, procedure_id, page, actor,
+                            errors={f"record-{letter_id}": exc.problems[0][1]},
+                            status_code=422)  # fmt: skip
+    except REFUSED as exc:
+        return error_page(request, actor, exc)
+    return RedirectResponse(done_url(f"/sop/{procedure_id}#letters", "record_uploaded"),
+                            status_code=303)  # fmt: skip
+
+
+@router.get("/sop/{procedure_id}/letters/{letter_id}/record.pdf")
+def download_record(request: Request, procedure_id: int, letter_id: int,
+                    page: SopPageDep, actor: SignedIn) -> Response:  # fmt: skip
+    """The TTE-signed letter of record the agency uploaded."""
+    try:
+        path = page.documents.record_file(procedure_id, letter_id, actor)
+        if not path.is_file():
+            raise NotFound("Berkas surat ber-TTE tidak ada / The TTE-signed file is missing")
+    except REFUSED as exc:
+        return error_page(request, actor, exc)
+    return FileResponse(path, media_type="application/pdf", filename=path.name)
+
+
 @router.post("/sop/{procedure_id}/request", response_class=HTMLResponse)
 def link_request(request: Request, procedure_id: int, page: SopPageDep, actor: SignedIn,
                  request_id: Annotated[str, Form(max_length=12)] = "") -> Response:  # fmt: skip

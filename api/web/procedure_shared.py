@@ -25,7 +25,7 @@ from provisioner.workflow.procedures.views import ProcedureView
 # done=<key> on an SOP page → "flash.<key>" (a fixed list: the address says nothing else).
 SOP_DONE = frozenset(
     {"sop_opened", "sop_step", "sop_draft", "sop_probe", "sop_probe_failed", "sop_document",
-     "sop_linked", "sop_letter_approved", "sop_saved", "sop_chosen"}
+     "sop_linked", "sop_letter_approved", "sop_saved", "sop_chosen", "record_uploaded"}
 )  # fmt: skip
 _LIMIT = re.compile(r"^(\d+(?:\.\d+)?)\s*([mhd])$")
 _UNITS = {

@@ -123,6 +123,7 @@ class _SopLetter:
     pdf_path: str | None
     content: dict[str, object] | None
     opd: str
+    signature: str | None = None  # letters issued before SOP letters were signed have none
 
 
 class LetterService:
@@ -164,6 +165,7 @@ class LetterService:
                 pdf_path=row.pdf_path,
                 content=dict(row.content) if row.content else None,
                 opd=proc.agency,
+                signature=row.signature,
             )
 
     def _verify_sop(self, code: str) -> LetterVerification:
@@ -193,7 +195,10 @@ class LetterService:
             kind_name=LETTER_NAMES[kind].joined(),
             opd=letter.opd,
             source="sop",
-            signed=False,
+            signed=letter.signature is not None,
+            signature_ok=letter.signature is not None and signature_valid(
+                letter.number, letter.sha256, letter.signature, self.config.secret
+            ),
         )
 
     def verify(self, code: str) -> LetterVerification:

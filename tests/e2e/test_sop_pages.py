@@ -125,6 +125,18 @@ def test_kaltara_recommendation_from_the_intake_form_to_the_letter(world: World)
     pdf = page.request.get(f"{world.server.url}{href}")
     assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
     verify = str(rec.locator("a[id^='letter-verify-']").get_attribute("href"))
+    # The OPD brings the TTE-signed PDF back: kept once as the letter of record.
+    opd = world.page("opd-kes", "id")
+    go(world, opd, f"/sop/{pid}")
+    form = opd.locator("#letters [data-kind='recommendation'] form[id^='record-form-']")
+    form.locator("input[type=file]").set_input_files(str(world.pdf))
+    form.locator("button[type=submit]").click()
+    opd.wait_for_load_state()
+    assert "record_uploaded" in opd.url, opd.inner_text("main")
+    record = opd.locator("#letters [data-kind='recommendation'] a[id^='letter-record-']")
+    got = opd.request.get(f"{world.server.url}{record.get_attribute('href')}")
+    assert got.status == 200 and got.body() == world.pdf.read_bytes()
+    assert form.count() == 0  # once
     history = [(r.get_attribute("data-step"), r.get_attribute("data-actor"))
                for r in page.locator("#history tbody tr").all()]  # fmt: skip
     assert history == [

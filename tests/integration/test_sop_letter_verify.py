@@ -5,6 +5,7 @@ Tarakan's consultation SOP refuses at the Kadis's decision, so a refusal letter 
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,16 @@ from fastapi.testclient import TestClient
 
 from provisioner.config import Settings
 from provisioner.store.repositories import procedures as procedures_repo
-from tests.sop_support import AGENCY, act, approve_waiting, attach, auth, open_request, sop_client
+from tests.sop_support import (
+    AGENCY,
+    PDF,
+    act,
+    approve_waiting,
+    attach,
+    auth,
+    open_request,
+    sop_client,
+)
 
 pytestmark = pytest.mark.lab
 
@@ -60,7 +70,7 @@ def test_the_api_verifies_an_sop_letters_code(api: TestClient, refusal: dict[str
     assert body["opd"] == AGENCY and body["addressee"] == f"Kepala {AGENCY}"
     assert body["issued_at"] is not None and body["issued_at"][:10] == refusal["approved_at"][:10]
     assert body["code_ok"] and body["file_ok"] and body["valid"]
-    assert body["signature_ok"] is None  # an SOP letter has no HMAC over the PDF's hash
+    assert body["signature_ok"] is True  # signed like a subdomain letter: HMAC over its hash
     assert len(body["sha256"]) == 64
     # The code as typed by hand: lower case and spaces around it.
     again = api.get(f"/api/v1/verify/%20{code.lower()}%20")
@@ -137,3 +147,43 @@ def test_a_changed_file_is_shown_as_changed(api: TestClient) -> None:
     assert body["code_ok"] and not body["file_ok"] and not body["valid"]
     page = api.get(f"/verify/{fresh['verification_code']}")
     assert page.status_code == 200 and "TIDAK SAH" in page.text
+
+
+def test_a_file_changed_with_its_stored_hash_fails_the_signature(api: TestClient) -> None:
+    """Both the PDF and the hash kept for it changed: the file matches its hash again, but
+    provisioner's HMAC over number + hash no longer does."""
+    fresh = refused_consultation(api)
+    services = api.services  # type: ignore[attr-defined]
+    with services.store.session() as s:
+        row = procedures_repo.letter_by_code(s, fresh["verification_code"])
+        assert row is not None and row.pdf_path and row.signature
+        path = Path(row.pdf_path)
+        forged = path.read_bytes() + b"\n% forged\n"
+        path.write_bytes(forged)
+        row.sha256 = hashlib.sha256(forged).hexdigest()
+    body = api.get(f"/api/v1/verify/{fresh['verification_code']}").json()
+    assert body["file_ok"] and body["signature_ok"] is False and not body["valid"]
+
+
+def test_the_tte_signed_letter_is_kept_once_as_the_letter_of_record(api: TestClient) -> None:
+    letter = refused_consultation(api)
+    url = f"/api/v1/procedures/{letter['procedure_id']}/letters/{letter['id']}/record"
+
+    def put(who: str, data: bytes, name: str = "tte.pdf") -> Any:
+        return api.put(url, files={"file": (name, data, "application/pdf")},
+                       headers=auth(api, who))  # fmt: skip
+
+    assert put("opd-other", PDF).status_code == 403  # another agency's letter
+    assert put("teknis", PDF).status_code == 403  # not a role that records letters
+    bad = put("opd", b"<html>%PDF-1.7 not a pdf</html>", "tte.html")
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "file"
+    kept = put("opd", PDF)
+    assert kept.status_code == 200, kept.text
+    body = kept.json()
+    assert body["record_sha256"] == hashlib.sha256(PDF).hexdigest()
+    assert body["record_uploaded_by"] == "opd" and body["record_url"]
+    assert put("opd", PDF).status_code == 409  # once
+    got = api.get(body["record_url"], headers=auth(api, "kadis"))
+    assert got.status_code == 200 and got.content == PDF
+    shown = api.get(f"/api/v1/procedures/{letter['procedure_id']}", headers=auth(api, "opd"))
+    assert shown.json()["letters"][-1]["record_sha256"] == body["record_sha256"]

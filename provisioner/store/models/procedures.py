@@ -119,6 +119,11 @@ class ProcedureLetter(Base):
     sha256: Mapped[str | None] = mapped_column(String(64))
     verification_code: Mapped[str | None] = mapped_column(String(64), index=True)
     content: Mapped[dict[str, Any] | None]
+    signature: Mapped[str | None] = mapped_column(String(64))  # HMAC over number + sha256
+    record_pdf_path: Mapped[str | None] = mapped_column(String(500))  # TTE-signed upload
+    record_sha256: Mapped[str | None] = mapped_column(String(64))
+    record_uploaded_at: Mapped[datetime | None]
+    record_uploaded_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class ProcedureEvidence(Base):

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from provisioner.domain.letters import format_letter_number, verification_code
+from provisioner.domain.letters import format_letter_number, sign_letter, verification_code
 from provisioner.domain.sop import LetterKind, SopDefinition, parse_definition
 from provisioner.domain.sop_letters import (
     DEFAULT_PATTERNS,
@@ -176,6 +176,7 @@ class LetterIssuer:
         letter.verification_code = code
         letter.pdf_path = str(path)
         letter.sha256 = hashlib.sha256(pdf).hexdigest()
+        letter.signature = sign_letter(number, letter.sha256, self.cfg.secret)
         letter.content = content_to_data(content)
         letter.approved_by = approver
         letter.approved_at = utcnow()

@@ -94,6 +94,9 @@ class ProcedureLetterView:
     number: str | None
     verification_code: str | None
     reason: str
+    record_sha256: str | None = None  # the TTE-signed letter of record, once uploaded
+    record_uploaded_at: datetime | None = None
+    record_uploaded_by: str | None = None
 
     @property
     def issued(self) -> bool:
@@ -224,6 +227,9 @@ def letter_view(row: ProcedureLetter, proc: Procedure) -> ProcedureLetterView:
         number=row.number,
         verification_code=row.verification_code,
         reason=str(row.facts.get("reason", "")),
+        record_sha256=row.record_sha256,
+        record_uploaded_at=row.record_uploaded_at,
+        record_uploaded_by=row.record_uploaded_by,
     )
 
 
