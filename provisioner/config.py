@@ -14,6 +14,10 @@ from pathlib import Path
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from provisioner.domain.errors import ProvisionerError
+from provisioner.domain.letters import validate_pattern
+from provisioner.domain.sop import LetterKind
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # Secrets that must never be used outside the lab/development environment.
@@ -100,6 +104,12 @@ class Settings(BaseSettings):
     agency_address: str = "Jl. Pemuda No. 1, Demo, Kalimantan Selatan 71111"
     letter_place: str = "Demo"
     letter_number_pattern: str = "{klasifikasi}/{nomor:03d}/{unit}/{bulan_romawi}/{tahun}"
+    sop_letter_patterns: dict[str, str] = Field(
+        default_factory=dict,
+        description="number patterns of SOP letters by kind (reply, refusal, invitation, "
+        "recommendation, assignment, berita_acara, evaluation); a kind not named keeps its "
+        "default, e.g. {klasifikasi}/{nomor:03d}/{unit}-REK/{bulan_romawi}/{tahun}",
+    )
     letter_classification: str = "000.8.3.3"
     signer_name: str = "Ir. Budi Santoso, M.T."
     signer_position: str = "Kepala Dinas Komunikasi dan Informatika"
@@ -187,6 +197,18 @@ class Settings(BaseSettings):
     doctor_git_repository: str = Field(
         "sample-app", description="a repository on the repository server for `git ls-remote`"
     )
+
+    @field_validator("sop_letter_patterns", mode="after")
+    @classmethod
+    def _sop_patterns(cls, value: dict[str, str]) -> dict[str, str]:
+        for kind, pattern in value.items():
+            if kind not in {k.value for k in LetterKind}:
+                raise ValueError(f"unknown letter kind {kind!r}")
+            try:
+                validate_pattern(pattern)
+            except ProvisionerError as exc:
+                raise ValueError(f"{kind}: {exc.message}") from None
+        return value
 
     @field_validator("data_dir", "inventory", "playbooks_dir", mode="after")
     @classmethod

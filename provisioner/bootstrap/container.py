@@ -25,6 +25,7 @@ from provisioner.bootstrap.events import Announcements, Events
 from provisioner.config import Settings
 from provisioner.domain.auth_policy import AddressThrottle, LockoutPolicy, SessionPolicy
 from provisioner.domain.naming import NamingPolicy
+from provisioner.domain.sop_letters import DEFAULT_PATTERNS
 from provisioner.jobs.control import JobControl, JobUndoService
 from provisioner.jobs.dispatch import Dispatcher, build_dispatcher
 from provisioner.jobs.dispatch_procrastinate import apply_schema as apply_procrastinate_schema
@@ -384,7 +385,11 @@ def _procedures(
     procedures = Procedures(
         store=store,
         catalog=sops,
-        issuer=LetterIssuer(configs.letter_settings(settings), render_sop_letter_pdf),
+        issuer=LetterIssuer(
+            configs.letter_settings(settings), render_sop_letter_pdf,
+            {kind: settings.sop_letter_patterns.get(kind.value, pattern)
+             for kind, pattern in DEFAULT_PATTERNS.items()},
+        ),  # fmt: skip
         days_off=days_off,
         hardware=hardware,
     )

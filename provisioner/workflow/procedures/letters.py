@@ -5,8 +5,8 @@ issued — one transaction, so a number is consumed only by a letter that exists
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -141,6 +141,8 @@ def _facts(data: dict[str, object], tz: str) -> SopLetterFacts:
 class LetterIssuer:
     cfg: LetterSettings
     render_pdf: RenderPdf
+    # Number patterns by kind: the agency's own (settings), else the defaults.
+    patterns: Mapping[LetterKind, str] = field(default_factory=lambda: dict(DEFAULT_PATTERNS))
 
     def issue(self, s: Session, proc: Procedure, letter: ProcedureLetter, approver: str) -> None:
         """Number, render and keep the approved letter (inside the caller's transaction)."""
@@ -148,7 +150,7 @@ class LetterIssuer:
         kind = LetterKind(letter.kind)
         serial = counters_repo.next_counter(s, counter_name(kind, today.year))
         number = format_letter_number(
-            DEFAULT_PATTERNS[kind],
+            self.patterns.get(kind, DEFAULT_PATTERNS[kind]),
             serial=serial,
             when=today,
             classification=self.cfg.classification,
