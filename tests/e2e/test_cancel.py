@@ -108,6 +108,12 @@ def vhost_state(settings: Settings, address: str, fqdn: str) -> dict[str, bool]:
     return {name: ssh(settings, address, cmd)[0] == 0 for name, cmd in checks.items()}
 
 
+def step_status(services: Container, job_id: int, name: str) -> str:
+    with services.store.read() as s:
+        return next(str(st.status) for st in jobs_repo.get_job(s, job_id).steps
+                    if st.name == name)  # fmt: skip
+
+
 def run_claimed(services: Container, job_id: int) -> JobState:
     with services.store.session() as s:
         assert jobs_repo.claim_job(s, job_id, "cancel-test")
@@ -142,6 +148,11 @@ def test_cancel_during_playbook_leaves_servers_consistent_then_retry_and_undo_wo
             wait_until("site_dev never reached the vhost task",
                        lambda: task_started(run_dir, APPLY_TASK) or not worker.is_alive(), 120)
             assert worker.is_alive(), outcome
+            # The database step runs beside site_dev, on its own host: on a loaded machine it
+            # may still be running here. The cancel is meant for site_dev alone.
+            wait_until("the database step never finished",
+                       lambda: step_status(services, job_id, "database") == StepStatus.DONE
+                       or not worker.is_alive(), 120)  # fmt: skip
             time.sleep(1.0)  # the raw task's ssh round trip is under way
             services.job_control.cancel(job_id, TECH)
             worker.join(30)
