@@ -6,26 +6,24 @@ partial builders below serve the commands that need only a part (`provisioner us
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
-from provisioner.adapters.acme_issue import CertbotIssuer
 from provisioner.adapters.ansible import AnsibleAdapter
 from provisioner.adapters.dns.tsig import TsigKey
 from provisioner.adapters.dns.zones import DnsAdapter, DnsZones
-from provisioner.adapters.feasibility import feasibility_probes
 from provisioner.adapters.git import GitAdapter
-from provisioner.adapters.pdf import render_sop_letter_pdf, warm_up as warm_up_pdf
+from provisioner.adapters.pdf import warm_up as warm_up_pdf
 from provisioner.adapters.pdf_check import check_pdf
 from provisioner.adapters.sop_files import load_presets, parse_yaml, to_yaml
 from provisioner.adapters.web_probe import WebProbe
 from provisioner.bootstrap import configs
 from provisioner.bootstrap.events import Announcements, Events
+from provisioner.bootstrap.procedures import build_procedures, sop_days_off
+from provisioner.bootstrap.steps import build_steps
 from provisioner.config import Settings
 from provisioner.domain.auth_policy import AddressThrottle, LockoutPolicy, SessionPolicy
 from provisioner.domain.naming import NamingPolicy
-from provisioner.domain.sop_letters import DEFAULT_PATTERNS
 from provisioner.jobs.control import JobControl, JobUndoService
 from provisioner.jobs.dispatch import Dispatcher, build_dispatcher
 from provisioner.jobs.dispatch_procrastinate import apply_schema as apply_procrastinate_schema
@@ -34,18 +32,9 @@ from provisioner.jobs.runner import JobRunner
 from provisioner.jobs.worker import Worker
 from provisioner.ops.metrics import job_counts_from
 from provisioner.ops.readiness import Readiness, check_readiness
-from provisioner.steps.base import Step
-from provisioner.steps.checks import ChecksStep
-from provisioner.steps.database import DatabaseStep
 from provisioner.steps.dns_apply import DnsChanges
-from provisioner.steps.dns_records import DnsRecordsStep
-from provisioner.steps.dns_retarget import RetargetDnsStep
-from provisioner.steps.hosting_workflow import hosting_workflow_steps
-from provisioner.steps.letter import LetterStep
-from provisioner.steps.site import SiteStep
-from provisioner.steps.tls import CertStep, TlsPlaybook, TlsStep
+from provisioner.steps.tls import TlsPlaybook
 from provisioner.store.db import Store, migrate
-from provisioner.workflow.doctor.service import DoctorService
 from provisioner.workflow.hosting.deployments import DeploymentService
 from provisioner.workflow.hosting.retirement import RetirementService, retire_hook
 from provisioner.workflow.letters import LetterService
@@ -60,8 +49,6 @@ from provisioner.workflow.people.sla import SlaService
 from provisioner.workflow.people.users import UserService
 from provisioner.workflow.procedures.catalog import SopCatalog
 from provisioner.workflow.procedures.documents import ProcedureDocuments
-from provisioner.workflow.procedures.hardware import HardwareSteps
-from provisioner.workflow.procedures.letters import LetterIssuer
 from provisioner.workflow.procedures.overdue import OverdueSteps
 from provisioner.workflow.procedures.reminders import EvaluationReminders
 from provisioner.workflow.procedures.service import Procedures
@@ -128,39 +115,6 @@ def dns_changes(settings: Settings, store: Store) -> DnsChanges:
         verify_timeout=settings.dns_verify_timeout,
         retry_timeout=settings.dns_retry_timeout,
     )
-
-
-def build_steps(settings: Settings, store: Store, changes: DnsChanges) -> dict[str, Step]:
-    ansible = AnsibleAdapter(configs.ansible_config(settings))
-    git = GitAdapter(configs.git_config(settings))
-    hosts, ssh = configs.hosts(settings), configs.ssh_config(settings)
-    tls = configs.tls_config(settings)
-    keep = settings.keep_releases
-    steps: list[Step] = [
-        DnsRecordsStep(changes),
-        RetargetDnsStep(changes, store),  # an approved change of target
-        DatabaseStep(ansible, db_host=hosts.db, client_hosts=settings.db_client_hosts),
-        SiteStep(ansible, git, environment="dev", host=hosts.web_dev,
-                 db_address=hosts.db_address, keep_releases=keep),
-        ChecksStep(ssh, tls, environment="dev", host=hosts.web_dev,
-                   address=hosts.web_dev_address),
-        SiteStep(ansible, git, environment="prod", host=hosts.web_prod,
-                 db_address=hosts.db_address, keep_releases=keep),
-        # In a job only when its approved plan names a certificate (provision_steps(tls=)):
-        # cert_prod right after the DNS records, beside the dev branch; tls_prod after site_prod.
-        CertStep(CertbotIssuer(ssh, tls), environment="prod", host=hosts.web_prod,
-                 address=hosts.web_prod_address),
-        TlsStep(TlsPlaybook(ansible, tls), environment="prod", host=hosts.web_prod,
-                address=hosts.web_prod_address),
-        ChecksStep(ssh, tls, environment="prod", host=hosts.web_prod,
-                   address=hosts.web_prod_address),
-        LetterStep(store, configs.letter_settings(settings)),
-    ]  # fmt: skip
-    built = {step.name: step for step in steps}
-    built.update(
-        hosting_workflow_steps(store, ansible, git, built, hosts=hosts, ssh=ssh, keep_releases=keep)
-    )
-    return built
 
 
 def build_drift_service(
@@ -342,7 +296,7 @@ def build_container(settings: Settings, *, migrate_store: bool = True) -> Contai
     uc = _request_use_cases(settings, store, availability, policy, sources, events)
     sops = SopCatalog(store, load_presets(), parse_yaml, to_yaml)
     deployments = DeploymentService(store, settings, on_job_queued=events.job_queued)
-    procedures, procedure_docs = _procedures(settings, store, sops, people.sla, deployments)
+    procedures, procedure_docs = build_procedures(settings, store, sops, people.sla, deployments)
     return Container(
         settings=settings, store=store, dns=dns, availability=availability, status=status,
         intake=uc.intake, decisions=uc.decisions, revisions=uc.revisions,
@@ -357,76 +311,3 @@ def build_container(settings: Settings, *, migrate_store: bool = True) -> Contai
         sop_overdue=sop_overdue,
         runner=runner, worker=worker, dispatcher=dispatcher, periodic_work=work,
     )  # fmt: skip
-
-
-def sop_days_off(sla: SlaService) -> Callable[[], frozenset[date]]:
-    """The days off an SOP clock skips: the admin's working calendar (national + regional),
-    minus the days it declares working."""
-
-    def days_off() -> frozenset[date]:
-        calendar = sla.calendar()
-        return calendar.days_off - calendar.working_days
-
-    return days_off
-
-
-def _procedures(
-    settings: Settings, store: Store, sops: SopCatalog, sla: SlaService,
-    deployments: DeploymentService,
-) -> tuple[Procedures, ProcedureDocuments]:  # fmt: skip
-    days_off = sop_days_off(sla)
-    rules = RequestRules.from_settings(settings)
-    hardware = HardwareSteps(
-        store=store,
-        probes=feasibility_probes(configs.tls_config(settings).acme_ca_file),
-        dev_site=lambda label: (settings.web_dev_address, rules.dev_fqdn(label)),
-        release=deployments.release,
-    )
-    procedures = Procedures(
-        store=store,
-        catalog=sops,
-        issuer=LetterIssuer(
-            configs.letter_settings(settings), render_sop_letter_pdf,
-            {kind: settings.sop_letter_patterns.get(kind.value, pattern)
-             for kind, pattern in DEFAULT_PATTERNS.items()},
-        ),  # fmt: skip
-        days_off=days_off,
-        hardware=hardware,
-    )
-    documents = ProcedureDocuments(
-        store, settings.uploads_dir, settings.upload_max_bytes, check_pdf
-    )
-    return procedures, documents
-
-
-# --- provisioner doctor: checks of the real setup (built on its own, no store needed) ----
-
-
-def build_doctor(settings: Settings) -> DoctorService:
-    """The doctor with its adapters: the ssh client Ansible's settings use, each zone's
-    reads and update probe (with the zone's key), the inventory, ACME and SMTP probes."""
-    from provisioner.adapters import service_probes
-    from provisioner.adapters.dns.probe import ZoneProbe
-    from provisioner.adapters.inventory import read_inventory
-    from provisioner.adapters.remote_shell import RemoteShell
-    from provisioner.workflow.doctor.service import DoctorProbes
-
-    zones = {z.zone: z for z in configs.zone_configs(settings)}
-    timeout, tls = settings.dns_timeout, configs.tls_config(settings)
-
-    def open_zone(zone: str) -> tuple[DnsAdapter, ZoneProbe]:
-        z = zones[zone]
-        key = TsigKey.load(z.tsig_key_file)
-        adapter = DnsAdapter(zone=z.zone, primary=z.primary, key=key, timeout=timeout)
-        return adapter, ZoneProbe(z.zone, z.primary, key, timeout=max(timeout, 3.0))
-
-    probes = DoctorProbes(
-        shell=RemoteShell(configs.ssh_config(settings)),
-        open_zone=open_zone,
-        read_hosts=lambda: read_inventory(settings.inventory),
-        acme=lambda: service_probes.acme_directory(tls.acme_directory_url, tls.acme_ca_file),
-        smtp=lambda: service_probes.smtp_greeting(
-            settings.smtp_host or "", settings.smtp_port, starttls=settings.smtp_starttls
-        ),
-    )
-    return DoctorService(configs.doctor_config(settings), configs.doctor_zones(settings), probes)

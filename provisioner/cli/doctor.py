@@ -33,7 +33,7 @@ def doctor(
 ) -> None:
     """Check DNS updates and name servers, SSH/sudo to every inventory host, Apache, PHP-FPM
     and MariaDB, the repository server from the web hosts, ACME and SMTP."""
-    from provisioner.bootstrap.container import build_doctor
+    from provisioner.bootstrap.doctor import build_doctor
 
     report = build_doctor(get_settings()).run()
     if as_json:

@@ -24,7 +24,7 @@ import pytest
 import yaml
 from aiosmtpd.controller import Controller
 
-from provisioner.bootstrap.container import build_doctor
+from provisioner.bootstrap.doctor import build_doctor
 from provisioner.config import PROJECT_ROOT, Settings
 from provisioner.domain.doctor import CheckResult, DoctorReport
 

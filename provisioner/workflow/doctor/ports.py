@@ -1,5 +1,5 @@
 """What the doctor needs from the servers, as protocols; the composition root hands in the
-adapters that fill them (provisioner/bootstrap/container.py, build_doctor)."""
+adapters that fill them (provisioner/bootstrap/doctor.py, build_doctor)."""
 
 from __future__ import annotations
 
