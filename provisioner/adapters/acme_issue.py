@@ -126,9 +126,10 @@ class CertbotIssuer:
         self, address: str, script: str, *, step: str, cancel: Callable[[], bool] | None = None
     ) -> str:
         try:
-            with SshClient(address, key=self.ssh.key, known_hosts=self.ssh.known_hosts) as client:
-                result = client.run("sh -s", stdin=script, cancel=cancel,
-                                    timeout=self.paths.timeout_s + 30)
+            with SshClient.to(self.ssh, address) as client:
+                result = client.run(
+                    "sh -s", stdin=script, cancel=cancel, timeout=self.paths.timeout_s + 30
+                )
         except ServerUnreachable as exc:
             raise ServerUnreachable(step, address, exc.reason) from None
         except Cancelled:
@@ -162,24 +163,32 @@ class CertbotIssuer:
         """Prints one JSON line: `valid`, `issued` or `unavailable` (with the reason)."""
         p, ca = self.paths, self.tls.acme_ca_file
         ca_text = ca.read_text().strip() if ca.exists() else ""
-        email = f"-m {shlex.quote(self.tls.acme_email)}" if self.tls.acme_email else (
-            "--register-unsafely-without-email")
+        email = (
+            f"-m {shlex.quote(self.tls.acme_email)}"
+            if self.tls.acme_email
+            else ("--register-unsafely-without-email")
+        )
         host = directory_url.split("://", 1)[-1].split("/", 1)[0]
         probe = self._probe_script(fqdn)
         lock = _LOCK.format(lock=shlex.quote(p.certbot_lock), timeout=int(p.timeout_s))
-        return probe + lock + probe + _ISSUE.format(
-            ca_text=shlex.quote(ca_text),
-            host_ca=shlex.quote(p.host_ca_file),
-            ca_env=shlex.quote(f"REQUESTS_CA_BUNDLE={p.host_ca_file}") if ca_text else "",
-            challenge_dir=shlex.quote(f"{p.webroot}/.well-known/acme-challenge"),
-            timeout=int(p.timeout_s),
-            email=email,
-            server=shlex.quote(directory_url),
-            webroot=shlex.quote(p.webroot),
-            fqdn=shlex.quote(fqdn),
-            config_dir=shlex.quote(p.config_dir),
-            work_dir=shlex.quote(f"{p.config_dir}/.work"),
-            accounts=shlex.quote(f"{p.config_dir}/accounts/{host}"),
+        return (
+            probe
+            + lock
+            + probe
+            + _ISSUE.format(
+                ca_text=shlex.quote(ca_text),
+                host_ca=shlex.quote(p.host_ca_file),
+                ca_env=shlex.quote(f"REQUESTS_CA_BUNDLE={p.host_ca_file}") if ca_text else "",
+                challenge_dir=shlex.quote(f"{p.webroot}/.well-known/acme-challenge"),
+                timeout=int(p.timeout_s),
+                email=email,
+                server=shlex.quote(directory_url),
+                webroot=shlex.quote(p.webroot),
+                fqdn=shlex.quote(fqdn),
+                config_dir=shlex.quote(p.config_dir),
+                work_dir=shlex.quote(f"{p.config_dir}/.work"),
+                accounts=shlex.quote(f"{p.config_dir}/accounts/{host}"),
+            )
         )
 
     def remove_script(self, fqdn: str) -> str:
@@ -216,8 +225,7 @@ class CertbotIssuer:
         cancel: Callable[[], bool] | None = None,
     ) -> Certificate:
         """A certificate for `fqdn` from `directory_url`, unless a valid one is there."""
-        return self._run(address, self.issue_script(fqdn, directory_url), step=step,
-                         cancel=cancel)
+        return self._run(address, self.issue_script(fqdn, directory_url), step=step, cancel=cancel)
 
     def remove(self, address: str, fqdn: str, *, step: str) -> str:
         return self._exec(address, self.remove_script(fqdn), step=step)

@@ -8,11 +8,10 @@ sorted by what the client said: refused, timed out, unknown or changed host key,
 
 from __future__ import annotations
 
-import shlex
 import subprocess
 from dataclasses import dataclass
 
-from provisioner.adapters.ssh_options import SshConfig, ssh_command
+from provisioner.adapters.ssh_options import Login, SshConfig, as_root as ssh_as_root, ssh_command
 from provisioner.domain.doctor import InventoryHost, ShellOutcome, SshFailure
 
 _SSH_FAILED = 255
@@ -57,8 +56,8 @@ class RemoteShell:
     ) -> ShellOutcome:  # fmt: skip
         """`command` (a shell command line) on `host`; with `as_root` it runs through
         `sudo -n` where the host is driven with become, as Ansible's become would."""
-        if as_root and host.become:
-            command = f"sudo -n sh -c {shlex.quote(command)}"
+        if as_root:
+            command = ssh_as_root(command, Login(host.user, host.become))
         try:
             out = subprocess.run(
                 [*self._argv(host), command],

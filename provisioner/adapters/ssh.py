@@ -11,6 +11,7 @@ from types import TracebackType
 
 import paramiko
 
+from provisioner.adapters.ssh_options import ROOT, Login, SshConfig, as_root
 from provisioner.domain.errors import ServerUnreachable
 
 
@@ -33,9 +34,11 @@ class SshClient:
         key: Path,
         known_hosts: Path,
         user: str = "root",
+        become: bool = False,
         timeout: float = 5.0,
     ) -> None:
         self.address = address
+        self.login = Login(user, become) if (user, become) != ("root", False) else ROOT
         self._client = paramiko.SSHClient()
         self._client.load_host_keys(str(known_hosts))
         self._client.set_missing_host_key_policy(paramiko.RejectPolicy())
@@ -55,6 +58,13 @@ class SshClient:
         except (OSError, paramiko.SSHException) as exc:
             raise ServerUnreachable("ssh", address, f"{type(exc).__name__}: {exc}") from None
 
+    @classmethod
+    def to(cls, ssh: SshConfig, address: str, *, timeout: float = 5.0) -> SshClient:
+        """A connection to `address` as the inventory says to log in there (user, sudo)."""
+        login = ssh.login(address)
+        return cls(address, key=ssh.key, known_hosts=ssh.known_hosts, user=login.user,
+                   become=login.become, timeout=timeout)  # fmt: skip
+
     def run(
         self,
         command: str,
@@ -65,7 +75,9 @@ class SshClient:
     ) -> CommandResult:
         """Run `command` (its input on stdin, never in argv). With `cancel`, asked five times a
         second while the command runs: True closes the channel and raises Cancelled (for
-        commands whose output is small; it is read once they end)."""
+        commands whose output is small; it is read once they end). On a host reached as a
+        user with sudo, the command runs as root through `sudo -n`."""
+        command = as_root(command, self.login)
         chan_in, chan_out, chan_err = self._client.exec_command(command, timeout=timeout)
         if stdin is not None:
             chan_in.write(stdin)
@@ -79,6 +91,19 @@ class SshClient:
         out = chan_out.read().decode(errors="replace")
         err = chan_err.read().decode(errors="replace")
         return CommandResult(chan_out.channel.recv_exit_status(), out, err)
+
+    def open_channel(self, command: str, *, timeout: float = 60.0) -> paramiko.Channel:
+        """`command` started on a channel of its own, for a caller that talks with it while
+        it runs (writes more input once it has read an answer); the caller closes it. Reads
+        and writes give up after `timeout` seconds without progress (socket.timeout). As
+        root through `sudo -n` where the host is reached as a user with sudo, as `run`."""
+        transport = self._client.get_transport()
+        if transport is None or not transport.is_active():
+            raise ServerUnreachable("ssh", self.address, "the connection is closed")
+        channel = transport.open_session(timeout=timeout)
+        channel.settimeout(timeout)
+        channel.exec_command(as_root(command, self.login))
+        return channel
 
     def close(self) -> None:
         self._client.close()

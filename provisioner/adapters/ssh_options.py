@@ -19,13 +19,36 @@ CONTROL_PERSIST_S = 60
 
 
 @dataclass(frozen=True)
+class Login:
+    """How one host is reached: as root, or as a user whose commands go through `sudo -n`
+    (the inventory's `ansible_user` and `ansible_become`)."""
+
+    user: str = "root"
+    become: bool = False
+
+
+ROOT = Login()
+
+
+@dataclass(frozen=True)
 class SshConfig:
-    """The one key, the known_hosts file (host keys are always verified) and the directory
-    of the generated ssh_config and the ControlMaster sockets."""
+    """The one key, the known_hosts file (host keys are always verified), the directory
+    of the generated ssh_config and the ControlMaster sockets, and the hosts not reached
+    as root (address -> login, from the inventory)."""
 
     key: Path
     known_hosts: Path
     state_dir: Path
+    logins: tuple[tuple[str, Login], ...] = ()
+
+    def login(self, address: str) -> Login:
+        """The login for `address` (root where the inventory names no other user)."""
+        return dict(self.logins).get(address, ROOT)
+
+
+def as_root(command: str, login: Login) -> str:
+    """`command` (a shell command line) as root on a host reached with `login`."""
+    return f"sudo -n sh -c {shlex.quote(command)}" if login.become else command
 
 
 def control_dir(config: SshConfig) -> Path:
@@ -37,7 +60,14 @@ def control_dir(config: SshConfig) -> Path:
 
 def ssh_config_text(config: SshConfig) -> str:
     """The ssh_config every tool uses: verified host keys, one key, connection reuse."""
+    # ssh takes the first value it finds: a host's own user before the default.
     lines = [
+        line
+        for address, login in config.logins
+        if login.user != "root"
+        for line in (f"Host {address}", f"  User {login.user}")
+    ]
+    lines += [
         "Host *",
         "  User root",
         f"  IdentityFile {config.key}",
@@ -82,7 +112,8 @@ def ansible_ssh_args(config: SshConfig) -> str:
 
 
 def ssh_command(config: SshConfig) -> list[str]:
-    """argv prefix for a plain `ssh` call: `[*ssh_command(c), "root@addr", "cmd"]`."""
+    """argv prefix for a plain `ssh` call: `[*ssh_command(c), addr, as_root(cmd, login)]`
+    (the generated config names each host's user)."""
     return ["ssh", "-F", str(ssh_config_path(config))]
 
 

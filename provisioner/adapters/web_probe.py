@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from provisioner.adapters.ssh_options import SshConfig, ssh_command
+from provisioner.adapters.ssh_options import SshConfig, as_root, ssh_command
 from provisioner.adapters.tls import CertificateInfo, TlsUnavailable, certificate_info
 
 WEB_PORTS = (80, 443)
@@ -68,7 +68,11 @@ class WebProbe:
         """Names with an HTTPS vhost from the tls role on the web server at `address`.
         Raises OSError / subprocess.SubprocessError when the host cannot be asked."""
         out = subprocess.run(
-            [*ssh_command(self.ssh), f"root@{address}", "ls /etc/apache2/sites-enabled/"],
+            [
+                *ssh_command(self.ssh),
+                address,
+                as_root("ls /etc/apache2/sites-enabled/", self.ssh.login(address)),
+            ],
             capture_output=True,
             text=True,
             timeout=30,

@@ -6,11 +6,14 @@ imports the settings; this module is the one place that reads Settings for them.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from provisioner.adapters.ansible import AnsibleConfig
 from provisioner.adapters.dns.zones import DnsConfig, ZoneConfig, read_zones_file
 from provisioner.adapters.git import GitConfig
+from provisioner.adapters.inventory import read_inventory
 from provisioner.adapters.mail import SmtpMailer
-from provisioner.adapters.ssh_options import SshConfig
+from provisioner.adapters.ssh_options import Login, SshConfig
 from provisioner.adapters.tls import TlsConfig
 from provisioner.adapters.webhook import WebhookSender
 from provisioner.config import Settings
@@ -26,6 +29,19 @@ def ssh_config(settings: Settings) -> SshConfig:
         key=settings.ssh_key_path,
         known_hosts=settings.known_hosts_path,
         state_dir=settings.data_dir / "ssh",
+        logins=_logins(settings.inventory),
+    )
+
+
+def _logins(inventory: Path) -> tuple[tuple[str, Login], ...]:
+    """The inventory's hosts that are not reached as plain root (user, sudo), by address,
+    so the adapters that speak SSH themselves log in as Ansible does."""
+    if not inventory.is_file():
+        return ()
+    return tuple(
+        (host.address, Login(host.user, host.become))
+        for host in read_inventory(inventory)
+        if host.user != "root" or host.become
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pwd
 from dataclasses import dataclass
 from datetime import date
@@ -26,6 +27,7 @@ from provisioner.lab.keys import LabKeys, public_key_path
 from provisioner.lab.layout import HostPaths
 
 TEMPLATES = Path(__file__).parent / "templates"
+SUDO_LOGIN_UID = 2001  # not used on the machine itself (its own users stay below 2000)
 APACHE_MODULES = ("proxy", "proxy_fcgi", "setenvif", "rewrite", "headers")
 
 _env = Environment(
@@ -91,8 +93,40 @@ def _common(host: LabHost, paths: HostPaths, config: HostConfig) -> None:
     )
     ssh_dir = paths.inside("/root/.ssh")
     ssh_dir.mkdir(mode=0o700, exist_ok=True)
-    write_file(ssh_dir / "authorized_keys", config.keys.ssh_public + "\n", mode=0o600)
     write_file(ssh_dir / "known_hosts", config.keys.known_hosts, mode=0o600)
+    if host.login == "root":
+        write_file(ssh_dir / "authorized_keys", config.keys.ssh_public + "\n", mode=0o600)
+    else:
+        _sudo_login(host.login, paths, config)
+
+
+def _sudo_login(login: str, paths: HostPaths, config: HostConfig) -> None:
+    """A non-root account that logs in with the lab key and becomes root with `sudo -n`
+    (the host's /etc is its own copy, so the account exists on this host only)."""
+    etc = paths.inside("/etc")
+    uid = SUDO_LOGIN_UID
+    home = f"/home/{login}"
+    _ensure_line(etc / "passwd", login, f"{login}:x:{uid}:{uid}::{home}:/bin/sh")
+    # "*": no password can ever log in, but the account is not locked (sshd refuses "!").
+    _ensure_line(etc / "shadow", login, f"{login}:*:20000:0:99999:7:::")
+    _ensure_line(etc / "group", login, f"{login}:x:{uid}:")
+    write_file(etc / "sudoers.d" / login, f"{login} ALL=(ALL:ALL) NOPASSWD: ALL\n", mode=0o440)
+    ssh_dir = paths.inside(f"{home}/.ssh")
+    ssh_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    write_file(
+        ssh_dir / "authorized_keys", config.keys.ssh_public + "\n", mode=0o600, owner=(uid, uid)
+    )
+    for directory in (ssh_dir.parent, ssh_dir):
+        os.chown(directory, uid, uid)
+
+
+def _ensure_line(path: Path, name: str, line: str) -> None:
+    """`line` in the colon-separated file `path` as the entry of `name` (added once)."""
+    lines = path.read_text().splitlines()
+    if not any(entry.split(":", 1)[0] == name for entry in lines):
+        stat = path.stat()  # /etc/shadow keeps its group (shadow) and mode
+        write_file(path, "\n".join([*lines, line]) + "\n", mode=stat.st_mode & 0o777,
+                   owner=(stat.st_uid, stat.st_gid))  # fmt: skip
 
 
 def refresh_scripts(host: LabHost, paths: HostPaths, config: HostConfig) -> None:

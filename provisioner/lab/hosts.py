@@ -56,6 +56,9 @@ class LabHost:
     name: str
     address: str
     role: Role
+    # Who logs in over SSH: root, or a non-root user with passwordless sudo (root's login
+    # refused), the way agencies run their servers.
+    login: str = "root"
 
     def __post_init__(self) -> None:
         ensure_loopback(self.address)
@@ -66,6 +69,7 @@ LAB_HOSTS: tuple[LabHost, ...] = (
     LabHost("ns2", "127.0.2.54", Role.DNS_SECONDARY),
     LabHost("web-dev", "127.0.2.11", Role.WEB),
     LabHost("web-prod", "127.0.2.12", Role.WEB),
+    LabHost("web-sudo", "127.0.2.13", Role.WEB, login="ops"),
     LabHost("db", "127.0.2.30", Role.DB),
     LabHost("git", "127.0.2.40", Role.GIT),
 )

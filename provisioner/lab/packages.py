@@ -24,8 +24,15 @@ LAB_PACKAGES: tuple[str, ...] = (
     "php-fpm",
     "php-mysql",
     "php-cli",
+    # What the published apps the lab deploys ask of PHP (CodeIgniter 4 refuses to start
+    # without intl, mbstring, xml and curl; WordPress uses mbstring and xml).
+    "php-intl",
+    "php-mbstring",
+    "php-xml",
+    "php-curl",
     "iproute2",
     "procps",
+    "sudo",  # a web host driven as a non-root user with sudo, as agencies run theirs
     # The lab's ACME certificate authority (in ns1) and the ACME client on the web hosts.
     "pebble",
     "certbot",

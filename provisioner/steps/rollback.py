@@ -62,7 +62,7 @@ class ProductionReverter:
         root = shlex.quote(f"/var/www/{fqdn}/current")
         ssh = self.ssh
         try:
-            with SshClient(self.address, key=ssh.key, known_hosts=ssh.known_hosts) as c:
+            with SshClient.to(ssh, self.address) as c:
                 # The release belongs to the site's user: tell git (as root) that is fine.
                 out = c.run(
                     f"readlink {root} && git -c safe.directory='*' -C {root}/ rev-parse HEAD"
@@ -96,7 +96,8 @@ class ProductionReverter:
             if release < to:
                 break
         raise StepFailed(
-            ctx.step, self.host,
+            ctx.step,
+            self.host,
             f"current menunjuk {release}, bukan {to} / current points at {release}, not {to}",
         )
 

@@ -30,7 +30,7 @@ from provisioner.domain.doctor import CheckResult, DoctorReport
 
 pytestmark = pytest.mark.lab
 NO_SSHD = "127.0.2.99"  # a loopback address no lab host uses: nothing listens on it
-WEB_HOSTS = ("web-dev", "web-prod")
+WEB_HOSTS = ("web-dev", "web-prod", "web-sudo")  # web-sudo: as ops, through sudo
 
 
 def settings_for(lab: Settings, tmp_path: Path, **overrides: object) -> Settings:
@@ -73,7 +73,8 @@ def test_doctor_on_the_lab_is_green_and_leaves_no_probe_record(
             f"{zone} @ ns1.demokab.go.id (127.0.2.53)", f"{zone} @ ns2.demokab.go.id (127.0.2.54)"}
         assert probe_name_absent_everywhere(zone)
     assert {r.target.split(" ")[0] for r in lines(report, "ssh")} == {
-        "ns1", "ns2", "web-dev", "web-prod", "db", "git"}
+        "ns1", "ns2", "web-dev", "web-prod", "web-sudo", "db", "git"}
+    assert line_for(report, "sudo", "web-sudo (ops@127.0.2.13)").verdict == "ok"
     for host in WEB_HOSTS:
         assert "Apache/2.4" in line_for(report, "apache", host).fact
         assert "PHP 8" in line_for(report, "php-fpm", host).fact
@@ -129,7 +130,7 @@ def test_unknown_host_keys_are_a_red_ssh_line_for_every_host(
     empty.write_text("")
     report = build_doctor(settings_for(lab, tmp_path, ssh_known_hosts=empty)).run()
     ssh = lines(report, "ssh")
-    assert len(ssh) == 6
+    assert len(ssh) == 7
     for line in ssh:
         assert line.verdict == "fail", line
         assert line.fact.startswith("host_key_unknown:"), line
@@ -198,4 +199,4 @@ def test_cli_exits_1_with_the_failing_line_in_json_and_0_on_the_lab(
     table = subprocess.run(cli[:-1], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True,
                            timeout=120, check=False)
     assert table.returncode == 1 and "doctor_absent_mod" in table.stdout
-    assert "2 failing" in table.stdout
+    assert f"{len(WEB_HOSTS)} failing" in table.stdout

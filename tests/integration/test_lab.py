@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import time
 import uuid
@@ -21,6 +22,7 @@ from provisioner.lab import LAB_HOSTS, HostReport, lab_down, lab_status, lab_up
 pytestmark = pytest.mark.lab
 
 ADDRESSES = {host.name: host.address for host in LAB_HOSTS}
+LOGINS = {host.name: host.login for host in LAB_HOSTS}  # web-sudo: ops, then sudo
 SAMPLE_APP = Path(__file__).resolve().parents[2] / "provisioner" / "lab" / "sample_app"
 
 
@@ -35,6 +37,9 @@ def first_up(settings: Settings) -> list[HostReport]:
 
 
 def ssh(settings: Settings, host: str, command: str) -> subprocess.CompletedProcess[str]:
+    """`command` as root on `host`: logged in as root, or as its user through sudo."""
+    if LOGINS[host] != "root":
+        command = f"sudo -n sh -c {shlex.quote(command)}"
     return subprocess.run(
         [
             "ssh",
@@ -52,7 +57,7 @@ def ssh(settings: Settings, host: str, command: str) -> subprocess.CompletedProc
             "StrictHostKeyChecking=yes",
             "-o",
             "ConnectTimeout=5",
-            f"root@{ADDRESSES[host]}",
+            f"{LOGINS[host]}@{ADDRESSES[host]}",
             command,
         ],
         capture_output=True,
@@ -237,6 +242,21 @@ def test_status_reports_every_host_running(settings: Settings, first_up: list[Ho
     reports = lab_status(settings)
     assert [(r.name, r.state) for r in reports] == [(n, "running") for n in ADDRESSES]
     assert "named ok (serial " in reports[0].detail
+
+
+def test_web_sudo_refuses_root_and_lets_its_user_become_root(
+    settings: Settings, first_up: list[HostReport]
+) -> None:
+    as_root = subprocess.run(
+        ["ssh", "-F", "/dev/null", "-i", str(settings.ssh_key_path), "-o", "IdentitiesOnly=yes",
+         "-o", "BatchMode=yes", "-o", f"UserKnownHostsFile={settings.known_hosts_path}",
+         "-o", "StrictHostKeyChecking=yes", f"root@{ADDRESSES['web-sudo']}", "true"],
+        capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert as_root.returncode == 255 and "Permission denied" in as_root.stderr
+    result = ssh(settings, "web-sudo", "id -u; echo $SUDO_USER")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["0", "ops"]
 
 
 def test_user_created_on_web_dev_exists_nowhere_else(
