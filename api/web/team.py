@@ -29,7 +29,7 @@ from api.session import People
 from api.web.actions import site_actions
 from api.web.confirm import confirm_page, is_confirmed
 from api.web.flash import done_url
-from api.web.i18n import language, translate
+from api.web.i18n import language, pick, translate
 from api.web.listing import ListQuery, paginate
 from api.web.opd import REQUEST_SORTS, request_text
 from api.web.plan_view import plan_sections
@@ -40,6 +40,7 @@ from provisioner.domain.actors import Action, Actor, ensure_allowed
 from provisioner.domain.errors import Conflict, InvalidInput, NotFound, ProvisionerError
 from provisioner.domain.plan import RequestPlan
 from provisioner.domain.requests import REASON_REQUIRED, required_note
+from provisioner.jobs.control import StandingReport
 from provisioner.workflow.read_models import RequestView
 from provisioner.workflow.requests.decisions import RequestDecisions
 from provisioner.workflow.requests.documents import LetterScans
@@ -318,18 +319,35 @@ def undo(
     job_id: int,
     undo_service: UndoDep,
     actor: SignedIn,
-    confirm: Annotated[str, Form(max_length=10)] = "",
+    confirmed: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
-    """Take back what a failed job left standing, once the operator ticked the
-    confirmation; the worker does it, the job page shows it happen."""
+    """Take back what a failed job left standing, once confirmed like every consequential
+    action (a dialog with JavaScript; without it a page that asks, listing what stands);
+    the worker does it, the job page shows it happen."""
     try:
-        if confirm != "yes":
-            raise InvalidInput(
-                "confirm",
-                "Centang konfirmasi untuk membatalkan perubahan / "
-                "Tick the confirmation to undo the changes",
-            )
+        if not is_confirmed(confirmed):
+            ensure_allowed(actor, Action.OPERATE)
+            return _ask_undo(request, actor, undo_service.standing(job_id, actor))
         undo_service.undo(job_id, actor, client_ip=client_ip(request))
     except ProvisionerError as exc:
         return error_page(request, actor, exc)
     return RedirectResponse(done_url(f"/jobs/{job_id}", "undo", job=job_id), status_code=303)
+
+
+def _ask_undo(request: Request, actor: Actor, report: StandingReport) -> Response:
+    """The undo's question with each change that stands (server: what, its items)."""
+    if not report.undoable:
+        raise Conflict(
+            f"Pekerjaan #{report.job_id} tidak meninggalkan perubahan yang dapat ditarik "
+            f"kembali / Job #{report.job_id} left no changes that can be taken back"
+        )
+    lang = language(request)
+    details = [
+        (c.server, pick(c.text, lang) + (": " + "; ".join(c.items) if c.items else ""))
+        for c in report.changes
+    ]
+    return confirm_page(
+        request, actor, question=translate("confirm.q.undo", lang, job=report.job_id),
+        button=translate("confirm.do.undo", lang), fields={}, back=f"/jobs/{report.job_id}",
+        details=details, danger=True,
+    )  # fmt: skip

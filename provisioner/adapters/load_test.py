@@ -115,6 +115,43 @@ def _verify(verify: bool | str) -> ssl.SSLContext | bool:
     return ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
 
 
+class _Tally:
+    """What the requests of one run answered, gathered from the worker threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.times: list[float] = []
+        self.statuses: Counter[int] = Counter()
+        self.errors: list[str] = []
+
+    def answer(self, status: int, elapsed_ms: float) -> None:
+        with self._lock:
+            self.times.append(elapsed_ms)
+            self.statuses[status] += 1
+
+    def error(self, text: str) -> None:
+        with self._lock:  # each distinct error once, a few at most
+            if text not in self.errors and len(self.errors) < MAX_ERRORS:
+                self.errors.append(text)
+
+    def result(self, url: str, requests: int, concurrency: int, wall: float) -> LoadResult:
+        ok = sum(n for code, n in self.statuses.items() if 200 <= code < 400)
+        ordered = sorted(self.times)
+        return LoadResult(
+            url=url,
+            requests=requests,
+            concurrency=concurrency,
+            ok=ok,
+            failed=requests - ok,
+            median_ms=round(statistics.median(ordered), 2) if ordered else 0.0,
+            p95_ms=round(_percentile(ordered, 95), 2),
+            max_ms=round(ordered[-1], 2) if ordered else 0.0,
+            requests_per_second=round(requests / wall, 2) if wall > 0 else 0.0,
+            statuses=dict(sorted(self.statuses.items())),
+            errors=tuple(self.errors),
+        )
+
+
 def run_load_test(
     address: str,
     host: str,
@@ -148,26 +185,7 @@ def run_load_test(
     headers = {"Host": _authority(host, scheme, port)}
     extensions = {"sni_hostname": host} if scheme == "https" else {}
 
-    lock = threading.Lock()
-    times: list[float] = []
-    statuses: Counter[int] = Counter()
-    errors: list[str] = []
-
-    def one(client: httpx.Client) -> None:
-        started = time.perf_counter()
-        try:
-            response = client.get(target, headers=headers, extensions=extensions)
-        except httpx.HTTPError as exc:
-            text = f"{type(exc).__name__}: {exc}"
-            with lock:
-                if text not in errors and len(errors) < MAX_ERRORS:
-                    errors.append(text)
-            return
-        elapsed = (time.perf_counter() - started) * 1000
-        with lock:
-            times.append(elapsed)
-            statuses[response.status_code] += 1
-
+    tally = _Tally()
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     with httpx.Client(
         verify=_verify(verify),
@@ -176,24 +194,20 @@ def run_load_test(
         follow_redirects=False,
         trust_env=False,  # no proxy from the environment: straight to the address
     ) as client:
+
+        def one() -> None:
+            started = time.perf_counter()
+            try:
+                response = client.get(target, headers=headers, extensions=extensions)
+            except httpx.HTTPError as exc:
+                tally.error(f"{type(exc).__name__}: {exc}")
+                return
+            tally.answer(response.status_code, (time.perf_counter() - started) * 1000)
+
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
-            for future in [pool.submit(one, client) for _ in range(requests)]:
+            for future in [pool.submit(one) for _ in range(requests)]:
                 future.result()
         wall = time.perf_counter() - started
-
-    ok = sum(n for code, n in statuses.items() if 200 <= code < 400)
-    ordered = sorted(times)
-    return LoadResult(
-        url=f"{scheme}://{_authority(host, scheme, port)}{path}",
-        requests=requests,
-        concurrency=concurrency,
-        ok=ok,
-        failed=requests - ok,
-        median_ms=round(statistics.median(ordered), 2) if ordered else 0.0,
-        p95_ms=round(_percentile(ordered, 95), 2),
-        max_ms=round(ordered[-1], 2) if ordered else 0.0,
-        requests_per_second=round(requests / wall, 2) if wall > 0 else 0.0,
-        statuses=dict(sorted(statuses.items())),
-        errors=tuple(errors),
-    )
+    url = f"{scheme}://{_authority(host, scheme, port)}{path}"
+    return tally.result(url, requests, concurrency, wall)

@@ -3,7 +3,7 @@ a real uvicorn server whose store already holds what a working Diskominfo has
 (tests/populated_store.py: requests in every state, a failed job with a server path, SQL
 and a tool's raw output in it, letters, users of every role).
 
-For every role — at 1280 px in Indonesian and in English, at 390 px in Indonesian — each
+For every role — at 1280 px and at 390 px, each in Indonesian and in English — each
 page the role's menu links to answers 200 and renders (a screenshot of each goes to
 test-artifacts/browser/ as role-lang-width-page.png), speaks one language only (no string
 of the other catalogue's header and menu, no "Indonesia / English" pair) and, at 390 px,
@@ -11,8 +11,11 @@ does not scroll sideways. Then what the role is for: the OPD's request pages nam
 server path, internal address, step code or tool output (the failed request is the one
 that has them); the network team's review page shows what was submitted; the admin's
 pages list the population; an OPD sent to an admin page is told in words what it may not
-do. Last, the new-request form without JavaScript: several wrong fields come back at once,
-each error next to its field, with what was typed kept.
+do; the technical team is offered Promote only for a site in production, and undo asks
+first like every consequential action (the shared confirmation: a dialog with
+JavaScript). Last, without JavaScript: the new-request form gives several wrong fields back
+at once, each error next to its field, with what was typed kept, and does not claim the
+name is checked as one types; undo asks on a confirmation page of its own, then goes ahead.
 
 The worker stays off: the populated jobs are records, nothing runs on the lab.
 """
@@ -33,7 +36,15 @@ from api.web.i18n_id import ID
 from provisioner.config import Settings
 from provisioner.domain.actors import ACTION_NAMES, Action
 from provisioner.store.repositories import requests as requests_repo
-from tests.e2e.browser_support import DESKTOP, PHONE, Server, running_server, shot, sign_in
+from tests.e2e.browser_support import (
+    DESKTOP,
+    PHONE,
+    SHOTS,
+    Server,
+    running_server,
+    shot,
+    sign_in,
+)
 from tests.populated_store import LEAKS, PASSWORD, Population, populate
 
 pytestmark = pytest.mark.lab
@@ -48,10 +59,10 @@ MENUS: dict[str, tuple[str, ...]] = {
     "admin": ("/requests", "/requests/new", "/sop", "/sites", "/dashboard", "/admin/users",
               "/admin/calendar", "/admin/sop", "/admin/audit"),
 }  # fmt: skip
-# Whole desktop set in both languages, the phone in the default language (Indonesian).
-CASES = [(role, lang, 1280) for role in ROLES for lang in ("id", "en")] + [
-    (role, "id", 390) for role in ROLES
-]
+LANGS = ("id", "en")
+WIDTHS = (DESKTOP["width"], PHONE["width"])
+# Every role in both languages, on a desktop and on a phone: one journey, parametrized.
+CASES = [(role, lang, width) for role in ROLES for lang in LANGS for width in WIDTHS]
 # The header, menu and footer strings: on a page of one language, none of the other's.
 CHROME_KEYS = (
     "skip", "site.name", "nav.my_requests", "nav.new_request", "nav.queue", "nav.sites",
@@ -117,6 +128,7 @@ class Visit:
     def __init__(self, page, world: World, role: str, lang: str, width: int) -> None:  # type: ignore[no-untyped-def]
         self.page, self.url = page, world.server.url
         self.role, self.lang, self.width = role, lang, width
+        self.shots: set[str] = set()  # the screenshots this visit took, kept as artifacts
 
     def open(self, path: str, name: str | None = None, *, status: int = 200) -> str:
         """Open `path`, check it as every page is checked; the visible text of <main>."""
@@ -132,6 +144,7 @@ class Visit:
         assert page.evaluate("document.documentElement.lang") == self.lang, where
         if status == 200:
             assert page.locator("#error-message").count() == 0, (where, page.inner_text("main"))
+        self.shots.add(f"{self.role}-{self.lang}-{self.width}-{name}")
         shot(page, f"{self.role}-{self.lang}-{self.width}-{name}")
         body = page.inner_text("body")
         other = "en" if self.lang == "id" else "id"
@@ -152,6 +165,11 @@ class Visit:
 
 def _menu(page) -> list[str]:  # type: ignore[no-untyped-def]
     return page.locator("nav.menu a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+
+
+def _fqdn(world: World, request_id: int) -> str:
+    with world.pop.services.store.read() as s:
+        return requests_repo.get_request(s, request_id).fqdn
 
 
 def _target_address(world: World, request_id: int) -> str | None:
@@ -214,6 +232,47 @@ def _network_reviews_what_was_submitted(visit: Visit, world: World) -> None:
     assert "SQL syntax" in visit.page.inner_text("main")
 
 
+def _form_says_how_the_name_is_checked(visit: Visit, *, js: bool) -> None:
+    """The copy "checked as you type" only where the script checks; without it, "on submit"."""
+    page, cat = visit.page, CATALOGUES[visit.lang]
+    live, on_submit = page.locator("#name-check-live"), page.locator("#name-check-submit")
+    if js:
+        sync_api.expect(live).to_be_visible()
+        assert live.inner_text() == cat["req.name_live"]
+        assert on_submit.count() == 0  # <noscript>: not even in the page
+    else:
+        assert not live.is_visible() and cat["req.name_live"] not in page.inner_text("body")
+        assert on_submit.is_visible() and on_submit.inner_text() == cat["req.name_on_submit"]
+
+
+def _technical_is_offered_what_applies(visit: Visit, world: World) -> None:
+    """No Promote (nor Rollback) for a site that never reached production; the failed job
+    retried, or undone behind the shared confirmation (a dialog: dismissed, nothing sent)."""
+    page, pop = visit.page, world.pop
+    visit.open("/sites", "sites")
+    for what in ("provisioning", "testing_dev", "failed"):
+        card = page.locator(f"section.site[data-site='{_fqdn(world, pop.requests[what])}']")
+        assert card.count() == 1, (what, "not on /sites")
+        assert card.locator("[id^='promote-'], [id^='rollback-']").count() == 0, what
+    job = pop.jobs["failed"]
+    visit.open(f"/jobs/{job}", "job-failed")
+    assert page.locator("#retry-button").is_visible()
+    form, question = page.locator(f"#undo-{job}"), CATALOGUES[visit.lang]["confirm.q.undo"]
+    assert form.get_attribute("data-confirm") == question.format(job=job)
+    assert form.locator("input[type=checkbox]").count() == 0, "a tick box of its own"
+    asked: list[str] = []
+
+    def say_no(dialog) -> None:  # type: ignore[no-untyped-def]
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", say_no)
+    page.locator(f"#undo-button-{job}").click()
+    assert asked == [question.format(job=job)]
+    assert page.url == f"{visit.url}/jobs/{job}"
+    assert form.locator("input[name='confirmed']").input_value() == ""
+
+
 def _admin_sees_the_population(visit: Visit, world: World) -> None:
     page, pop = visit.page, world.pop
     visit.open("/admin/users", "admin-users")
@@ -236,19 +295,22 @@ def test_each_role_reads_its_pages_in_one_language(
         visit = Visit(page, world, role, lang, width)
         for path in MENUS[role]:
             visit.open(path)
+            if path == "/requests/new":
+                _form_says_how_the_name_is_checked(visit, js=True)
         if role == "opd":
             _opd_reads_no_internals(visit, world)
             _opd_is_refused_admin_pages_in_words(visit)
         elif role == "network":
             _network_reviews_what_was_submitted(visit, world)
         elif role == "technical":
-            visit.open(f"/jobs/{world.pop.jobs['failed']}", "job-failed")
-            assert page.locator("#retry-button").is_visible()
+            _technical_is_offered_what_applies(visit, world)
         elif role == "approver":
             visit.open(f"/requests/{world.pop.requests['letter_issued']}", "request-letter")
             assert page.locator("#letter-top").is_visible()
         else:
             _admin_sees_the_population(visit, world)
+        kept = [name for name in sorted(visit.shots) if not (SHOTS / f"{name}.png").is_file()]
+        assert not kept, ("screenshots not kept", kept)
     finally:
         ctx.close()
 
@@ -262,6 +324,7 @@ def test_new_request_form_without_javascript_gives_every_error_at_once(
         sign_in(page, world.server.url, world.pop.usernames["opd"], PASSWORD)
         visit = Visit(page, world, "opd", lang, PHONE["width"])
         visit.open("/requests/new", "form-nojs")
+        _form_says_how_the_name_is_checked(visit, js=False)
         typed = {
             "label": "Dinkes_Baru",  # capitals and an underscore
             "contact_name": "Siti Rahma",
@@ -278,6 +341,7 @@ def test_new_request_form_without_javascript_gives_every_error_at_once(
             page.locator("#submit").click()
         assert sent.value is not None and sent.value.status == 422
         main = visit.check("form-nojs-errors", status=422)
+        _form_says_how_the_name_is_checked(visit, js=False)
         wrong = ("label", "contact_nip", "contact_email", "letter_date", "purpose")
         summary = page.locator("#form-errors")
         assert summary.is_visible(), main
@@ -299,5 +363,42 @@ def test_new_request_form_without_javascript_gives_every_error_at_once(
         )
         for name, value in typed.items():  # what was typed is kept
             assert page.locator(f"#{name}").input_value() == value, name
+    finally:
+        ctx.close()
+
+
+def test_undo_without_javascript_asks_on_a_page_then_goes_ahead(world: World, browser) -> None:  # type: ignore[no-untyped-def]
+    """Last in this module: it queues the undo of the populated failed job (the worker is
+    off, nothing runs on the lab). The tick box is gone: without JavaScript the undo asks
+    on the shared confirmation page, listing what stands; "Cancel" leaves all as it was."""
+    lang, job = "en", world.pop.jobs["failed"]
+    ctx, page = _new_page(browser, world, lang, PHONE["width"], js=False)
+    try:
+        sign_in(page, world.server.url, world.pop.usernames["technical"], PASSWORD)
+        visit = Visit(page, world, "technical", lang, PHONE["width"])
+        visit.open(f"/jobs/{job}", "job-failed-nojs")
+        standing = page.locator("[data-standing-step]").count()
+        assert standing > 0, "the populated failure leaves nothing standing"
+        for answer in ("confirm-no", "confirm-yes"):
+            with page.expect_navigation() as asked:
+                page.locator(f"#undo-button-{job}").click()
+            assert asked.value is not None and asked.value.status == 200
+            assert page.url == f"{visit.url}/jobs/{job}/undo"
+            visit.check("undo-confirm-nojs")
+            question = page.locator("#confirm-question")
+            assert CATALOGUES[lang]["confirm.q.undo"].format(job=job) in question.inner_text()
+            assert question.locator("dt").count() == standing, "what stands, listed"
+            assert page.locator("#confirm-yes").inner_text() == CATALOGUES[lang]["confirm.do.undo"]
+            with page.expect_navigation():
+                page.locator(f"#{answer}").click()
+            assert page.url.split("?")[0] == f"{visit.url}/jobs/{job}"
+            if answer == "confirm-no":  # nothing happened
+                visit.check("job-failed-nojs")
+                assert page.locator(f"#undo-{job}").count() == 1
+                assert page.locator("#flash").count() == 0
+        visit.check("job-undoing-nojs")
+        said = CATALOGUES[lang]["flash.undo"].format(job=job)
+        assert said in page.locator("#flash").inner_text()
+        assert page.locator(f"#undo-{job}").count() == 0, "offered again while it runs"
     finally:
         ctx.close()

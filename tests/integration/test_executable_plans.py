@@ -320,16 +320,21 @@ def test_failed_job_lists_standing_changes_and_undo_removes_exactly_those(
     assert dig(NS1, fqdn) == "127.0.2.12" and dig(NS2, dev_fqdn) == "127.0.2.11"
     assert f"database {db_name}" in db_leftovers(services.settings, db_name, db_user)
 
-    # The job page lists the same and offers the undo behind a confirmation.
+    # The job page lists the same and offers the undo behind the shared confirmation (a
+    # dialog with JavaScript); posted unconfirmed — no JavaScript — it asks on a page first.
     with signed_in(api, "tech"):
         page = api.get(f"/jobs/{job_id}")
         assert page.status_code == 200
         assert 'data-standing-step="database"' in page.text and db_name in page.text
-        assert f'action="/jobs/{job_id}/undo"' in page.text and 'name="confirm"' in page.text
+        undo_form = re.search(rf'<form method="post" action="/jobs/{job_id}/undo"[^>]*>', page.text)
+        assert undo_form is not None and "data-confirm=" in undo_form.group(0)
+        assert 'type="checkbox"' not in page.text.split(undo_form.group(0))[1].split("</form>")[0]
         request_page = api.get(f"/requests/{req['id']}")
         assert 'data-standing-step="site_dev"' in request_page.text
         unconfirmed = api.post(f"/jobs/{job_id}/undo", data={"csrf_token": csrf_of(page.text)})
-        assert unconfirmed.status_code == 409  # nothing happens without the tick
+        assert unconfirmed.status_code == 200  # the confirmation page, nothing done yet
+        assert 'id="confirm-form"' in unconfirmed.text and db_name in unconfirmed.text
+        assert 'name="confirmed" value="yes"' in unconfirmed.text
     assert api.post(f"/api/v1/jobs/{job_id}/undo", headers=auth(api, "opd")).status_code == 403
     assert wait_for_job(api, job_id, {"failed"})["undoable"] is True
 

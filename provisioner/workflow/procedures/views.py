@@ -233,6 +233,34 @@ def letter_view(row: ProcedureLetter, proc: Procedure) -> ProcedureLetterView:
     )
 
 
+def _step_views(definition: SopDefinition, state: RunState) -> tuple[StepView, ...]:
+    """Every step of the definition, marked done, current or pending."""
+    done = {v.step for v in state.visits if v.finished_at is not None}
+    return tuple(
+        step_view(
+            definition,
+            s,
+            "current" if s.key == state.current else "done" if s.key in done else "pending",
+        )
+        for s in definition.steps
+    )
+
+
+def _record_view(definition: SopDefinition, r: ProcedureStep) -> RecordView:
+    """One recorded move in the request's history, with its names in words."""
+    return RecordView(
+        step=r.step,
+        step_name=definition.step(r.step).name.text,
+        outcome=r.outcome,
+        outcome_name=OUTCOME_NAMES[Outcome(r.outcome)],
+        actor=r.actor,
+        role=r.role,
+        at=r.at,
+        note=r.note,
+        fields={k: str(v) for k, v in r.fields.items()},
+    )
+
+
 def procedure_view(
     row: Procedure,
     steps: list[ProcedureStep],
@@ -246,15 +274,7 @@ def procedure_view(
 ) -> ProcedureView:
     definition = definition_of(row)
     state = state_of(row, steps)
-    done = {v.step for v in state.visits if v.finished_at is not None}
-    views = tuple(
-        step_view(
-            definition,
-            s,
-            "current" if s.key == state.current else "done" if s.key in done else "pending",
-        )
-        for s in definition.steps
-    )
+    views = _step_views(definition, state)
     calendar: WorkingCalendar = definition.service_hours.calendar(days_off)
     return ProcedureView(
         id=row.id,
@@ -275,20 +295,7 @@ def procedure_view(
         ended=state.ended.value if state.ended else None,
         ended_name=ENDING_NAMES[Ending(state.ended)] if state.ended else None,
         steps=views,
-        history=tuple(
-            RecordView(
-                step=r.step,
-                step_name=definition.step(r.step).name.text,
-                outcome=r.outcome,
-                outcome_name=OUTCOME_NAMES[Outcome(r.outcome)],
-                actor=r.actor,
-                role=r.role,
-                at=r.at,
-                note=r.note,
-                fields={k: str(v) for k, v in r.fields.items()},
-            )
-            for r in steps
-        ),
+        history=tuple(_record_view(definition, r) for r in steps),
         clocks=tuple(step_clocks(definition, state, now, calendar)),
         documents=tuple(document_view(d, definition) for d in documents),
         letters=tuple(letter_view(lt, row) for lt in letters),

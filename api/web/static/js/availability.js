@@ -6,6 +6,8 @@
   var input = document.getElementById("label");
   var out = document.getElementById("label-live");
   if (!input || !out) { return; }
+  var note = document.getElementById("name-check-live");  // "checked as you type": now true
+  if (note) { note.hidden = false; }
   var timer = null;
   var seq = 0;
 
