@@ -32,6 +32,7 @@ from api.web import (
     account,
     admin_pages,
     admin_settings,
+    adoption_page,
     dashboard_page,
     docs,
     drift_page,
@@ -56,8 +57,9 @@ def create_app(container: AppContainer, *, lifespan: Lifespan | None = None) -> 
     worker and scheduler), none by default."""
     app = FastAPI(
         title="provisioner",
-        summary="Subdomain dan hosting OPD dari permohonan sampai situs aktif / "
-        "Agency subdomains and hosting, from request to live site",
+        # The API reference is developers' documentation: English, like the code (the
+        # pages speak the user's language; error messages carry both).
+        summary="Agency (OPD) subdomains and hosting, from request to live site",
         version="0.1.0",
         lifespan=lifespan,
         docs_url=None,  # api/web/docs.py serves Swagger UI from this service, no CDN
@@ -78,6 +80,7 @@ def create_app(container: AppContainer, *, lifespan: Lifespan | None = None) -> 
         letter_pages,
         retire_pages,
         drift_page,
+        adoption_page,
         dashboard_page,
         admin_pages,
         admin_settings,
