@@ -3,8 +3,9 @@ failed check means (block a promotion, roll back, just report). What passes — 
 status, the security headers, the days a certificate must have left — is
 provisioner.domain.acceptance's rule; this module measures.
 
-host_checks looks inside the web server with testinfra over OpenSSH (the shared ssh_config:
-verified host keys, ControlMaster reuse — the playbook that just ran left a connection open);
+host_checks looks inside the web server with ONE remote script per call
+(adapters/site_facts_script.py, run by the host's python3 over one paramiko exec, logged in
+as the inventory says) that prints every fact as one JSON object; the checks here read it.
 http_checks asks the site over HTTP with httpx, by address with the site's Host header, so it
 works before DNS points at the server.
 """
@@ -12,16 +13,16 @@ works before DNS points at the server.
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import PurePosixPath
-from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
-import testinfra
 
-from provisioner.adapters.ssh_options import SshConfig, ssh_config_path
+from provisioner.adapters import site_facts as sf
+from provisioner.adapters.ssh import SshClient
+from provisioner.adapters.ssh_options import SshConfig
 from provisioner.adapters.tls import HTTPS_PORT, verify_chain
 from provisioner.domain.acceptance import (
     MAX_REDIRECTS,
@@ -31,41 +32,11 @@ from provisioner.domain.acceptance import (
     missing_security_headers,
     tls_verdict,
 )
+from provisioner.domain.errors import ServerUnreachable
 from provisioner.domain.site_account import site_user
 
 SITE_ROOT = "/var/www"
 DETAIL_MAX = 300
-# Run by the site user with the site's own .env (which only that user can read): connects to
-# the database the app would use and says who it is there. Prints one JSON line.
-DB_PROBE_PHP = r"""
-$env = @file_get_contents($argv[1]);
-if ($env === false) {
-    echo json_encode(["ok" => false, "reason" => "cannot read $argv[1]"]); exit;
-}
-$v = [];
-foreach (preg_split('/\R/', $env) as $line) {
-    if (preg_match('/^(DB_[A-Z]+)="(.*)"$/', $line, $m)) { $v[$m[1]] = $m[2]; }
-}
-if (($v["DB_NAME"] ?? "") === "" || ($v["DB_HOST"] ?? "") === "") {
-    echo json_encode(["ok" => false, "reason" => "no DB_HOST/DB_NAME in .env"]); exit;
-}
-mysqli_report(MYSQLI_REPORT_OFF);
-$db = mysqli_init();
-$db->options(MYSQLI_OPT_CONNECT_TIMEOUT, 5);
-$base = ["host" => $v["DB_HOST"], "user" => $v["DB_USER"] ?? "", "db" => $v["DB_NAME"]];
-$ok = @$db->real_connect(
-    $v["DB_HOST"], $v["DB_USER"] ?? "", $v["DB_PASSWORD"] ?? "", $v["DB_NAME"]
-);
-if (!$ok) {
-    echo json_encode($base + ["ok" => false,
-        "reason" => mysqli_connect_errno() . " " . mysqli_connect_error()]); exit;
-}
-$row = $db->query("SELECT DATABASE(), CURRENT_USER(), VERSION()")->fetch_row();
-echo json_encode($base + ["ok" => $row[0] === $v["DB_NAME"], "as" => $row[1],
-    "version" => $row[2], "reason" => $row[0] === $v["DB_NAME"] ? "" : "other database"]);
-"""
-
-
 @dataclass(frozen=True)
 class CheckResult:
     """One check: its name, whether it passed, and what was seen."""
@@ -90,39 +61,46 @@ def host_checks(
     """Inspect the web server: site enabled, configtest, current release, .env owned by the
     site user and unreadable by others, the site's own PHP-FPM pool running as its user
     (when `php`), daemons, and (when `database`) that the site user reaches its database
-    from this host with the credentials in its own .env."""
-    host = testinfra.get_host(
-        f"ssh://root@{host_address}",
-        ssh_config=str(ssh_config_path(ssh)),
-        ssh_identity_file=str(ssh.key),
-    )
-    try:
-        host.run_expect([0], "true")
-    except Exception as exc:  # noqa: BLE001 - any failure to connect is evidence, not a crash
-        return [CheckResult("ssh", False, _short(f"ssh ke / to {host_address} gagal: {exc}"))]
-
+    from this host with the credentials in its own .env. One SSH exec gathers every fact."""
     root = f"{SITE_ROOT}/{fqdn}"
     user = site_user(fqdn)
-    checks: list[tuple[str, Callable[[Any], tuple[bool, str]]]] = [
-        ("site_enabled", lambda h: _site_enabled(h, fqdn)),
-        ("apache_configtest", _configtest),
-        ("current_release", lambda h: _current_release(h, root, commit)),
-        ("env_permissions", lambda h: _env_permissions(h, root, user)),
-        ("site_tree_private", lambda h: _tree_private(h, root, user)),
-        ("apache_running", lambda h: _running(h, "apache2")),
+    params = {
+        "fqdn": fqdn, "site_root": root, "site_user": user, "database": database,
+        "sites_enabled": sf.SITES_ENABLED, "web_lock": sf.WEB_LOCK,
+    }  # fmt: skip
+    try:
+        with SshClient.to(ssh, host_address) as client:
+            login = f"{client.login.user}@{host_address}"
+            out = client.run(f"python3 - {shlex.quote(json.dumps(params))}",
+                             stdin=sf.SCRIPT, timeout=sf.TIMEOUT_S)  # fmt: skip
+    except Exception as exc:  # noqa: BLE001 - any failure to connect is evidence, not a crash
+        reason = (
+            exc.reason if isinstance(exc, ServerUnreachable) else f"{type(exc).__name__}: {exc}"
+        )
+        return [CheckResult("ssh", False, _short(f"ssh ke / to {host_address} gagal: {reason}"))]
+
+    checks: list[tuple[str, Callable[[sf.Facts], tuple[bool, str]]]] = [
+        ("site_enabled", lambda facts: sf.site_enabled(facts, fqdn)),
+        ("apache_configtest", sf.configtest),
+        ("current_release", lambda facts: sf.current_release(facts, root, commit)),
+        ("env_permissions", lambda facts: sf.env_permissions(facts, root, user)),
+        ("site_tree_private", lambda facts: sf.tree_private(facts, root, user)),
+        ("apache_running", lambda facts: sf.running(facts, "apache2")),
     ]
     if php:
         checks += [
-            ("php_fpm_running", lambda h: _running(h, "php-fpm")),
-            ("php_fpm_pool", lambda h: _fpm_pool(h, fqdn, user)),
+            ("php_fpm_running", lambda facts: sf.running(facts, "php-fpm")),
+            ("php_fpm_pool", lambda facts: sf.fpm_pool(facts, fqdn, user)),
         ]
     if database:
         where = f"{host_name} ({host_address})" if host_name else host_address
-        checks.append(("database_reachable", lambda h: _database(h, root, user, where)))
-    results = [CheckResult("ssh", True, f"root@{host_address}")]
+        checks.append(("database_reachable",
+                       lambda facts: sf.database_reachable(facts, root, user, where)))  # fmt: skip
+    results = [CheckResult("ssh", True, login)]
+    facts = sf.read_facts(out.rc, out.stdout, out.stderr)
     for name, check in checks:
         try:
-            passed, detail = check(host)
+            passed, detail = check(facts)
         except Exception as exc:  # noqa: BLE001 - a check that cannot run has failed
             passed, detail = False, f"{type(exc).__name__}: {exc}"
         results.append(CheckResult(name, passed, _short(detail)))
@@ -222,105 +200,6 @@ def _health_check(
         health_passes(health.status_code, expected),
         _short(f"HTTP {health.status_code}: {health.text.strip()}"),
     )
-
-
-# --- host checks -------------------------------------------------------------------------
-
-
-def _site_enabled(host: Any, fqdn: str) -> tuple[bool, str]:
-    link = host.file(f"/etc/apache2/sites-enabled/{fqdn}.conf")
-    if not link.is_symlink:
-        return False, f"sites-enabled/{fqdn}.conf tidak ada / missing"
-    target = link.linked_to
-    expected = f"/etc/apache2/sites-available/{fqdn}.conf"
-    return str(target) == expected, f"-> {target}"
-
-
-def _configtest(host: Any) -> tuple[bool, str]:
-    out = host.run("apache2ctl configtest")
-    return out.rc == 0, (out.stderr or out.stdout).strip()
-
-
-def _current_release(host: Any, root: str, commit: str) -> tuple[bool, str]:
-    current = host.file(f"{root}/current")
-    if not current.is_symlink:
-        return False, f"{root}/current bukan symlink / is not a symlink"
-    target = str(current.linked_to)
-    name = PurePosixPath(target).name
-    # The release belongs to the site user: root's git would refuse it as "dubious ownership".
-    head = host.run("git -c safe.directory=* -C %s rev-parse HEAD", target)
-    head_sha = head.stdout.strip() if head.rc == 0 else f"(git: {head.stderr.strip()})"
-    passed = name.endswith("-" + commit[:12]) and head_sha == commit
-    return passed, f"current -> {target}, HEAD {head_sha}"
-
-
-def _env_permissions(host: Any, root: str, user: str) -> tuple[bool, str]:
-    env = host.file(f"{root}/shared/.env")
-    if not env.exists:
-        return False, f"{root}/shared/.env tidak ada / missing"
-    mode = env.mode
-    passed = mode == 0o640 and env.user == user and env.group == user
-    return passed, f"mode {mode:04o} {env.user}:{env.group} (want 0640 {user}:{user})"
-
-
-def _tree_private(host: Any, root: str, user: str) -> tuple[bool, str]:
-    # Other sites' users must not even enter the tree; Apache gets in through its group.
-    tree = host.file(root)
-    if not tree.is_directory:
-        return False, f"{root} tidak ada / missing"
-    passed = tree.mode == 0o750 and tree.user == user and tree.group == "www-data"
-    return passed, f"{root} mode {tree.mode:04o} {tree.user}:{tree.group}"
-
-
-# The vhost role holds this lock (exclusively) for every config change and reload, including
-# PHP-FPM's worker hand-over; reading processes under it (shared) never sees another site's
-# reload half-done, which made the pool check fail spuriously while other sites deployed.
-WEB_LOCK = "/run/lock/provisioner-web.lock"
-
-
-def _ps_settled(host: Any, columns: str) -> Any:
-    return host.run(f"flock -s -w 120 {WEB_LOCK} ps -e {columns}")
-
-
-def _fpm_pool(host: Any, fqdn: str, user: str) -> tuple[bool, str]:
-    out = _ps_settled(host, "-o user:40= -o args=")
-    owners = sorted(
-        {
-            line.split(None, 1)[0]
-            for line in out.stdout.splitlines()
-            if line.split(None, 1)[1:] == [f"php-fpm: pool {fqdn}"]
-        }
-    )
-    return owners == [user], f"pool {fqdn} workers run as {', '.join(owners) or '(none)'}"
-
-
-def _database(host: Any, root: str, user: str, where: str) -> tuple[bool, str]:
-    out = host.run(
-        "runuser -u %s -- php -d display_errors=stderr -r %s %s",
-        user,
-        DB_PROBE_PHP,
-        f"{root}/shared/.env",
-    )
-    try:
-        seen = json.loads(out.stdout.strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        reason = (out.stderr or out.stdout).strip() or f"rc {out.rc}"
-        return False, f"dari / from {where}: probe as {user} did not run: {reason}"
-    target = f"{seen.get('user', '?')}@{seen.get('host', '?')}/{seen.get('db', '?')}"
-    if not seen.get("ok"):
-        return False, (
-            f"basis data tidak terjangkau dari / database not reachable from {where} "
-            f"as {target} (site user {user}): {seen.get('reason')}"
-        )
-    return True, f"{where} -> {target} as {seen.get('as')}, MariaDB {seen.get('version')}"
-
-
-def _running(host: Any, prefix: str) -> tuple[bool, str]:
-    # comm, not the command line: "apache2" / "php-fpm8.2" (the pool workers say "php-fpm8.2").
-    out = _ps_settled(host, "-o comm=")
-    names = sorted({n for n in out.stdout.split() if n.startswith(prefix)})
-    count = sum(1 for n in out.stdout.split() if n.startswith(prefix))
-    return count > 0, f"{count} process(es) {', '.join(names) or prefix}"
 
 
 # --- http checks -------------------------------------------------------------------------

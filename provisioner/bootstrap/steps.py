@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from provisioner.adapters.acme_issue import CertbotIssuer
 from provisioner.adapters.ansible import AnsibleAdapter
+from provisioner.adapters.db_exec import MariadbOverSsh
 from provisioner.adapters.git import GitAdapter
 from provisioner.bootstrap import configs
 from provisioner.config import Settings
@@ -30,7 +31,11 @@ def build_steps(settings: Settings, store: Store, changes: DnsChanges) -> dict[s
     steps: list[Step] = [
         DnsRecordsStep(changes),
         RetargetDnsStep(changes, store),  # an approved change of target
-        DatabaseStep(ansible, db_host=hosts.db, client_hosts=settings.db_client_hosts),
+        # The database role's SQL over one SSH exec, on the inventory's host as Ansible
+        # would reach it (user, become).
+        DatabaseStep(MariadbOverSsh(ssh, role_dir=settings.playbooks_dir / "roles" / "database",
+                                    inventory=settings.inventory),
+                     db_host=hosts.db, client_hosts=settings.db_client_hosts),
         SiteStep(ansible, git, environment="dev", host=hosts.web_dev,
                  db_address=hosts.db_address, keep_releases=keep),
         ChecksStep(ssh, tls, environment="dev", host=hosts.web_dev,

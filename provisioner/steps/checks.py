@@ -1,6 +1,7 @@
-"""Steps `checks_dev` and `checks_prod`: testinfra on the host (including the database as the
-site user sees it) and HTTP by the site's name, plus HTTPS where the site has a certificate.
-The evidence is kept whether the checks pass or fail."""
+"""Steps `checks_dev` and `checks_prod`: the host's own facts, gathered by one remote script
+in one SSH exec (including the database as the site user sees it), and HTTP by the site's
+name, plus HTTPS where the site has a certificate. The evidence is kept whether the checks
+pass or fail."""
 
 from __future__ import annotations
 

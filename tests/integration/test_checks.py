@@ -1,4 +1,4 @@
-"""Post-deploy checks (testinfra over ssh, httpx) against a site deployed on the lab.
+"""Post-deploy checks (one remote script over ssh, httpx) against a site deployed on the lab.
 
 The checks must pass on a good deploy and report — not raise — every kind of failure: a
 wrong commit, a world-readable .env, a site that is not there, a server that does not answer.
@@ -17,6 +17,7 @@ import pytest
 
 from provisioner.adapters.ansible import AnsibleAdapter
 from provisioner.adapters.checks import CheckResult, host_checks, http_checks
+from provisioner.adapters.ssh import CommandResult, SshClient
 from provisioner.adapters.ssh_options import git_ssh_command, ssh_command
 from provisioner.bootstrap.configs import ansible_config, ssh_config
 from provisioner.config import PROJECT_ROOT, Settings
@@ -117,6 +118,28 @@ def test_host_checks_pass_on_a_good_deploy(lab: Settings, deployed: tuple[str, s
     }
     assert commit in by_name(results)["current_release"].detail
     assert elapsed < 10, f"host checks took {elapsed:.1f} s"
+
+
+def test_host_checks_are_one_remote_script_per_host(
+    lab: Settings, deployed: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every host fact, the database probe included, from one SSH exec (there were ~20)."""
+    fqdn, commit = deployed
+    commands: list[str] = []
+    run = SshClient.run
+
+    def counted(self: SshClient, command: str, **kwargs: object) -> CommandResult:
+        commands.append(command)
+        return run(self, command, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SshClient, "run", counted)
+    started = time.monotonic()
+    results = host_checks(ssh_config(lab), WEB_ADDRESS, fqdn, commit, database=True,
+                          host_name=WEB)  # fmt: skip
+    elapsed = time.monotonic() - started
+    assert [r.name for r in results if not r.passed] == []
+    assert len(commands) == 1 and commands[0].startswith("python3 - "), commands
+    assert elapsed < 2, f"host checks took {elapsed:.2f} s"
 
 
 def test_host_checks_report_another_commit(lab: Settings, deployed: tuple[str, str]) -> None:
