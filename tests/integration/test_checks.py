@@ -133,13 +133,12 @@ def test_host_checks_are_one_remote_script_per_host(
         return run(self, command, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(SshClient, "run", counted)
-    started = time.monotonic()
+    # A spy on the real client (the exec still reaches web-dev's sshd); speed itself is
+    # measured in bench/, not asserted here.
     results = host_checks(ssh_config(lab), WEB_ADDRESS, fqdn, commit, database=True,
                           host_name=WEB)  # fmt: skip
-    elapsed = time.monotonic() - started
     assert [r.name for r in results if not r.passed] == []
     assert len(commands) == 1 and commands[0].startswith("python3 - "), commands
-    assert elapsed < 2, f"host checks took {elapsed:.2f} s"
 
 
 def test_host_checks_report_another_commit(lab: Settings, deployed: tuple[str, str]) -> None:
