@@ -14,6 +14,7 @@ from provisioner.domain.actors import Actor
 from provisioner.domain.errors import Forbidden
 from provisioner.jobs.control import JobControl, JobUndoService
 from provisioner.ops.readiness import Readiness
+from provisioner.workflow.dns_adoption.service import DnsAdoption
 from provisioner.workflow.hosting.deployments import DeploymentService
 from provisioner.workflow.hosting.retirement import RetirementService
 from provisioner.workflow.letters import LetterService
@@ -62,6 +63,8 @@ class AppContainer(Protocol):
     def undo(self) -> JobUndoService: ...
     @property
     def drift(self) -> DriftService: ...
+    @property
+    def dns_adoption(self) -> DnsAdoption: ...
     @property
     def letters(self) -> LetterService: ...
     @property
@@ -139,6 +142,10 @@ def _drift(request: Request) -> DriftService:
     return container_of(request).drift
 
 
+def _dns_adoption(request: Request) -> DnsAdoption:
+    return container_of(request).dns_adoption
+
+
 def _letters(request: Request) -> LetterService:
     return container_of(request).letters
 
@@ -172,6 +179,7 @@ DeploymentsDep = Annotated[DeploymentService, Depends(_deployments)]
 RetirementsDep = Annotated[RetirementService, Depends(_retirements)]
 UndoDep = Annotated[JobUndoService, Depends(_undo)]  # what a failed job left, taking it back
 DriftDep = Annotated[DriftService, Depends(_drift)]
+DnsAdoptionDep = Annotated[DnsAdoption, Depends(_dns_adoption)]
 LettersDep = Annotated[LetterService, Depends(_letters)]
 SopsDep = Annotated[SopCatalog, Depends(_sops)]
 ProceduresDep = Annotated[Procedures, Depends(_procedures)]

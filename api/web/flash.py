@@ -13,7 +13,7 @@ from fastapi import Request
 DONE = frozenset(
     {
         "approved", "carried_out", "rejected", "returned", "submitted", "resubmitted",
-        "deploy", "promote", "release", "rollback", "retry", "undo", "repaired",
+        "deploy", "promote", "release", "rollback", "retry", "undo", "repaired", "adopted",
         "letter_approved", "sop_letter_approved", "letter_corrected", "record_uploaded",
         "retire_proposed", "retire_approved", "retire_rejected",
         "user_disabled", "user_enabled", "password_set", "role_set", "day_set", "sla_set",
@@ -57,4 +57,5 @@ def done_url(path: str, done: str, *, job: int | None = None, name: str | None =
     if "#" in path:
         path, anchor = path.split("#", 1)
         anchor = "#" + anchor
-    return f"{path}?{urlencode(query)}{anchor}"
+    joiner = "&" if "?" in path else "?"  # a path that carries its own query keeps it
+    return f"{path}{joiner}{urlencode(query)}{anchor}"

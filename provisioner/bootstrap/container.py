@@ -35,6 +35,7 @@ from provisioner.ops.readiness import Readiness, check_readiness
 from provisioner.steps.dns_apply import DnsChanges
 from provisioner.steps.tls import TlsPlaybook
 from provisioner.store.db import Store, migrate
+from provisioner.workflow.dns_adoption.service import DnsAdoption
 from provisioner.workflow.hosting.deployments import DeploymentService
 from provisioner.workflow.hosting.retirement import RetirementService, retire_hook
 from provisioner.workflow.letters import LetterService
@@ -82,6 +83,7 @@ class Container:
     retirements: RetirementService
     undo: JobUndoService  # what a failed job left standing, and taking exactly that back
     drift: DriftService
+    dns_adoption: DnsAdoption  # records the zones held before provisioner, taken over
     letters: LetterService
     people: PeopleServices  # accounts, sessions, audit, SLA clocks, notifications
     sops: SopCatalog  # the SOP definitions: presets, an admin's versions, the choice per type
@@ -129,6 +131,13 @@ def build_drift_service(
         probe_timeout=settings.dns_drift_probe_timeout,
         max_changes=settings.dns_repair_max_changes,
     )
+
+
+def build_dns_adoption(
+    settings: Settings, store: Store, changes: DnsChanges | None = None
+) -> DnsAdoption:
+    """Adoption of the records every managed zone already holds (reads the zones only)."""
+    return DnsAdoption((changes or dns_changes(settings, store)).zones, store)
 
 
 def build_tls_renewal(settings: Settings, store: Store) -> TlsRenewal:
@@ -305,6 +314,7 @@ def build_container(settings: Settings, *, migrate_store: bool = True) -> Contai
         retirements=retirements,
         undo=JobUndoService(store, on_job_queued=events.job_queued),
         drift=drift,
+        dns_adoption=build_dns_adoption(settings, store, changes),
         letters=LetterService(store, configs.letter_settings(settings), check_pdf=check_pdf,
                               on_issued=announce.letter_issued),
         people=people, sops=sops, procedures=procedures, procedure_documents=procedure_docs,

@@ -36,6 +36,7 @@ class Action(StrEnum):
     DASHBOARD = "dashboard"  # SLA and overdue views across agencies
     SOP_STEP = "sop_step"  # record a step of a request's SOP (the step names who acts)
     EDIT_SOP = "edit_sop"  # pick and edit the SOP definitions
+    ADOPT_DNS = "adopt_dns"  # take records the zone already holds into the registry
 
 
 ALLOWED: dict[Action, frozenset[Role]] = {
@@ -59,6 +60,8 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     # Every role acts on some SOP step; which step is the definition's (sop_run.ACTS_AS).
     Action.SOP_STEP: frozenset(Role),
     Action.EDIT_SOP: frozenset({Role.ADMIN}),
+    # The network team answers for the zone: it alone says whose a found record is.
+    Action.ADOPT_DNS: frozenset({Role.NETWORK}),
 }
 
 # Roles and actions as people say them (the forbidden page names the action in words).
@@ -97,6 +100,10 @@ ACTION_NAMES: dict[Action, Text] = {
     Action.DASHBOARD: Text("membuka dasbor tim", "open the staff dashboard"),
     Action.SOP_STEP: Text("mencatat langkah SOP", "record SOP steps"),
     Action.EDIT_SOP: Text("mengubah definisi SOP", "edit SOP definitions"),
+    Action.ADOPT_DNS: Text(
+        "mengadopsi rekaman DNS yang sudah ada ke registri",
+        "adopt existing DNS records into the registry",
+    ),
 }
 
 # Approvals: separation of duties says the one who asked never approves.

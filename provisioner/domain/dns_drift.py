@@ -40,6 +40,8 @@ class OwnedRecord:
     rtype: str
     value: str
     ttl: int
+    # An adopted infrastructure record: its drift is reported, never repaired.
+    protected: bool = False
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,8 @@ def classify(
         repairs += [repair] if repair else []
     restored = {c.name for c in repairs if c.action == "create"}
     owned_keys = {(rec.name, rec.rtype) for rec in owned}
-    cname_items, deletes = _dangling_cnames(zone, snapshot, names, owned_keys, restored)
+    kept = frozenset((rec.name, rec.rtype) for rec in owned if rec.protected)
+    cname_items, deletes = _dangling_cnames(zone, snapshot, names, owned_keys, restored, kept)
     items += cname_items + _dead_hosts(snapshot, owned, serving)
     plan = DnsPlan(zone=zone, changes=(*repairs, *deletes))
     soa = list(snapshot.get((zone, "SOA"), [""]))[0].split()
@@ -149,13 +152,13 @@ def _owned_drift(
     found = list(found)
     if not found:
         item = DriftItem("missing", rec.name, rec.rtype, rec.value, [], True, _GONE)
-        if rec.name in names:  # something else lives there now: report only
+        if rec.name in names or rec.protected:  # something else lives there now: report only
             return item, None
         return item, RecordChange("create", rec.name, rec.rtype, rec.ttl, rec.value)  # type: ignore[arg-type]
     if found == [rec.value]:
         return None, None
     item = DriftItem("changed", rec.name, rec.rtype, rec.value, found, True, _CHANGED)
-    if len(found) != 1:
+    if len(found) != 1 or rec.protected:
         return item, None
     update = RecordChange("update", rec.name, rec.rtype, rec.ttl, rec.value, previous=found[0])  # type: ignore[arg-type]
     return item, update
@@ -167,9 +170,10 @@ def _dangling_cnames(
     names: set[str],
     owned_keys: set[tuple[str, str]],
     restored: set[str],
+    kept: frozenset[tuple[str, str]] = frozenset(),
 ) -> tuple[list[DriftItem], list[RecordChange]]:
     """CNAMEs to a name of the zone that does not exist; owned ones are deleted unless the
-    repair brings their target back."""
+    repair brings their target back or they are `kept` (infrastructure)."""
     items: list[DriftItem] = []
     deletes: list[RecordChange] = []
     for (name, rtype), values in sorted(snapshot.items()):
@@ -185,7 +189,7 @@ def _dangling_cnames(
                       f"CNAME ke {target} yang tidak ada (risiko pengambilalihan) / "
                       f"CNAME to {target}, which does not exist (takeover risk)")
         )  # fmt: skip
-        if is_owned and target not in restored:
+        if is_owned and target not in restored and (name, rtype) not in kept:
             deletes.append(RecordChange("delete", name, "CNAME", 300, target))
     return items, deletes
 

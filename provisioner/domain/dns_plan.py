@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, cast, get_args
 
-from provisioner.domain.errors import InvalidInput, UnsafeChange
+from provisioner.domain.errors import InvalidInput, ProtectedRecord, UnsafeChange
 
 Action = Literal["create", "update", "delete"]
 RecordType = Literal["A", "AAAA", "CNAME", "TXT"]
@@ -228,16 +228,28 @@ class DnsPlan:
         return [c.summary() for c in self.changes]
 
 
-def guard_plan(plan: DnsPlan, *, owned: Callable[[str, str], bool]) -> None:
+def guard_plan(
+    plan: DnsPlan,
+    *,
+    owned: Callable[[str, str], bool],
+    protected: Callable[[str], bool] = lambda _name: False,
+) -> None:
     """Refuse a plan that crosses a safety limit, with UnsafeChange.
 
     Refused: the zone apex; NS/SOA/MX (and other zone-structure types); names outside
     the zone; two changes to the same name and type, or a CNAME next to other data;
-    an update or delete of a record `owned(name, rtype)` says this service did not create.
+    an update or delete of a record `owned(name, rtype)` says this service did not create;
+    any change at a name `protected(name)` says holds an infrastructure record
+    (ProtectedRecord).
     """
     seen: dict[str, set[str]] = {}
     for change in plan.changes:
         name, rtype = change.name, change.rtype
+        if protected(name):
+            raise ProtectedRecord(
+                f"{name} memegang rekaman infrastruktur; provisioner tidak pernah mengubahnya "
+                f"/ {name} holds an infrastructure record; provisioner never changes it"
+            )
         if rtype in PROTECTED_TYPES:  # RecordChange refuses these; kept for defence in depth
             raise UnsafeChange(
                 f"Rekaman {rtype} tidak boleh diubah oleh provisioner / {rtype} records may "

@@ -65,6 +65,11 @@ class UnsafeChange(ProvisionerError):
     """A planned hardware change crosses a safety limit (apex, NS/SOA, not ours)."""
 
 
+class ProtectedRecord(UnsafeChange):
+    """A change at a name whose record the network team marked infrastructure when it was
+    adopted: provisioner never changes, deletes or adds anything there."""
+
+
 class TooMuchChange(UnsafeChange):
     """A plan changes more records at once than the limit allows (octoDNS's TooMuchChange):
     refused unless the caller forces it explicitly."""

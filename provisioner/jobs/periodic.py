@@ -16,6 +16,7 @@ from provisioner.domain.states import RequestState
 from provisioner.ops.metrics import record_liveness
 from provisioner.store.db import Store
 from provisioner.store.repositories import (
+    dns as dns_repo,
     jobs as jobs_repo,
     liveness as liveness_repo,
     requests as requests_repo,
@@ -94,14 +95,17 @@ def overdue_sweep(overdue: OverdueSteps) -> int:
 
 
 def liveness_sweep(store: Store, status: StatusService) -> dict[str, bool]:
-    """Check every live subdomain (every name server, HTTP, TLS) and keep the result in
-    its history; history older than LIVENESS_KEPT is pruned."""
+    """Check every live subdomain (every name server, HTTP, TLS) and every name of an
+    adopted agency record, and keep the result in its history; history older than
+    LIVENESS_KEPT is pruned."""
     with store.read() as s:
-        live = [
+        live: list[tuple[int | None, str]] = [
             (r.id, r.fqdn)
             for state in (RequestState.LIVE, RequestState.LETTER_ISSUED)
             for r in requests_repo.list_requests(s, state=state, limit=10_000)
         ]
+        requested = {fqdn for _, fqdn in live}
+        live += [(None, fqdn) for fqdn, _ in dns_repo.adopted_sites(s) if fqdn not in requested]
     results: dict[str, bool] = {}
     for request_id, fqdn in live:
         try:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from provisioner.config import Settings
 from provisioner.domain.errors import ProvisionerError
+from provisioner.lab.brownfield_dns import seed_brownfield_dns
 from provisioner.lab.configs import (
     HostConfig,
     refresh_nameserver_config,
@@ -264,7 +265,9 @@ def _up(settings: Settings, progress: Progress) -> list[HostReport]:
     config = HostConfig(ensure_keys(settings), php_fpm_version(), date.today())
     run = _Up(settings, progress, config)
     with ThreadPoolExecutor(max_workers=len(LAB_HOSTS)) as pool:
-        return list(pool.map(run.host, LAB_HOSTS))
+        reports = list(pool.map(run.host, LAB_HOSTS))
+    seed_brownfield_dns(settings, progress)  # agency records made by hand, as found in the wild
+    return reports
 
 
 def lab_down(settings: Settings, progress: Progress = lambda m: None) -> list[HostReport]:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from provisioner.adapters.dns.zones import DnsZones
+from provisioner.domain.dns_adoption import INFRASTRUCTURE
 from provisioner.domain.dns_plan import DnsPlan, RecordChange, guard_plan
 from provisioner.domain.errors import Conflict, ServerUnreachable, UnsafeChange
 from provisioner.store.db import Store
@@ -51,6 +52,7 @@ class DnsChanges:
     def check(self, plan: DnsPlan, *, request_id: int | None, repair: bool = False) -> set[str]:
         """Raise UnsafeChange/Conflict unless every change is allowed; return the names
         whose creates need the whole name absent (provisioner owns nothing there yet).
+        Nothing at a name with an adopted infrastructure record (ProtectedRecord).
 
         update: we own the record and last wrote `previous` (with `repair`: we last wrote
         `value`, and the plan restores it over what someone else put there, guarded by a
@@ -63,7 +65,16 @@ class DnsChanges:
                 (c.name, c.rtype): dns_repo.owned_record(s, c.name, c.rtype) for c in plan.changes
             }
             owned_names = {c.name for c in plan.changes if dns_repo.owned_at(s, c.name)}
-        guard_plan(plan, owned=lambda name, rtype: rows.get((name, rtype)) is not None)
+            infrastructure = {
+                c.name
+                for c in plan.changes
+                if any(r.owner == INFRASTRUCTURE for r in dns_repo.owned_at(s, c.name))
+            }
+        guard_plan(
+            plan,
+            owned=lambda name, rtype: rows.get((name, rtype)) is not None,
+            protected=infrastructure.__contains__,
+        )
         for change in plan.changes:
             row = rows[(change.name, change.rtype)]
             if change.action == "create":

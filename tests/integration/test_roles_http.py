@@ -70,6 +70,7 @@ def upload(data: bytes) -> dict[str, Any]:
 
 
 R, A = f"/api/v1/requests/{NONE}", Action
+ADOPT_RECORD = {"name": FQDN, "rtype": "A", "value": "127.0.2.12", "assign": "infrastructure"}
 ROUTES = [
     Route("POST", "/api/v1/requests", A.SUBMIT, ok=js(new_request()),
           bad=js(new_request(hosting="yes"))),
@@ -92,6 +93,14 @@ ROUTES = [
     Route("POST", "/api/v1/dns/drift/repair", A.DECIDE,
           ok=js({"zone": "tidak-ada.example", "checksum": "0" * 64}),
           bad=js({"zone": "demokab.go.id", "checksum": "not-a-checksum"})),
+    Route("GET", "/api/v1/dns/adoption", A.ADOPT_DNS,
+          "/api/v1/dns/adoption?zone=tidak-ada.example"),
+    Route("POST", "/api/v1/dns/adoption/plan", A.ADOPT_DNS,
+          ok=js({"zone": "tidak-ada.example", "records": [ADOPT_RECORD]}),
+          bad=js({"zone": "demokab.go.id", "records": [{**ADOPT_RECORD, "assign": "owner"}]})),
+    Route("POST", "/api/v1/dns/adoption", A.ADOPT_DNS,
+          ok=js({"zone": "tidak-ada.example", "records": [ADOPT_RECORD], "checksum": "0" * 64}),
+          bad=js({"zone": "demokab.go.id", "records": [ADOPT_RECORD], "checksum": "x"})),
     Route("POST", "/api/v1/jobs/{job_id}/retry", A.OPERATE, f"/api/v1/jobs/{NONE}/retry"),
     Route("POST", "/api/v1/jobs/{job_id}/cancel", A.OPERATE, f"/api/v1/jobs/{NONE}/cancel"),
     Route("POST", "/api/v1/jobs/{job_id}/undo", A.OPERATE, f"/api/v1/jobs/{NONE}/undo"),

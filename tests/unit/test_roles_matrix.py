@@ -30,6 +30,7 @@ EXPECTED: dict[Action, set[Role]] = {
     # Who acts on which step is the SOP's; the route is open to every signed-in role.
     Action.SOP_STEP: set(Role),
     Action.EDIT_SOP: {R.ADMIN},
+    Action.ADOPT_DNS: {R.NETWORK},  # the network team says whose a found record is
 }
 
 

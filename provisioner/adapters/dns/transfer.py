@@ -16,6 +16,8 @@ from provisioner.adapters.dns.wire import canonical_text, unreachable
 from provisioner.domain.errors import StepFailed
 
 ZoneRecords = dict[tuple[str, str], list[str]]  # (name, rtype) -> sorted canonical values
+# (name, rtype) -> (TTL, sorted canonical values): what adopting a record keeps.
+ZoneSets = dict[tuple[str, str], tuple[int, list[str]]]
 
 
 def transfer_zone(
@@ -30,6 +32,20 @@ def transfer_zone(
     """{(name, rtype): sorted canonical values} as `server` serves the zone, names as
     lower-case FQDNs without the trailing dot. A refused or broken transfer is
     StepFailed(step, server); no answer is ServerUnreachable."""
+    sets = transfer_zone_sets(origin, server, key, timeout=timeout, port=port, step=step)
+    return {rkey: values for rkey, (_ttl, values) in sets.items()}
+
+
+def transfer_zone_sets(
+    origin: dns.name.Name,
+    server: str,
+    key: TsigKey | None,
+    *,
+    timeout: float,
+    port: int,
+    step: str,
+) -> ZoneSets:
+    """As transfer_zone, with each record set's TTL."""
     query = dns.message.make_query(origin, dns.rdatatype.AXFR)
     if key is not None:
         query.use_tsig(key.dns_key())
@@ -50,11 +66,11 @@ def transfer_zone(
         raise StepFailed(
             step, server, f"transfer zona gagal / zone transfer failed ({type(exc).__name__})"
         ) from None
-    records: ZoneRecords = {}
+    sets: ZoneSets = {}
     for name, rdataset in zone.iterate_rdatasets():
         rkey = (
             name.to_text(omit_final_dot=True).lower(),
             dns.rdatatype.to_text(rdataset.rdtype),
         )
-        records[rkey] = sorted(canonical_text(rdata) for rdata in rdataset)
-    return records
+        sets[rkey] = (int(rdataset.ttl), sorted(canonical_text(rdata) for rdata in rdataset))
+    return sets

@@ -23,7 +23,12 @@ import yaml
 
 from provisioner.adapters.dns import propagation
 from provisioner.adapters.dns.query import NameAnswer, QueryEngine
-from provisioner.adapters.dns.transfer import ZoneRecords, transfer_zone
+from provisioner.adapters.dns.transfer import (
+    ZoneRecords,
+    ZoneSets,
+    transfer_zone,
+    transfer_zone_sets,
+)
 from provisioner.adapters.dns.tsig import TsigKey
 from provisioner.adapters.dns.update import ZoneUpdater
 from provisioner.adapters.dns.wire import SOURCE, Answer, rcode_reason
@@ -162,6 +167,13 @@ class DnsAdapter:
         """The whole zone by AXFR signed with the zone's key (from the primary unless
         `server` is given); a refused transfer is StepFailed(step)."""
         return transfer_zone(
+            self._origin, server or self.primary, self._key,
+            timeout=self.timeout, port=self.port, step=step,
+        )  # fmt: skip
+
+    def transfer_sets(self, server: str | None = None, *, step: str = SOURCE) -> ZoneSets:
+        """As `transfer`, with each record set's TTL (what adopting a record keeps)."""
+        return transfer_zone_sets(
             self._origin, server or self.primary, self._key,
             timeout=self.timeout, port=self.port, step=step,
         )  # fmt: skip

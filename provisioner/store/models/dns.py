@@ -11,8 +11,13 @@ from provisioner.store.models.base import Base, utcnow
 
 
 class DnsRecord(Base):
-    """One record set (name + type, one value) provisioner created. `active` goes False
-    when provisioner deletes it (undo, retire, repair); the row stays as history."""
+    """One record set (name + type, one value) provisioner created or adopted. `active`
+    goes False when provisioner deletes it (undo, retire, repair); the row stays as history.
+
+    `origin` says where the row came from: "provisioner" (it wrote the record) or
+    "adopted" (the record stood in the zone before and the network team took it over, with
+    its value then as the prerequisite base). `owner` is the agency an adopted record was
+    assigned to, or "infrastructure" — a record provisioner never touches."""
 
     __tablename__ = "dns_records"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -25,6 +30,12 @@ class DnsRecord(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    origin: Mapped[str] = mapped_column(
+        String(16), default="provisioner", server_default="provisioner"
+    )
+    owner: Mapped[str | None] = mapped_column(String(200))
+    adopted_by: Mapped[str | None] = mapped_column(String(64))
+    adopted_at: Mapped[datetime | None]
     __table_args__ = (
         # One active owner per name and type: two jobs can never both "own" a record.
         Index(

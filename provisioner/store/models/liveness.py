@@ -17,7 +17,8 @@ class LivenessCheck(Base):
 
     __tablename__ = "liveness_checks"
     id: Mapped[int] = mapped_column(primary_key=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    # None for an adopted record's name: it stood in the zone before any request.
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), index=True)
     fqdn: Mapped[str] = mapped_column(String(253), index=True)
     checked_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     live: Mapped[bool] = mapped_column(Boolean)

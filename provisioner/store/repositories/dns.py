@@ -1,13 +1,16 @@
-"""The DNS ownership registry: every record provisioner wrote, with its value."""
+"""The DNS ownership registry: every record provisioner wrote or adopted, with its value."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from provisioner.domain.dns_adoption import INFRASTRUCTURE, ORIGIN_ADOPTED, Adoption
 from provisioner.domain.dns_plan import RecordChange
+from provisioner.domain.errors import Conflict
 from provisioner.store.models.base import utcnow
 from provisioner.store.models.dns import DnsRecord
 
@@ -69,3 +72,65 @@ def record_applied(
     row.updated_at = utcnow()
     if request_id is not None and row.request_id is None:
         row.request_id = request_id
+
+
+# --- adopted records -----------------------------------------------------------------
+
+_SITE_TYPES = ("A", "AAAA", "CNAME")  # the records a site's name resolves through
+
+
+def adopt_record(
+    session: Session, zone: str, item: Adoption, *, actor: str, at: datetime
+) -> DnsRecord:
+    """A record that stood in the zone joins the registry with its value now; Conflict if
+    someone adopted or created it meanwhile (the active-owner index would refuse it too)."""
+    if owned_record(session, item.name, item.rtype) is not None:
+        raise Conflict(
+            f"{item.name} ({item.rtype}) sudah tercatat di registri / is already in the registry"
+        )
+    row = DnsRecord(
+        zone=zone,
+        name=item.name,
+        rtype=item.rtype,
+        value=item.value,
+        ttl=item.ttl,
+        request_id=None,
+        origin=ORIGIN_ADOPTED,
+        owner=item.owner,
+        adopted_by=actor,
+        adopted_at=at,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def adopted_site(session: Session, fqdn: str) -> DnsRecord | None:
+    """The active adopted record that makes `fqdn` an agency's name (not infrastructure)."""
+    return session.scalar(
+        select(DnsRecord)
+        .where(
+            DnsRecord.name == fqdn,
+            DnsRecord.active,
+            DnsRecord.origin == ORIGIN_ADOPTED,
+            DnsRecord.owner != INFRASTRUCTURE,
+            DnsRecord.rtype.in_(_SITE_TYPES),
+        )
+        .order_by(DnsRecord.id)
+        .limit(1)
+    )
+
+
+def adopted_sites(session: Session) -> list[tuple[str, str]]:
+    """(fqdn, agency) of every name an adopted agency record resolves, once each."""
+    rows = session.execute(
+        select(DnsRecord.name, DnsRecord.owner)
+        .where(
+            DnsRecord.active,
+            DnsRecord.origin == ORIGIN_ADOPTED,
+            DnsRecord.owner != INFRASTRUCTURE,
+            DnsRecord.rtype.in_(_SITE_TYPES),
+        )
+        .order_by(DnsRecord.name, DnsRecord.id)
+    ).all()
+    return list({name: (name, owner or "") for name, owner in rows}.values())

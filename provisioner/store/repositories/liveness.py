@@ -14,7 +14,7 @@ from provisioner.store.models.liveness import LivenessCheck
 
 
 def record_liveness(
-    session: Session, *, request_id: int, fqdn: str, live: bool, detail: dict[str, Any]
+    session: Session, *, request_id: int | None, fqdn: str, live: bool, detail: dict[str, Any]
 ) -> None:
 
     session.add(LivenessCheck(request_id=request_id, fqdn=fqdn, live=live, detail=detail))

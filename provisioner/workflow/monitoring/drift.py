@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 from provisioner.domain.actors import Action, Actor, ensure_allowed
+from provisioner.domain.dns_adoption import INFRASTRUCTURE
 from provisioner.domain.dns_drift import (
     DEFAULT_MAX_CHANGES,
     OwnedRecord,
@@ -74,7 +75,7 @@ class DriftService:
         snapshot = adapter.transfer(step=DRIFT_STEP)
         with self.store.read() as s:
             owned = [
-                OwnedRecord(r.name, r.rtype, r.value, r.ttl)
+                OwnedRecord(r.name, r.rtype, r.value, r.ttl, protected=r.owner == INFRASTRUCTURE)
                 for r in dns_repo.active_records(s, adapter.zone)
             ]
         addresses = probe_addresses(snapshot, owned, self._networks)

@@ -27,7 +27,11 @@ from provisioner.domain.naming import DEFAULT_RESERVED
 from provisioner.domain.states import RequestState
 from provisioner.store.db import Store
 from provisioner.store.models.base import utcnow
-from provisioner.store.repositories import liveness as liveness_repo, requests as requests_repo
+from provisioner.store.repositories import (
+    dns as dns_repo,
+    liveness as liveness_repo,
+    requests as requests_repo,
+)
 
 
 class NameRecords(Protocol):
@@ -103,6 +107,8 @@ CHECKED_STATES = frozenset(
     }
 )
 NOT_LIVE = "Belum aktif / Not live"
+# The state shown for a name whose record the network team adopted (no request made it).
+ADOPTED = "adopted"
 
 
 class StatusService:
@@ -145,9 +151,10 @@ class StatusService:
     def _validate(self, fqdn: str) -> str:
         """The name in canonical form, if it can be an agency's site: a valid host name in
         a managed zone (InvalidInput otherwise) that is not an infrastructure name
-        (NotFound: it is answered for no one, so asking reveals nothing)."""
+        (NotFound: it is answered for no one, so asking reveals nothing) — unless the
+        network team adopted the record found there for an agency."""
         name = parse_site_name(fqdn, self.zones)
-        if self._infrastructure(name):
+        if self._infrastructure(name) and self._adopted(name.fqdn) is None:
             raise NotFound(
                 f"{name.fqdn} bukan subdomain perangkat daerah; nama infrastruktur dan nama "
                 f"dev tidak diperiksa di sini / {name.fqdn} is not an agency's subdomain; "
@@ -196,11 +203,26 @@ class StatusService:
             "days_left": info.days_left,
         }
 
+    def _adopted(self, fqdn: str) -> dict[str, Any] | None:
+        """An adopted agency record at `fqdn` as the request info of a site that stood in
+        the zone before any request: no ticket, its agency, always checked."""
+        with self.store.read() as s:
+            row = dns_repo.adopted_site(s, fqdn)
+            if row is None:
+                return None
+            return {
+                "ticket": None,
+                "state": ADOPTED,
+                "agency": row.owner,
+                "live_at": None,
+                "_updated": row.updated_at.isoformat() if row.updated_at else None,
+            }
+
     def _request_info(self, fqdn: str) -> dict[str, Any] | None:
         with self.store.read() as s:
             req = requests_repo.latest_request_for_fqdn(s, fqdn)
             if req is None:
-                return None
+                return self._adopted(fqdn)
             return {
                 "ticket": req.ticket,
                 "state": req.state,
@@ -230,7 +252,7 @@ class StatusService:
         infrastructure name — both before any DNS query."""
         fqdn = self._validate(fqdn)
         info = self._registered(fqdn)
-        if info["state"] not in CHECKED_STATES:
+        if info["state"] not in CHECKED_STATES and info["state"] != ADOPTED:
             # Not approved (yet) or no longer there: no server is asked, and the request's
             # agency, ticket and state stay private while it is under review or refused.
             return SiteStatus(
@@ -274,8 +296,7 @@ class StatusService:
         answers: dict[str, list[str] | str] = {}
         for name, address in self._nameservers().items():
             try:
-                answer = self.dns.lookup(fqdn, address)
-                answers[name] = sorted(answer.records.get("A", []))
+                answers[name] = self._addresses(fqdn, address)
             except ProvisionerError as exc:
                 answers[name] = f"tidak menjawab / no answer: {exc.message}"
         addresses = {tuple(a) for a in answers.values() if isinstance(a, list)}
@@ -285,3 +306,12 @@ class StatusService:
         tls = self._tls(first, fqdn) if first else None
         public = {k: v for k, v in info.items() if not k.startswith("_")} if info else None
         return SiteStatus(fqdn, bool(first) and bool(http["ok"]), answers, http, public, tls=tls)
+
+    def _addresses(self, fqdn: str, server: str) -> list[str]:
+        """The A records `server` answers for `fqdn`, through one CNAME (an adopted name is
+        often an alias): a CNAME to a name that does not exist answers none."""
+        records = self.dns.lookup(fqdn, server).records
+        aliases = records.get("CNAME", [])
+        if not records.get("A") and aliases and aliases[0] != fqdn:
+            records = self.dns.lookup(aliases[0], server).records
+        return sorted(records.get("A", []))
