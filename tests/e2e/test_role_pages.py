@@ -230,6 +230,23 @@ def _network_reviews_what_was_submitted(visit: Visit, world: World) -> None:
     # The failed request: the network team does read what failed where.
     visit.open(f"/requests/{world.pop.requests['failed']}", "request-failed")
     assert "SQL syntax" in visit.page.inner_text("main")
+    _network_reviews_an_adoption(visit)
+
+
+def _network_reviews_an_adoption(visit: Visit) -> None:
+    """The lab zone's hand-made records on /dns/adopt (this store owns none of them): the
+    dangling CNAME marked, one record ticked and assigned, and the plan to approve shown."""
+    page = visit.page
+    visit.open("/dns/adopt", "dns-adopt")
+    row = page.locator('tr[data-record="pariwisata.demokab.go.id CNAME"]')
+    sync_api.expect(row.locator(".badge.failed")).to_be_visible()
+    pick = page.locator('tr[data-record="disdukcapil.demokab.go.id A"]')
+    pick.locator('input[type="checkbox"]').check()
+    pick.locator('input[name^="agency_"]').fill("Dinas Kependudukan dan Pencatatan Sipil")
+    page.locator("#adopt-review").click()
+    main = visit.check("dns-adopt-review")
+    assert "disdukcapil.demokab.go.id" in main and "Dinas Kependudukan" in main, main
+    assert "pariwisata" not in main, main  # only what was ticked is in the plan
 
 
 def _form_says_how_the_name_is_checked(visit: Visit, *, js: bool) -> None:
