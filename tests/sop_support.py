@@ -5,6 +5,7 @@ hardware step runs on to live through the existing API (what the teardown takes 
 
 from __future__ import annotations
 
+import re
 import secrets
 import subprocess
 import time
@@ -146,7 +147,9 @@ def letter_text(client: TestClient, letter: dict[str, Any], tmp_path: Path) -> s
     pdf.write_bytes(r.content)
     out = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
                          text=True, check=True)  # fmt: skip
-    return " ".join(out.stdout.split())
+    # A name such as "held-c4ca5b.demokab.go.id" may wrap after its own hyphen: a line that
+    # ends in "-" goes on in the next one without a space.
+    return " ".join(re.sub(r"-[ \t]*\n\s*", "-", out.stdout).split())
 
 
 def view(client: TestClient, pid: int, who: str = "opd") -> dict[str, Any]:

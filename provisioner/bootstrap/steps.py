@@ -7,6 +7,7 @@ from provisioner.adapters.acme_issue import CertbotIssuer
 from provisioner.adapters.ansible import AnsibleAdapter
 from provisioner.adapters.db_exec import MariadbOverSsh
 from provisioner.adapters.git import GitAdapter
+from provisioner.adapters.https_vhost import HttpsVhost, TlsRole
 from provisioner.bootstrap import configs
 from provisioner.config import Settings
 from provisioner.steps.base import Step
@@ -46,8 +47,9 @@ def build_steps(settings: Settings, store: Store, changes: DnsChanges) -> dict[s
         # cert_prod right after the DNS records, beside the dev branch; tls_prod after site_prod.
         CertStep(CertbotIssuer(ssh, tls), environment="prod", host=hosts.web_prod,
                  address=hosts.web_prod_address),
-        TlsStep(TlsPlaybook(ansible, tls), environment="prod", host=hosts.web_prod,
-                address=hosts.web_prod_address),
+        TlsStep(TlsPlaybook(ansible, tls), CertbotIssuer(ssh, tls),
+                HttpsVhost(ssh, TlsRole(settings.playbooks_dir / "roles" / "tls")),
+                environment="prod", host=hosts.web_prod, address=hosts.web_prod_address),
         ChecksStep(ssh, tls, environment="prod", host=hosts.web_prod,
                    address=hosts.web_prod_address),
         LetterStep(store, configs.letter_settings(settings)),

@@ -1,8 +1,9 @@
 """Steps `cert_prod` and `tls_prod`: a certificate over ACME HTTP-01 for the production name
 (cert_prod: certbot on the web host right after the DNS records, beside the dev branch — it
-changes nothing that is served), then its HTTPS vhost (tls_prod: tls.yml, right after
-`site_prod` and before `checks_prod`; it finds the certificate there and asks the CA only
-when cert_prod could not get one, e.g. a host whose catch-all does not answer HTTP-01).
+changes nothing that is served), then its HTTPS vhost (tls_prod, right after `site_prod` and
+before `checks_prod`: the tls role's templates over SSH; it finds the certificate there and
+asks the CA only when cert_prod could not get one, e.g. a host whose catch-all does not
+answer HTTP-01).
 
 Only a job whose approved plan names a certificate has this step, and it gets the one the
 plan names (host, name, ACME directory). A CA that cannot be reached or refuses does not
@@ -20,6 +21,7 @@ from typing import Any, Literal
 
 from provisioner.adapters.acme_issue import CertbotIssuer, Certificate
 from provisioner.adapters.ansible import AnsibleAdapter, PlaybookResult
+from provisioner.adapters.https_vhost import HttpsVhost
 from provisioner.adapters.tls import TlsConfig, TlsUnavailable, certificate_info, tls_extravars
 from provisioner.domain.acceptance import renewal_due
 from provisioner.domain.plan import tls_targets
@@ -138,17 +140,25 @@ class CertStep:
 
 
 class TlsStep:
-    """`tls_<environment>`: the certificate the approved plan names for this host."""
+    """`tls_<environment>`: the certificate the approved plan names for this host, and its
+    HTTPS vhost — without Ansible on the way (it is on the job's critical path): the ACME
+    issuer finds the certificate cert_<environment> got (or asks the CA again), then the tls
+    role's own templates install the HTTPS vhost over SSH (adapters.https_vhost). Its undo
+    is the role's (tls.yml, tls_state=absent)."""
 
     def __init__(
         self,
         playbook: TlsPlaybook,
+        issuer: CertbotIssuer,
+        https: HttpsVhost,
         *,
         environment: Environment,
         host: str,
         address: str,
     ) -> None:
         self.playbook = playbook
+        self.issuer = issuer
+        self.https = https
         self.environment = environment
         self.name = f"tls_{environment}"
         self.host = host
@@ -164,31 +174,32 @@ class TlsStep:
             return {"host": self.host, "status": "not_planned", "https": False}
         fqdn = target["fqdn"]
         ctx.log(f"{self.name}: certificate for {fqdn} @ {self.host} from {target['acme']}")
-        result = self.playbook.run(
-            host=self.host, fqdn=fqdn, run_dir=ctx.run_dir, step=self.name,
-            directory_url=target["acme"], cancel=ctx.cancelled,
-        )  # fmt: skip
-        ctx.log(result.stdout)
-        out = result.outputs
-        status = str(out.get("tls_status", ""))
+        cert = self.issuer.issue(self.address, fqdn, directory_url=target["acme"],
+                                 step=self.name, cancel=ctx.cancelled)  # fmt: skip
+        state = self.https.ensure(self.address, fqdn, step=self.name, cancel=ctx.cancelled)
+        status = cert.status
         issued = (ctx.outputs.get(f"cert_{self.environment}") or {}).get("status")
         if status == "valid" and issued == "issued":
-            status = issued  # this job's cert_ step got it; the playbook found it valid
+            status = issued  # this job's cert_ step got it; it was found valid here
+        seconds = round(cert.seconds + state.seconds, 2)
+        vhost = "installed" if state.changed else "unchanged"
+        ctx.log(f"{self.name}: {status} {state.not_after}; HTTPS vhost {vhost} ({seconds} s)")
         output: dict[str, Any] = {
             "host": self.host,
             "fqdn": fqdn,
             "acme": target["acme"],
             "status": status,
-            "https": bool(out.get("tls_https")),
-            "not_after": out.get("tls_not_after") or None,
-            "days_left": out.get("tls_days_left"),
-            "seconds": round(result.duration_s, 2),
+            "https": bool(state.not_after),
+            "not_after": state.not_after or None,
+            "days_left": state.days_left if state.not_after else None,
+            "seconds": seconds,
         }
         if status == "unavailable":
             output["warning"] = (
-                f"{out.get('tls_reason') or 'CA unavailable'} — HTTPS belum aktif, "
-                "perpanjangan terjadwal mencoba lagi / HTTPS not enabled yet, the scheduled "
-                "renewal tries again"
+                "CA tidak dapat dihubungi atau menolak; situs tetap dilayani lewat HTTP, "
+                "perpanjangan terjadwal mencoba lagi / the CA could not be reached or refused; "
+                f"the site keeps serving over HTTP and the scheduled renewal tries again: "
+                f"{cert.reason}"
             )
             ctx.log(f"WARNING {self.name}: {output['warning']}")
         return output

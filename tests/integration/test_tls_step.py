@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -20,19 +21,23 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from provisioner.adapters.ansible import AnsibleAdapter
 from provisioner.adapters.checks import tls_check
+from provisioner.adapters.https_vhost import HttpsVhost, TlsRole
 from provisioner.adapters.ssh_options import ssh_command
 from provisioner.adapters.tls import (
     TlsUnavailable,
     certificate_info,
     fetch_ca_roots,
 )
-from provisioner.bootstrap.configs import ssh_config
+from provisioner.bootstrap.configs import ansible_config, ssh_config, tls_config
 from provisioner.bootstrap.container import Container, build_container, build_tls_renewal
 from provisioner.bootstrap.serve import serve_app
 from provisioner.config import Settings
+from provisioner.domain.errors import StepFailed
 from provisioner.jobs.runner import site_spec
 from provisioner.steps.base import StepContext
+from provisioner.steps.tls import TlsPlaybook
 from provisioner.store.repositories import requests as requests_repo
 from provisioner.workflow.monitoring.renewal import pending_tls_sites
 from tests.hosting_workflow_support import NET, TECH, get_site, new_label, provision
@@ -146,6 +151,30 @@ def test_provisioning_gets_a_certificate_and_checks_https_and_the_database(
         status = client.get(f"/api/v1/status/{fqdn}").json()
     assert status["live"] and status["tls"]["ok"], status
     assert status["tls"]["not_after"][:10] == record["not_after"][:10]
+
+    # tls_prod installed the HTTPS vhost over SSH from the role's templates: the role itself
+    # (tls.yml through Ansible, as the renewal runs it) finds it exactly as it renders it
+    # and rewrites nothing.
+    conf = f"/etc/apache2/sites-available/{fqdn}.ssl.conf"
+    before = ssh(services.settings, f"stat -c %Y.%Z {conf}; sha1sum {conf}").stdout
+    again = TlsPlaybook(AnsibleAdapter(ansible_config(services.settings)),
+                        tls_config(services.settings)).run(
+        host="web-prod", fqdn=fqdn, run_dir=tmp_path / "role", step="role-again")  # fmt: skip
+    assert again.outputs.get("tls_status") == "valid", again.outputs
+    assert ssh(services.settings, f"stat -c %Y.%Z {conf}; sha1sum {conf}").stdout == before
+
+    # An HTTPS vhost Apache refuses (configtest): the step fails saying so, and the host
+    # keeps the configuration it had — same file, HTTPS still served for the name.
+    broken = tmp_path / "tls-role"
+    shutil.copytree(services.settings.playbooks_dir / "roles" / "tls", broken)
+    ssl_template = broken / "templates" / "ssl.conf.j2"
+    ssl_template.write_text(ssl_template.read_text().replace(
+        "    SSLEngine on\n", "    SSLEngine on\n    NoSuchDirective here\n"))  # fmt: skip
+    with pytest.raises(StepFailed, match="HTTPS configuration refused, previous configuration"):
+        HttpsVhost(ssh_config(services.settings), TlsRole(broken)).ensure(
+            WEB_PROD, fqdn, step="tls_prod")  # fmt: skip
+    assert ssh(services.settings, f"sha1sum {conf}").stdout.split()[0] == before.split()[1]
+    assert fqdn in certificate_info(WEB_PROD, fqdn).subject_names
 
     # Undo of the TLS step alone: HTTPS gone, HTTP still served; a second undo is a no-op.
     with services.store.read() as s:
