@@ -19,6 +19,7 @@ from api.routes import (
     auth,
     deployments,
     dns,
+    existing_sites,
     jobs,
     letters_api,
     procedures,
@@ -36,6 +37,7 @@ from api.web import (
     dashboard_page,
     docs,
     drift_page,
+    existing_sites_page,
     letter_pages,
     opd,
     pages,
@@ -67,7 +69,7 @@ def create_app(container: AppContainer, *, lifespan: Lifespan | None = None) -> 
     )
     app.state.container = container
     install_error_handlers(app)
-    for module in (requests, jobs, public, dns, deployments, procedures):
+    for module in (requests, jobs, public, dns, deployments, existing_sites, procedures):
         app.include_router(module.router)
     _install_middleware(app, container.settings)
     for module in (auth, admin, audit, review, letters_api, pages, account, opd, team):
@@ -81,6 +83,7 @@ def create_app(container: AppContainer, *, lifespan: Lifespan | None = None) -> 
         retire_pages,
         drift_page,
         adoption_page,
+        existing_sites_page,
         dashboard_page,
         admin_pages,
         admin_settings,

@@ -16,7 +16,9 @@ from provisioner.jobs.control import JobControl, JobUndoService
 from provisioner.ops.readiness import Readiness
 from provisioner.workflow.dns_adoption.service import DnsAdoption
 from provisioner.workflow.hosting.deployments import DeploymentService
+from provisioner.workflow.hosting.existing_sites import ExistingSites
 from provisioner.workflow.hosting.retirement import RetirementService
+from provisioner.workflow.hosting.site_migration import SiteMigrations
 from provisioner.workflow.letters import LetterService
 from provisioner.workflow.monitoring.drift import DriftService
 from provisioner.workflow.monitoring.status import StatusService
@@ -65,6 +67,10 @@ class AppContainer(Protocol):
     def drift(self) -> DriftService: ...
     @property
     def dns_adoption(self) -> DnsAdoption: ...
+    @property
+    def existing_sites(self) -> ExistingSites: ...
+    @property
+    def site_migrations(self) -> SiteMigrations: ...
     @property
     def letters(self) -> LetterService: ...
     @property
@@ -146,6 +152,14 @@ def _dns_adoption(request: Request) -> DnsAdoption:
     return container_of(request).dns_adoption
 
 
+def _existing_sites(request: Request) -> ExistingSites:
+    return container_of(request).existing_sites
+
+
+def _site_migrations(request: Request) -> SiteMigrations:
+    return container_of(request).site_migrations
+
+
 def _letters(request: Request) -> LetterService:
     return container_of(request).letters
 
@@ -180,6 +194,8 @@ RetirementsDep = Annotated[RetirementService, Depends(_retirements)]
 UndoDep = Annotated[JobUndoService, Depends(_undo)]  # what a failed job left, taking it back
 DriftDep = Annotated[DriftService, Depends(_drift)]
 DnsAdoptionDep = Annotated[DnsAdoption, Depends(_dns_adoption)]
+ExistingSitesDep = Annotated[ExistingSites, Depends(_existing_sites)]  # vhosts found, registered
+SiteMigrationsDep = Annotated[SiteMigrations, Depends(_site_migrations)]
 LettersDep = Annotated[LetterService, Depends(_letters)]
 SopsDep = Annotated[SopCatalog, Depends(_sops)]
 ProceduresDep = Annotated[Procedures, Depends(_procedures)]

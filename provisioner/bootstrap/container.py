@@ -19,6 +19,7 @@ from provisioner.adapters.sop_files import load_presets, parse_yaml, to_yaml
 from provisioner.adapters.web_probe import WebProbe
 from provisioner.bootstrap import configs
 from provisioner.bootstrap.events import Announcements, Events
+from provisioner.bootstrap.existing_sites import build_existing_sites
 from provisioner.bootstrap.procedures import build_procedures, sop_days_off
 from provisioner.bootstrap.steps import build_steps
 from provisioner.config import Settings
@@ -37,7 +38,9 @@ from provisioner.steps.tls import TlsPlaybook
 from provisioner.store.db import Store, migrate
 from provisioner.workflow.dns_adoption.service import DnsAdoption
 from provisioner.workflow.hosting.deployments import DeploymentService
+from provisioner.workflow.hosting.existing_sites import ExistingSites
 from provisioner.workflow.hosting.retirement import RetirementService, retire_hook
+from provisioner.workflow.hosting.site_migration import SiteMigrations
 from provisioner.workflow.letters import LetterService
 from provisioner.workflow.monitoring.drift import DriftService
 from provisioner.workflow.monitoring.renewal import TlsRenewal
@@ -81,6 +84,8 @@ class Container:
     job_control: JobControl
     deployments: DeploymentService  # deploy / promote / roll back a hosted site
     retirements: RetirementService
+    existing_sites: ExistingSites  # vhosts found on the web servers, registered for agencies
+    site_migrations: SiteMigrations  # an existing site brought under management, and back
     undo: JobUndoService  # what a failed job left standing, and taking exactly that back
     drift: DriftService
     dns_adoption: DnsAdoption  # records the zones held before provisioner, taken over
@@ -291,10 +296,11 @@ def build_container(settings: Settings, *, migrate_store: bool = True) -> Contai
     status = _status(settings, store, dns, policy)
     drift = build_drift_service(settings, store, changes)
     sop_overdue = OverdueSteps(store, sop_days_off(people.sla), people.notifier)
+    existing_sites, site_migrations = build_existing_sites(settings, store, policy)
     work = periodic_work(store, status, drift=drift,
                          renewal=build_tls_renewal(settings, store), sla=people.sla,
                          evaluations=EvaluationReminders(store, people.notifier),
-                         overdue=sop_overdue)  # fmt: skip
+                         overdue=sop_overdue, existing_sites=existing_sites)  # fmt: skip
     dispatcher = build_dispatcher(settings, worker, store, work)
     retirements = RetirementService(store, settings, on_job_queued=dispatcher.queued)
     events = Events(announce, job_queued=dispatcher.queued,
@@ -312,6 +318,7 @@ def build_container(settings: Settings, *, migrate_store: bool = True) -> Contai
         documents=uc.documents, queries=uc.queries, job_control=uc.job_control,
         deployments=deployments,
         retirements=retirements,
+        existing_sites=existing_sites, site_migrations=site_migrations,
         undo=JobUndoService(store, on_job_queued=events.job_queued),
         drift=drift,
         dns_adoption=build_dns_adoption(settings, store, changes),

@@ -15,6 +15,7 @@ from provisioner.cli.doctor import register as register_doctor_command
 from provisioner.cli.hosting import register as register_hosting_commands
 from provisioner.cli.ops import register as register_ops_commands
 from provisioner.cli.people import audit_app, user_app
+from provisioner.cli.sites import sites_app
 from provisioner.config import get_settings
 
 app = typer.Typer(
@@ -27,6 +28,7 @@ lab_app = typer.Typer(
 )
 app.add_typer(lab_app, name="lab")
 app.add_typer(dns_app, name="dns")
+app.add_typer(sites_app, name="sites")  # existing sites on the web servers
 register_ops_commands(app)  # worker, scheduler, backup, restore
 register_doctor_command(app)  # checks of the real setup
 register_hosting_commands(app)  # deploy, promote, rollback

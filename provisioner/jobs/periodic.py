@@ -17,10 +17,12 @@ from provisioner.ops.metrics import record_liveness
 from provisioner.store.db import Store
 from provisioner.store.repositories import (
     dns as dns_repo,
+    existing_sites as existing_repo,
     jobs as jobs_repo,
     liveness as liveness_repo,
     requests as requests_repo,
 )
+from provisioner.workflow.hosting.existing_sites import ExistingSites
 from provisioner.workflow.monitoring.drift import DriftService
 from provisioner.workflow.monitoring.renewal import TlsRenewal
 from provisioner.workflow.monitoring.status import StatusService
@@ -38,6 +40,7 @@ SCHEDULE: dict[str, dict[str, int]] = {
     "sop-evaluations": {"hours": 1},  # repeating SOP steps (evaluations) due again
     "sop-overdue": {"minutes": 15},  # SOP steps past their limit (some limits are 20 min)
     "dns-drift": {"hours": 1},
+    "site-drift": {"hours": 1},  # registered existing sites' vhosts against their servers
     "tls-renewal": {"hours": 12},
 }
 
@@ -55,6 +58,7 @@ def periodic_work(
     sla: SlaService,
     evaluations: EvaluationReminders,
     overdue: OverdueSteps,
+    existing_sites: ExistingSites,
 ) -> PeriodicWork:
     """What each scheduled name does, bound to this process's store and the monitoring,
     SLA and SOP services the composition root built."""
@@ -65,6 +69,7 @@ def periodic_work(
         "sop-evaluations": lambda: evaluation_sweep(evaluations),
         "sop-overdue": lambda: overdue_sweep(overdue),
         "dns-drift": drift.scheduled_check,
+        "site-drift": existing_sites.scheduled_drift,
         "tls-renewal": renewal.renew,
     }
 
@@ -95,9 +100,9 @@ def overdue_sweep(overdue: OverdueSteps) -> int:
 
 
 def liveness_sweep(store: Store, status: StatusService) -> dict[str, bool]:
-    """Check every live subdomain (every name server, HTTP, TLS) and every name of an
-    adopted agency record, and keep the result in its history; history older than
-    LIVENESS_KEPT is pruned."""
+    """Check every live subdomain (every name server, HTTP, TLS), every name of an
+    adopted agency record and every registered existing site, and keep the result in its
+    history; history older than LIVENESS_KEPT is pruned."""
     with store.read() as s:
         live: list[tuple[int | None, str]] = [
             (r.id, r.fqdn)
@@ -106,6 +111,8 @@ def liveness_sweep(store: Store, status: StatusService) -> dict[str, bool]:
         ]
         requested = {fqdn for _, fqdn in live}
         live += [(None, fqdn) for fqdn, _ in dns_repo.adopted_sites(s) if fqdn not in requested]
+        checked = {fqdn for _, fqdn in live}  # an existing site (its vhost) registered too
+        live += [(None, e.fqdn) for e in existing_repo.active_sites(s) if e.fqdn not in checked]
     results: dict[str, bool] = {}
     for request_id, fqdn in live:
         try:

@@ -15,6 +15,7 @@ from pathlib import Path
 from provisioner.config import Settings
 from provisioner.domain.errors import ProvisionerError
 from provisioner.lab.brownfield_dns import seed_brownfield_dns
+from provisioner.lab.brownfield_web import seed_brownfield_web
 from provisioner.lab.configs import (
     HostConfig,
     refresh_nameserver_config,
@@ -267,6 +268,7 @@ def _up(settings: Settings, progress: Progress) -> list[HostReport]:
     with ThreadPoolExecutor(max_workers=len(LAB_HOSTS)) as pool:
         reports = list(pool.map(run.host, LAB_HOSTS))
     seed_brownfield_dns(settings, progress)  # agency records made by hand, as found in the wild
+    seed_brownfield_web(settings, progress)  # web-prod's hand-made vhosts (arsip, simpeg)
     return reports
 
 

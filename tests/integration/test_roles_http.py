@@ -70,6 +70,7 @@ def upload(data: bytes) -> dict[str, Any]:
 
 
 R, A = f"/api/v1/requests/{NONE}", Action
+EXISTING = f"/api/v1/sites/existing/{FQDN}"  # a name no existing site has
 ADOPT_RECORD = {"name": FQDN, "rtype": "A", "value": "127.0.2.12", "assign": "infrastructure"}
 ROUTES = [
     Route("POST", "/api/v1/requests", A.SUBMIT, ok=js(new_request()),
@@ -101,6 +102,21 @@ ROUTES = [
     Route("POST", "/api/v1/dns/adoption", A.ADOPT_DNS,
           ok=js({"zone": "tidak-ada.example", "records": [ADOPT_RECORD], "checksum": "0" * 64}),
           bad=js({"zone": "demokab.go.id", "records": [ADOPT_RECORD], "checksum": "x"})),
+    Route("GET", "/api/v1/sites/existing", A.DECIDE),
+    Route("GET", "/api/v1/sites/existing/registered", A.VIEW),
+    Route("POST", "/api/v1/sites/existing", A.DECIDE,
+          ok=js({"host": "tidak-ada", "fqdn": FQDN, "agency": "Dinas Uji"}),
+          bad=js({"host": 5, "fqdn": FQDN, "agency": "Dinas Uji"})),
+    Route("GET", "/api/v1/sites/existing/drift", A.DECIDE),
+    Route("POST", "/api/v1/sites/existing/{fqdn}/drift/accept", A.DECIDE,
+          f"{EXISTING}/drift/accept"),
+    Route("GET", "/api/v1/sites/existing/{fqdn}/migration", A.DECIDE, f"{EXISTING}/migration"),
+    Route("POST", "/api/v1/sites/existing/{fqdn}/migration", A.DECIDE, f"{EXISTING}/migration",
+          ok=js({"checksum": "0" * 64}), bad=js({"checksum": "x"})),
+    Route("GET", "/api/v1/sites/existing/{fqdn}/migration/back", A.DECIDE,
+          f"{EXISTING}/migration/back"),
+    Route("POST", "/api/v1/sites/existing/{fqdn}/migration/back", A.DECIDE,
+          f"{EXISTING}/migration/back", ok=js({"checksum": "0" * 64}), bad=js({"checksum": 5})),
     Route("POST", "/api/v1/jobs/{job_id}/retry", A.OPERATE, f"/api/v1/jobs/{NONE}/retry"),
     Route("POST", "/api/v1/jobs/{job_id}/cancel", A.OPERATE, f"/api/v1/jobs/{NONE}/cancel"),
     Route("POST", "/api/v1/jobs/{job_id}/undo", A.OPERATE, f"/api/v1/jobs/{NONE}/undo"),

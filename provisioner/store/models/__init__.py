@@ -5,6 +5,7 @@ from provisioner.store.models import (  # noqa: F401 - registers the tables
     base,
     counters,
     dns,
+    existing_sites,
     hosting,
     jobs,
     leases,

@@ -29,6 +29,7 @@ from provisioner.store.db import Store
 from provisioner.store.models.base import utcnow
 from provisioner.store.repositories import (
     dns as dns_repo,
+    existing_sites as existing_repo,
     liveness as liveness_repo,
     requests as requests_repo,
 )
@@ -109,6 +110,8 @@ CHECKED_STATES = frozenset(
 NOT_LIVE = "Belum aktif / Not live"
 # The state shown for a name whose record the network team adopted (no request made it).
 ADOPTED = "adopted"
+# The state shown for an existing site registered from a web server's vhosts.
+EXISTING = "existing"
 
 
 class StatusService:
@@ -218,7 +221,27 @@ class StatusService:
                 "_updated": row.updated_at.isoformat() if row.updated_at else None,
             }
 
+    def _existing(self, fqdn: str) -> dict[str, Any] | None:
+        """A registered existing site (a vhost found on a web server) as the request info
+        of a site no request made: no ticket, its agency, always checked."""
+        with self.store.read() as s:
+            site = existing_repo.active_site(s, fqdn)
+            if site is None:
+                return None
+            return {
+                "ticket": None,
+                "state": EXISTING,
+                "agency": site.agency,
+                "live_at": site.registered_at.isoformat() if site.registered_at else None,
+                "_updated": site.updated_at.isoformat() if site.updated_at else None,
+            }
+
     def _request_info(self, fqdn: str) -> dict[str, Any] | None:
+        # A registered existing site holds its name (no request can claim it since), so
+        # an older request for the name — refused or retired — no longer speaks for it.
+        existing = self._existing(fqdn)
+        if existing is not None:
+            return existing
         with self.store.read() as s:
             req = requests_repo.latest_request_for_fqdn(s, fqdn)
             if req is None:
@@ -252,7 +275,7 @@ class StatusService:
         infrastructure name — both before any DNS query."""
         fqdn = self._validate(fqdn)
         info = self._registered(fqdn)
-        if info["state"] not in CHECKED_STATES and info["state"] != ADOPTED:
+        if info["state"] not in CHECKED_STATES and info["state"] not in (ADOPTED, EXISTING):
             # Not approved (yet) or no longer there: no server is asked, and the request's
             # agency, ticket and state stay private while it is under review or refused.
             return SiteStatus(
