@@ -231,6 +231,10 @@ def _network_reviews_what_was_submitted(visit: Visit, world: World) -> None:
     visit.open(f"/requests/{world.pop.requests['failed']}", "request-failed")
     assert "SQL syntax" in visit.page.inner_text("main")
     _network_reviews_an_adoption(visit)
+    # The hand-made vhosts the lab seeds on web-prod, found over SSH (nothing registered).
+    main = visit.open("/existing-sites", "existing-sites")
+    vhosts = visit.page.locator("#vhosts-web-prod").inner_text()
+    assert "arsip.demokab.go.id" in vhosts and "simpeg.demokab.go.id" in vhosts, main
 
 
 def _network_reviews_an_adoption(visit: Visit) -> None:
