@@ -23,11 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jinja2
 import paramiko
-import yaml
 
 from provisioner.adapters.inventory import read_inventory
+from provisioner.adapters.role_templates import role_defaults, role_environment
 from provisioner.adapters.ssh import Cancelled, SshClient
 from provisioner.adapters.ssh_options import SshConfig
 from provisioner.domain.doctor import InventoryHost
@@ -85,18 +84,11 @@ class RoleSql:
 
     def __init__(self, role_dir: Path) -> None:
         self.role_dir = role_dir
-        self._env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(role_dir / "templates")),
-            trim_blocks=True,
-            keep_trailing_newline=True,
-            undefined=jinja2.StrictUndefined,
-            autoescape=False,
-        )
+        self._env = role_environment(role_dir)
 
     def defaults(self) -> dict[str, Any]:
         """defaults/main.yml: charset, collation, the reserved names."""
-        data = yaml.safe_load((self.role_dir / "defaults" / "main.yml").read_text()) or {}
-        return dict(data)
+        return role_defaults(self.role_dir)
 
     def variables(self, spec: DatabaseSpec) -> dict[str, Any]:
         return {

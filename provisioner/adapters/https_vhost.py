@@ -13,9 +13,7 @@ host paths and lock; removal stays with the role (tls.yml, tls_state=absent).
 
 from __future__ import annotations
 
-import hashlib
 import json
-import shlex
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -23,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import yaml
 
+from provisioner.adapters.role_templates import ansible_hash, role_defaults, role_environment
 from provisioner.adapters.ssh import Cancelled, SshClient
 from provisioner.adapters.ssh_options import SshConfig
 from provisioner.domain.errors import ServerUnreachable, StepFailed
@@ -35,39 +33,21 @@ _RESOLVE_PASSES = 4  # defaults refer to defaults ("{{ tls_config_dir }}/live/â€
 _LOCK_BUSY, _RELOAD_FAILED = 75, 3
 
 
-def _hash(text: object, algorithm: str = "sha1") -> str:
-    """Ansible's `hash` filter."""
-    return hashlib.new(algorithm, str(text).encode()).hexdigest()
-
-
-def _quote(value: object) -> str:
-    """Ansible's `quote` filter (shlex.quote of the text)."""
-    return shlex.quote(str(value))
-
-
 class TlsRole:
     """The tls role's templates and defaults, rendered as Ansible's template lookup does
-    (trim_blocks, the trailing newline kept, undefined variables are errors), with the two
-    filters its templates use."""
+    (provisioner.adapters.role_templates)."""
 
     def __init__(self, role_dir: Path) -> None:
         self.role_dir = role_dir
-        self._env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(role_dir / "templates")),
-            trim_blocks=True,
-            keep_trailing_newline=True,
-            undefined=jinja2.StrictUndefined,
-            autoescape=False,
-        )
-        self._env.filters.update(hash=_hash, quote=_quote)
+        self._env = role_environment(role_dir)
 
     def variables(self, fqdn: str, address: str) -> dict[str, Any]:
         """defaults/main.yml resolved for one site on one host. `site_user` is the same
         derivation as the vhost role's (provisioner.domain.site_names)."""
-        raw = yaml.safe_load((self.role_dir / "defaults" / "main.yml").read_text()) or {}
+        raw = role_defaults(self.role_dir)
         known: dict[str, Any] = {"site_fqdn": fqdn, "ansible_host": address,
                                  "site_user": site_user(fqdn)}  # fmt: skip
-        values = {k: v for k, v in dict(raw).items() if k not in known}
+        values = {k: v for k, v in raw.items() if k not in known}
         for _ in range(_RESOLVE_PASSES):
             values = {k: self._resolve(v, {**values, **known}) for k, v in values.items()}
         return {**values, **known}
@@ -188,8 +168,8 @@ class HttpsVhost:
         wanted_link = f"../sites-available/{variables['site_fqdn']}.ssl.conf"
         if not (
             str(probe.get("modules", "")).strip()
-            or probe.get("ssl_sha1") != _hash(ssl + "\n")
-            or probe.get("listen_sha1") != _hash(listen + "\n")
+            or probe.get("ssl_sha1") != ansible_hash(ssl + "\n")
+            or probe.get("listen_sha1") != ansible_hash(listen + "\n")
             or probe.get("ssl_link") != wanted_link
         ):
             return False

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
+from jinja2 import TemplateError
 
+from provisioner.adapters.role_templates import role_defaults, role_environment
 from provisioner.domain.errors import StepFailed
 from provisioner.domain.vhost_migration import ManagedShape
 
@@ -30,20 +31,13 @@ class ManagedTemplates:
 
     def __init__(self, role_dir: Path) -> None:
         self.role_dir = role_dir
-        self._env = Environment(
-            loader=FileSystemLoader(role_dir / "templates"),
-            undefined=StrictUndefined,
-            keep_trailing_newline=True,
-            trim_blocks=True,  # as Ansible's template lookup renders them
-            autoescape=False,  # Apache and FPM config, not HTML
-        )
+        self._env = role_environment(role_dir)  # as Ansible's template lookup renders them
 
     def _defaults(self) -> dict[str, Any]:
         try:
-            data = yaml.safe_load((self.role_dir / "defaults" / "main.yml").read_text()) or {}
+            return role_defaults(self.role_dir)
         except (OSError, yaml.YAMLError) as exc:
             raise StepFailed(STEP, "provisioner", f"vhost defaults: {exc}") from None
-        return {str(k): v for k, v in data.items()} if isinstance(data, dict) else {}
 
     def variables(self, shape: ManagedShape) -> dict[str, Any]:
         """The role's defaults, then the site's own values (names as in defaults/main.yml)."""
