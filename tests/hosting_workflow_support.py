@@ -51,9 +51,11 @@ def _git_env(settings: Settings) -> dict[str, str]:
     }
 
 
-def push_branch(settings: Settings, branch: str, files: Mapping[str, str]) -> str:
-    """Push `branch` = main + `files` to the lab's sample-app repository; return its commit."""
-    url = f"{settings.git_base_url}/sample-app.git"
+def push_branch(
+    settings: Settings, branch: str, files: Mapping[str, str], *, repo: str = "sample-app"
+) -> str:
+    """Push `branch` = main + `files` to the lab's `repo` repository; return its commit."""
+    url = f"{settings.git_base_url}/{repo}.git"
     env = _git_env(settings)
     with tempfile.TemporaryDirectory(prefix="hw-branch-") as tmp:
         work = Path(tmp) / "w"
@@ -73,19 +75,26 @@ def push_branch(settings: Settings, branch: str, files: Mapping[str, str]) -> st
                               check=True, capture_output=True, text=True).stdout.strip()
 
 
-def delete_branch(settings: Settings, branch: str) -> None:
-    url = f"{settings.git_base_url}/sample-app.git"
+def delete_branch(settings: Settings, branch: str, *, repo: str = "sample-app") -> None:
+    url = f"{settings.git_base_url}/{repo}.git"
     subprocess.run(["git", "push", "-q", url, "--delete", branch], env=_git_env(settings),
                    check=False, capture_output=True)
 
 
-def submit(services: Container, label: str, branch: str = "main") -> int:
+def submit(
+    services: Container,
+    label: str,
+    branch: str = "main",
+    *,
+    repo: str = "sample-app",
+    stack: str | None = None,
+) -> int:
     req = services.intake.submit(
         RequestDraft(
             label=label, agency="Dinas Kesehatan", purpose="Uji alur hosting",
             contact_name="Siti", contact_email="siti@dinkes.demokab.go.id",
             letter_number="400.7/9/DINKES/2026", letter_date=date.today(), hosting=True,
-            repo="sample-app", branch=branch,
+            repo=repo, branch=branch, stack=stack,
         ),
         OPD,
     )
@@ -99,10 +108,18 @@ def run_job(services: Container, job_id: int) -> str:
     return str(services.runner.run(job_id))
 
 
-def provision(services: Container, label: str, branch: str = "main") -> tuple[int, int, str]:
+def provision(
+    services: Container,
+    label: str,
+    branch: str = "main",
+    *,
+    repo: str = "sample-app",
+    stack: str | None = None,
+) -> tuple[int, int, str]:
     """Submit, approve and run the provisioning job: (request id, job id, final state)."""
-    request_id = submit(services, label, branch)
+    request_id = submit(services, label, branch, repo=repo, stack=stack)
     job = services.decisions.approve(request_id, NET).job
+    assert job is not None, "approving a hosting request starts its job"
     return request_id, job.id, run_job(services, job.id)
 
 

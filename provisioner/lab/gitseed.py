@@ -24,7 +24,8 @@ COMMIT_DATE = "2026-01-05T09:00:00+08:00"
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".DS_Store")
 
 
-def _git(cwd: Path, *args: str) -> str:
+def git(cwd: Path, *args: str) -> str:
+    """git with the lab's fixed author, committer and date, and no user or system config."""
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(cwd),
@@ -55,20 +56,26 @@ def seed_repository(repo: Path, app: Path = SAMPLE_APP, variants: Path = VARIANT
     with tempfile.TemporaryDirectory(prefix="lab-seed-") as tmp:
         work = Path(tmp) / "work"
         shutil.copytree(app, work, ignore=_IGNORE)
-        _git(work, "init", "-q", "-b", "main")
-        _git(work, "add", "-A")
-        _git(work, "commit", "-q", "-m", "Sample app for the provisioner lab")
+        git(work, "init", "-q", "-b", "main")
+        git(work, "add", "-A")
+        git(work, "commit", "-q", "-m", "Sample app for the provisioner lab")
         branches = ["main"]
         for variant in sorted(p for p in variants.iterdir() if p.is_dir()):
-            _git(work, "checkout", "-q", "-b", variant.name, "main")
+            git(work, "checkout", "-q", "-b", variant.name, "main")
             shutil.copytree(variant, work, dirs_exist_ok=True, ignore=_IGNORE)
-            _git(work, "add", "-A")
-            _git(work, "commit", "-q", "-m", f"Variant {variant.name} for lab demonstrations")
+            git(work, "add", "-A")
+            git(work, "commit", "-q", "-m", f"Variant {variant.name} for lab demonstrations")
             branches.append(variant.name)
-        partial = repo.with_name(repo.name + ".partial")
-        shutil.rmtree(partial, ignore_errors=True)
-        partial.parent.mkdir(parents=True, exist_ok=True)
-        _git(partial.parent, "init", "-q", "--bare", "-b", "main", str(partial))
-        _git(work, "push", "-q", str(partial), *branches)
-        partial.rename(repo)
+        publish_bare(work, repo, branches)
     return True
+
+
+def publish_bare(work: Path, repo: Path, branches: list[str]) -> None:
+    """Push `branches` of the work tree `work` into a new bare repository `repo`, which
+    appears whole or not at all (built beside it, then renamed)."""
+    partial = repo.with_name(repo.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    git(partial.parent, "init", "-q", "--bare", "-b", "main", str(partial))
+    git(work, "push", "-q", str(partial), *branches)
+    partial.rename(repo)

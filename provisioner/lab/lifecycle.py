@@ -55,6 +55,7 @@ from provisioner.lab.processes import (
     start_host,
     stop_hosts,
 )
+from provisioner.lab.published_apps import seed_on_git_host
 
 Progress = Callable[[str], None]
 READY_TIMEOUT = 60.0  # a first start initialises MariaDB's datadir; later starts take ~1 s
@@ -121,6 +122,7 @@ class _Up:
         began = time.monotonic()
         try:
             state, detail = self._bring_up(host)
+            seed_on_git_host(host, self.settings.lab_dir, self.progress)  # published apps' repos
         except (ProvisionerError, ProbeFailed, OSError) as exc:
             self.progress(f"{host.name}: gagal / failed: {exc}")
             return HostReport(host.name, host.address, "failed", str(exc))
