@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from sqlalchemy.orm import Session
+
 from provisioner.domain.acceptance import certificate_current, site_answers
 from provisioner.domain.errors import NotFound, ProvisionerError
 from provisioner.domain.fqdn import SiteName, parse_site_name
@@ -207,45 +209,28 @@ class StatusService:
         }
 
     def _adopted(self, fqdn: str) -> dict[str, Any] | None:
-        """An adopted agency record at `fqdn` as the request info of a site that stood in
-        the zone before any request: no ticket, its agency, always checked."""
         with self.store.read() as s:
-            row = dns_repo.adopted_site(s, fqdn)
-            if row is None:
-                return None
-            return {
-                "ticket": None,
-                "state": ADOPTED,
-                "agency": row.owner,
-                "live_at": None,
-                "_updated": row.updated_at.isoformat() if row.updated_at else None,
-            }
-
-    def _existing(self, fqdn: str) -> dict[str, Any] | None:
-        """A registered existing site (a vhost found on a web server) as the request info
-        of a site no request made: no ticket, its agency, always checked."""
-        with self.store.read() as s:
-            site = existing_repo.active_site(s, fqdn)
-            if site is None:
-                return None
-            return {
-                "ticket": None,
-                "state": EXISTING,
-                "agency": site.agency,
-                "live_at": site.registered_at.isoformat() if site.registered_at else None,
-                "_updated": site.updated_at.isoformat() if site.updated_at else None,
-            }
+            return _adopted_info(s, fqdn)
 
     def _request_info(self, fqdn: str) -> dict[str, Any] | None:
-        # A registered existing site holds its name (no request can claim it since), so
-        # an older request for the name — refused or retired — no longer speaks for it.
-        existing = self._existing(fqdn)
-        if existing is not None:
-            return existing
+        """Who holds `fqdn`, in one session (a second one opened inside the first would
+        wait for a pooled connection that concurrent status calls hold: seen as 45 s
+        timeouts under load). A registered existing site holds its name (no request can
+        claim it since), so an older request for the name — refused or retired — no longer
+        speaks for it; a name no request made may be an adopted agency record."""
         with self.store.read() as s:
+            site = existing_repo.active_site(s, fqdn)
+            if site is not None:
+                return {
+                    "ticket": None,
+                    "state": EXISTING,
+                    "agency": site.agency,
+                    "live_at": site.registered_at.isoformat() if site.registered_at else None,
+                    "_updated": site.updated_at.isoformat() if site.updated_at else None,
+                }
             req = requests_repo.latest_request_for_fqdn(s, fqdn)
             if req is None:
-                return self._adopted(fqdn)
+                return _adopted_info(s, fqdn)
             return {
                 "ticket": req.ticket,
                 "state": req.state,
@@ -338,3 +323,18 @@ class StatusService:
         if not records.get("A") and aliases and aliases[0] != fqdn:
             records = self.dns.lookup(aliases[0], server).records
         return sorted(records.get("A", []))
+
+
+def _adopted_info(session: Session, fqdn: str) -> dict[str, Any] | None:
+    """An adopted agency record at `fqdn` as the request info of a site that stood in the
+    zone before any request: no ticket, its agency, always checked."""
+    row = dns_repo.adopted_site(session, fqdn)
+    if row is None:
+        return None
+    return {
+        "ticket": None,
+        "state": ADOPTED,
+        "agency": row.owner,
+        "live_at": None,
+        "_updated": row.updated_at.isoformat() if row.updated_at else None,
+    }
