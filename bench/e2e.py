@@ -25,7 +25,7 @@ import time  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 
 from _common import NET, med, print_raw, raw_steps, raw_sum, submit  # noqa: E402
-from baseline.path import Site, clean_up, run_path, unit_run  # noqa: E402
+from baseline.path import Site, clean_up, forget_stale_account, run_path, unit_run  # noqa: E402
 
 from provisioner.bootstrap.container import Container, build_container  # noqa: E402
 from provisioner.config import PROJECT_ROOT, Settings  # noqa: E402
@@ -111,6 +111,7 @@ def main() -> None:
         home = Path(data) / "baseline-ansible"
         home.mkdir()
         raw = raw_steps(settings, 3)
+        forget_stale_account(settings)
         for _ in range(args.runs):  # interleaved: a change in the machine's load hits both
             figures.unit.append(unit_run(settings, home))
             one_job(services, figures)

@@ -136,6 +136,14 @@ def _ssh(settings: Settings, address: str, command: str, stdin: str | None = Non
         client.run(command, stdin=stdin)
 
 
+def forget_stale_account(settings: Settings) -> None:
+    """Drop the by-hand certbot's saved ACME account before the runs (not timed): the lab's
+    pebble keeps accounts in memory, so after a lab restart certbot holds one the CA no
+    longer knows (and certbot stops with "AttributeError: can't set attribute"). A real CA
+    keeps accounts; the admin's path should not pay for this, nor fail on it."""
+    _ssh(settings, settings.web_prod_address, "rm -rf /etc/letsencrypt-bench/accounts")
+
+
 def clean_up(settings: Settings, site: Site) -> None:
     """Everything a by-hand run made, taken away (not timed)."""
     nsupdate(settings, [f"update delete {site.fqdn} A", f"update delete {site.dev_fqdn} A"])
