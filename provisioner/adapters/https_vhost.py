@@ -17,51 +17,27 @@ import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import jinja2
-
-from provisioner.adapters.role_templates import ansible_hash, role_defaults, role_environment
+from provisioner.adapters.role_templates import RoleTemplates, ansible_hash
 from provisioner.adapters.ssh import Cancelled, SshClient
 from provisioner.adapters.ssh_options import SshConfig
 from provisioner.domain.errors import ServerUnreachable, StepFailed
 from provisioner.domain.site_names import site_user
 
-_RESOLVE_PASSES = 4  # defaults refer to defaults ("{{ tls_config_dir }}/live/…")
 # https.sh.j2's exit codes (besides 0): the web lock not got, the reload failed.
 _LOCK_BUSY, _RELOAD_FAILED = 75, 3
 
 
-class TlsRole:
+class TlsRole(RoleTemplates):
     """The tls role's templates and defaults, rendered as Ansible's template lookup does
     (provisioner.adapters.role_templates)."""
 
-    def __init__(self, role_dir: Path) -> None:
-        self.role_dir = role_dir
-        self._env = role_environment(role_dir)
-
-    def variables(self, fqdn: str, address: str) -> dict[str, Any]:
+    def site_variables(self, fqdn: str, address: str) -> dict[str, Any]:
         """defaults/main.yml resolved for one site on one host. `site_user` is the same
         derivation as the vhost role's (provisioner.domain.site_names)."""
-        raw = role_defaults(self.role_dir)
-        known: dict[str, Any] = {"site_fqdn": fqdn, "ansible_host": address,
-                                 "site_user": site_user(fqdn)}  # fmt: skip
-        values = {k: v for k, v in raw.items() if k not in known}
-        for _ in range(_RESOLVE_PASSES):
-            values = {k: self._resolve(v, {**values, **known}) for k, v in values.items()}
-        return {**values, **known}
-
-    def _resolve(self, value: Any, context: Mapping[str, Any]) -> Any:
-        if not isinstance(value, str) or "{{" not in value:
-            return value
-        try:
-            return self._env.from_string(value).render(**context).strip()
-        except jinja2.UndefinedError:
-            return value  # refers to a default not resolved yet: the next pass
-
-    def render(self, template: str, variables: Mapping[str, Any]) -> str:
-        return self._env.get_template(template).render(**variables)
+        return self.variables({"site_fqdn": fqdn, "ansible_host": address,
+                               "site_user": site_user(fqdn)})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -132,7 +108,7 @@ class HttpsVhost:
         when the site has no HTTP vhost, or Apache refuses the configuration (then the
         previous one is back) or its reload."""
         started = time.monotonic()
-        variables = self.role.variables(fqdn, address)
+        variables = self.role.site_variables(fqdn, address)
         with SshClient.to(self.ssh, address) as client:
             probe = self._probe(client, address, variables, step=step, cancel=cancel)
             if not probe.get("macro"):

@@ -90,7 +90,14 @@ class SshClient:
                     raise Cancelled(self.address)
         out = chan_out.read().decode(errors="replace")
         err = chan_err.read().decode(errors="replace")
-        return CommandResult(chan_out.channel.recv_exit_status(), out, err)
+        rc = chan_out.channel.recv_exit_status()
+        if rc == -1:  # no exit status: the connection went away, or a signal ended it
+            transport = self._client.get_transport()
+            if transport is None or not transport.is_active():
+                raise ServerUnreachable("ssh", self.address, "the connection closed while the "
+                                        "command ran")  # fmt: skip
+            err = err or "the command ended without an exit status (ended by a signal)"
+        return CommandResult(rc, out, err)
 
     def open_channel(self, command: str, *, timeout: float = 60.0) -> paramiko.Channel:
         """`command` started on a channel of its own, for a caller that talks with it while

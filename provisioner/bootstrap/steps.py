@@ -8,6 +8,7 @@ from provisioner.adapters.ansible import AnsibleAdapter
 from provisioner.adapters.db_exec import MariadbOverSsh
 from provisioner.adapters.git import GitAdapter
 from provisioner.adapters.https_vhost import HttpsVhost, TlsRole
+from provisioner.adapters.site_release import SiteOverSsh
 from provisioner.bootstrap import configs
 from provisioner.config import Settings
 from provisioner.steps.base import Step
@@ -29,6 +30,10 @@ def build_steps(settings: Settings, store: Store, changes: DnsChanges) -> dict[s
     hosts, ssh = configs.hosts(settings), configs.ssh_config(settings)
     tls = configs.tls_config(settings)
     keep = settings.keep_releases
+    # site.yml's vhost and deploy roles over SSH, on the inventory's host as Ansible would
+    # reach it (user, become).
+    site = SiteOverSsh(ssh, roles_dir=settings.playbooks_dir / "roles",
+                       inventory=settings.inventory)  # fmt: skip
     steps: list[Step] = [
         DnsRecordsStep(changes),
         RetargetDnsStep(changes, store),  # an approved change of target
@@ -37,11 +42,11 @@ def build_steps(settings: Settings, store: Store, changes: DnsChanges) -> dict[s
         DatabaseStep(MariadbOverSsh(ssh, role_dir=settings.playbooks_dir / "roles" / "database",
                                     inventory=settings.inventory),
                      db_host=hosts.db, client_hosts=settings.db_client_hosts),
-        SiteStep(ansible, git, environment="dev", host=hosts.web_dev,
+        SiteStep(ansible, site, git, environment="dev", host=hosts.web_dev,
                  db_address=hosts.db_address, keep_releases=keep),
         ChecksStep(ssh, tls, environment="dev", host=hosts.web_dev,
                    address=hosts.web_dev_address),
-        SiteStep(ansible, git, environment="prod", host=hosts.web_prod,
+        SiteStep(ansible, site, git, environment="prod", host=hosts.web_prod,
                  db_address=hosts.db_address, keep_releases=keep),
         # In a job only when its approved plan names a certificate (provision_steps(tls=)):
         # cert_prod right after the DNS records, beside the dev branch; tls_prod after site_prod.

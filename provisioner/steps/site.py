@@ -1,5 +1,7 @@
 """Steps `site_dev` and `site_prod`: the vhost and a release of the app on one web host,
-in one playbook run (Ansible's start-up, ~1.3 s a run, is the cost to design around).
+what site.yml does, over one SSH connection (adapters.site_release renders the vhost and
+deploy roles' own scripts; an Ansible run would cost ~4 s more, most of it start-up and
+module round trips). Undo runs the roles' removal (site_remove.yml).
 
 Production only ever gets the commit that dev resolved and passed its checks on.
 """
@@ -10,6 +12,7 @@ from typing import Any, Literal
 
 from provisioner.adapters.ansible import AnsibleAdapter
 from provisioner.adapters.git import GitAdapter
+from provisioner.adapters.site_release import SiteOverSsh
 from provisioner.domain.errors import StepFailed
 from provisioner.domain.plan import tls_targets
 from provisioner.steps.app_source import read_app_layout, site_extravars
@@ -22,6 +25,7 @@ class SiteStep:
     def __init__(
         self,
         ansible: AnsibleAdapter,
+        site: SiteOverSsh,
         git: GitAdapter,
         *,
         environment: Environment,
@@ -30,6 +34,7 @@ class SiteStep:
         keep_releases: int,
     ) -> None:
         self.ansible = ansible
+        self.site = site
         self.git = git
         self.environment = environment
         self.name = f"site_{environment}"
@@ -82,9 +87,9 @@ class SiteStep:
         for line in manifest.get("detected") or ():
             ctx.log(f"{self.name}: {line}")
         settings = self._settings(ctx, fqdn)
-        result = self.ansible.run(
-            "site.yml",
-            extravars={
+        result = self.site.apply(
+            self.host,
+            {
                 "site_fqdn": fqdn,
                 "repo_url": ctx.site.repo_url,
                 "commit": commit,
@@ -95,26 +100,25 @@ class SiteStep:
                 "keep_releases": self.keep_releases,
                 **site_extravars(manifest, settings),
             },
-            limit=self.host,
-            run_dir=ctx.run_dir,
             step=self.name,
             cancel=ctx.cancelled,
         )
-        ctx.log(result.stdout)
+        for line in result.log:
+            ctx.log(f"{self.name}: {line}")
         return {
             "host": self.host,
             "fqdn": fqdn,
             "commit": commit,
             "manifest": manifest,
             "changed": result.changed,
-            "seconds": round(result.duration_s, 2),
-            # What the deploy role published: lets a failed production check roll back.
-            "release": result.outputs.get("release_name", ""),
-            "previous_release": result.outputs.get("previous_release", ""),
+            "seconds": result.seconds,
+            # What was published: lets a failed production check roll back.
+            "release": result.release,
+            "previous_release": result.previous,
         }
 
     def verify(self, ctx: StepContext) -> dict[str, Any] | None:
-        return None  # idempotent playbook: an existing release of the commit is reused
+        return None  # idempotent: an existing release of the commit is reused
 
     def undo(self, ctx: StepContext) -> None:
         self.ansible.run(

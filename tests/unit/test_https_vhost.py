@@ -15,7 +15,7 @@ FQDN, ADDRESS = "dinkes.demokab.go.id", "127.0.2.12"
 
 
 def test_defaults_are_resolved_for_the_site_with_the_vhost_roles_names() -> None:
-    v = ROLE.variables(FQDN, ADDRESS)
+    v = ROLE.site_variables(FQDN, ADDRESS)
     assert v["tls_cert_file"] == f"/etc/letsencrypt/live/{FQDN}/fullchain.pem"
     assert v["tls_ssl_conf"] == f"/etc/apache2/sites-available/{FQDN}.ssl.conf"
     assert v["tls_macro"] == f"site_{site_user(FQDN)}"
@@ -23,7 +23,7 @@ def test_defaults_are_resolved_for_the_site_with_the_vhost_roles_names() -> None
 
 
 def test_the_scripts_render_whole_with_the_sites_paths_quoted() -> None:
-    v = ROLE.variables(FQDN, ADDRESS)
+    v = ROLE.site_variables(FQDN, ADDRESS)
     ssl = ROLE.render("ssl.conf.j2", v).strip()
     listen = ROLE.render("listen.conf.j2", v).strip()
     assert f"ServerName {FQDN}" in ssl and f"Use site_{site_user(FQDN)}" in ssl
