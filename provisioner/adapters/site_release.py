@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -43,7 +42,7 @@ from provisioner.domain.site_names import site_user
 # apply.sh.j2's exit codes besides 0 and 1: the reload failed (the configuration stays), the
 # web lock was not got.
 _RELOAD_FAILED, _LOCK_BUSY = 3, 75
-# The release script's: git could not clone or check out the commit; the clone is another.
+# clone.sh.j2's: git could not clone or check out the commit; the clone is another.
 _CLONE_FAILED, _WRONG_COMMIT = 90, 91
 _FQDN = re.compile(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
@@ -220,21 +219,13 @@ class SiteOverSsh:
 
     def _env_file(self, host: _Host, vh: Mapping[str, Any], probe: Mapping[str, Any],
                   log: list[str]) -> bool:  # fmt: skip
-        """shared/.env as the role's template task writes it (0640, the site user's), its
-        text in the script on stdin: the password is never in a command line."""
+        """shared/.env as the role writes it (env.sh.j2: 0640, the site user's), its text in
+        the script on stdin: the password is never in a command line."""
         text = self.vhost.render("env.ini.j2", vh)
         owner = f"{vh['site_user']}:{vh['site_group']}"
         if ansible_hash(text) == probe.get("env_sha1") and probe.get("env_stat") == f"640:{owner}":
             return False
-        path = ansible_quote(f"{vh['vhost_root']}/shared/.env")
-        marker = f"PROVISIONER_EOF_{secrets.token_hex(8)}"
-        body = text[:-1] if text.endswith("\n") else text
-        script = (
-            f"umask 077\nf={path}\n"
-            f"cat > \"$f.tmp.$$\" <<'{marker}'\n{body}\n{marker}\n"
-            f"chown {ansible_quote(owner)} \"$f.tmp.$$\" && chmod 0640 \"$f.tmp.$$\" "
-            f"&& mv -f \"$f.tmp.$$\" \"$f\" || {{ rm -f \"$f.tmp.$$\"; exit 1; }}\n"
-        )
+        script = self.vhost.render("env.sh.j2", {**vh, "vhost_env_text": text})
         rc, out, err = host.run(script)
         if rc != 0:
             raise host.fail(f"shared/.env tidak dapat ditulis / could not be written: "
@@ -274,27 +265,8 @@ class SiteOverSsh:
         checked to be the commit, shared/ linked into it and handed to the site user;
         returns the app's provisioner.json ({} without one)."""
         commit = str(dp["commit"])
-        ssh = ["ssh", "-o", "BatchMode=yes"]
-        if dp.get("deploy_git_key_file"):
-            ssh += ["-i", str(dp["deploy_git_key_file"]), "-o", "IdentitiesOnly=yes"]
-        if dp.get("deploy_git_accept_newhostkey"):
-            ssh += ["-o", "StrictHostKeyChecking=accept-new"]
-        link = self.deploy.render("link.sh.j2", {**dp, "deploy_link_release": tmp,
-                                                 "deploy_link_fresh": True})  # fmt: skip
-        q = ansible_quote
-        script = (
-            f"tmp={q(tmp)}\nrm -rf \"$tmp\"\n"
-            f"export GIT_SSH_COMMAND={q(' '.join(q(a) for a in ssh))} GIT_TERMINAL_PROMPT=0\n"
-            f"git clone -q --origin origin {q(dp['repo_url'])} \"$tmp\" >&2 "
-            f"&& git -C \"$tmp\" -c advice.detachedHead=false checkout -q --force {q(commit)} >&2 "
-            f"&& {{ test ! -f \"$tmp/.gitmodules\" "
-            f"|| git -C \"$tmp\" submodule -q update --init --recursive >&2; }} "
-            f"|| exit {_CLONE_FAILED}\n"
-            f"after=$(git -C \"$tmp\" rev-parse HEAD)\n"
-            f"[ \"$after\" = {q(commit)} ] || {{ echo \"$after\" >&2; exit {_WRONG_COMMIT}; }}\n"
-            f"{{ {link}\n}} >&2 || exit 1\n"
-            f"cat \"$tmp/provisioner.json\" 2>/dev/null || echo '{{}}'\n"
-        )
+        script = self.deploy.render("clone.sh.j2", {**dp, "deploy_link_release": tmp,
+                                                    "deploy_link_fresh": True})  # fmt: skip
         rc, out, err = host.run(script)
         if rc == _CLONE_FAILED:
             raise host.fail(f"git clone {dp['repo_url']} @ {commit[:12]} gagal / failed: "
