@@ -81,7 +81,7 @@ def host_checks(
 
     checks: list[tuple[str, Callable[[sf.Facts], tuple[bool, str]]]] = [
         ("site_enabled", lambda facts: sf.site_enabled(facts, fqdn)),
-        ("apache_configtest", sf.configtest),
+        ("apache_configtest", lambda facts: sf.configtest(facts, fqdn)),
         ("current_release", lambda facts: sf.current_release(facts, root, commit)),
         ("env_permissions", lambda facts: sf.env_permissions(facts, root, user)),
         ("site_tree_private", lambda facts: sf.tree_private(facts, root, user)),

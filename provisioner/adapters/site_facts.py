@@ -65,9 +65,20 @@ def site_enabled(facts: Facts, fqdn: str) -> tuple[bool, str]:
     return str(target) == expected, f"-> {target}"
 
 
-def configtest(facts: Facts) -> tuple[bool, str]:
+def configtest(facts: Facts, fqdn: str) -> tuple[bool, str]:
+    """Passed or not, with what Apache said. When it passed, warnings about other sites of
+    the host are counted, not quoted: this text goes into the agency's letter, and another
+    agency's site names do not belong there."""
     out = facts.of("configtest")
-    return out["rc"] == 0, str(out["stderr"] or out["stdout"]).strip()
+    said = str(out["stderr"] or out["stdout"]).strip()
+    if out["rc"] != 0:
+        return False, said
+    lines = [line for line in said.splitlines() if line.strip()]
+    kept = [line for line in lines if fqdn in line or line.strip() == "Syntax OK"]
+    others = len(lines) - len(kept)
+    if others:
+        kept.append(f"({others} peringatan tentang situs lain / warnings about other sites)")
+    return True, " ".join(kept)
 
 
 def current_release(facts: Facts, root: str, commit: str) -> tuple[bool, str]:

@@ -6,6 +6,7 @@ Needs no lab, only WeasyPrint's system libraries and poppler-utils (pdftotext, p
 from __future__ import annotations
 
 import dataclasses
+import re
 import subprocess
 from datetime import date
 from pathlib import Path
@@ -178,3 +179,25 @@ def test_long_letter_flows_onto_a_numbered_second_page(tmp_path: Path) -> None:
     assert "NIP. 19700101 199503 1 001" in text
     # The verification footer is repeated on every page.
     assert text.count(long_letter.verification_code) == _page_count(pdf, tmp_path)
+
+
+def test_long_check_details_wrap_inside_the_right_margin(tmp_path: Path) -> None:
+    """A site user's owner:group (unbreakable, ~70 characters) and a long release path wrap
+    inside their cell: no word is printed past the 2 cm right margin (read back with
+    `pdftotext -bbox`, where each word carries its box)."""
+    owner = "wordpres_e43064_dev_dem_c50ba1d1:wordpres_e43064_dev_dem_c50ba1d1"
+    checks = (
+        ("dev: env_permissions", True, f"mode 0640 {owner} (want 0640 {owner})"),
+        ("dev: current_release", True, "current -> /var/www/wordpres-e43064.dev.demokab.go.id/"
+         "releases/20261202230841-98c8c90a5d43, HEAD 98c8c90a5d439e7d322da053545cd952baf7c02b"),
+    )  # fmt: skip
+    path = tmp_path / "wide.pdf"
+    path.write_bytes(render_letter_pdf(_letter(checks=checks)))
+    boxes = subprocess.run(["pdftotext", "-bbox", str(path), "-"], check=True,
+                           capture_output=True, text=True).stdout  # fmt: skip
+    width = float(re.search(r'<page width="([0-9.]+)"', boxes).group(1))  # type: ignore[union-attr]
+    right = max(float(x) for x in re.findall(r'xMax="([0-9.]+)"', boxes))
+    margin_pt = 2 / 2.54 * 72
+    assert right <= width - margin_pt + 1, (right, width)
+    text = " ".join(re.findall(r">([^<]+)</word>", boxes))
+    assert "c50ba1d1)" in text.replace(" ", "")  # the whole owner, wrapped not cut

@@ -38,6 +38,13 @@ class App:
     bad_hook: str
 
 
+def commit(lab: Settings, work: Path, message: str) -> str:
+    """Everything in the work tree committed; the commit's sha."""
+    git(lab, work, "add", "-A")
+    git(lab, work, "commit", "-qm", message)
+    return git(lab, work, "rev-parse", "HEAD")
+
+
 @pytest.fixture(scope="module")
 def app(lab: Settings) -> Iterator[App]:
     """A PHP app that keeps uploads/ in shared/, has cron entries and a migrate hook;
@@ -57,16 +64,12 @@ def app(lab: Settings) -> Iterator[App]:
         manifest = {"hooks": {"migrate": "id -un > migrated.txt"}}
         (work / "provisioner.json").write_text(json.dumps(manifest))
         git(lab, work, "init", "-q", "-b", "main")
-        git(lab, work, "add", "-A")
-        git(lab, work, "commit", "-qm", "v1")
-        good = git(lab, work, "rev-parse", "HEAD")
+        good = commit(lab, work, "v1")
         (work / "public" / "index.php").write_text("<?php echo 'site-step v2';\n")
-        git(lab, work, "commit", "-qam", "v2")
-        second = git(lab, work, "rev-parse", "HEAD")
+        second = commit(lab, work, "v2")
         manifest["hooks"]["migrate"] = "echo migration-broke-on-purpose; exit 7"
         (work / "provisioner.json").write_text(json.dumps(manifest))
-        git(lab, work, "commit", "-qam", "bad hook")
-        bad = git(lab, work, "rev-parse", "HEAD")
+        bad = commit(lab, work, "bad hook")
         git(lab, work, "push", "-q", url, "main")
     yield App(url, good, second, bad)
     ssh(lab, GIT_ADDRESS, f"rm -rf /srv/git/{name}")

@@ -201,3 +201,19 @@ def test_script_reports_a_missing_tree_as_facts_not_a_crash(tmp_path: Path) -> N
     assert facts["site_link"] == {"is_symlink": False, "target": ""}
     assert facts["env"] == {"exists": False, "is_dir": False}
     assert facts["current"] == {"is_symlink": False, "target": ""}
+
+
+def test_configtest_names_no_other_site_in_the_letter() -> None:
+    """The detail goes into the agency's letter: another site's warning is counted, this
+    site's is kept, a refusal is quoted whole."""
+    said = (f"AH00112: Warning: DocumentRoot [/var/www/other.demokab.go.id/current] does not "
+            f"exist\nAH00112: Warning: DocumentRoot [/var/www/{FQDN}/current] does not exist\n"
+            "Syntax OK\n")  # fmt: skip
+    facts = site_facts.Facts(good_facts(configtest={"rc": 0, "stdout": "", "stderr": said}))
+    ok, detail = site_facts.configtest(facts, FQDN)
+    assert ok and "other.demokab.go.id" not in detail
+    assert FQDN in detail and "Syntax OK" in detail
+    assert "(1 peringatan tentang situs lain / warnings about other sites)" in detail
+    refused = {"rc": 1, "stdout": "", "stderr": "AH00526: Syntax error in other.conf\n"}
+    facts = site_facts.Facts(good_facts(configtest=refused))
+    assert site_facts.configtest(facts, FQDN) == (False, "AH00526: Syntax error in other.conf")
