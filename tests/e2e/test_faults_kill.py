@@ -86,7 +86,7 @@ def test_sigkill_at_step_boundaries_and_mid_step_loses_nothing(
                     break  # passed this point between two polls
                 if job.state in (JobState.FAILED, JobState.DONE):
                     break
-                time.sleep(0.05)
+                time.sleep(0.02)  # site_dev and site_prod run ~0.5 s each
             if hit:
                 proc.send_signal(signal.SIGKILL)
                 proc.wait(10)
