@@ -31,7 +31,7 @@ from typing import Any
 
 import paramiko
 
-from provisioner.adapters.inventory import read_inventory
+from provisioner.adapters.inventory import host_variables, read_inventory
 from provisioner.adapters.role_templates import RoleTemplates, ansible_hash, ansible_quote
 from provisioner.adapters.ssh import Cancelled, SshClient
 from provisioner.adapters.ssh_options import SshConfig
@@ -106,11 +106,15 @@ class SiteOverSsh:
 
     # --- the variables, as Ansible would hold them -------------------------------------
 
-    def variables(self, params: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        """(the vhost role's, the deploy role's) variables: each role's defaults under the
-        extra vars site.yml is given."""
+    def variables(
+        self, params: Mapping[str, Any], inventory: Mapping[str, Any] | None = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(the vhost role's, the deploy role's) variables as Ansible would hold them: each
+        role's defaults, under the host's inventory variables (an agency may set e.g.
+        vhost_php_version or deploy_git_key_file there), under the extra vars site.yml is
+        given. `site_user` is the role default's derivation (domain.site_names)."""
         fqdn = str(params["site_fqdn"])
-        known = {"site_user": site_user(fqdn), **params}
+        known = {"site_user": site_user(fqdn), **(inventory or {}), **params}
         known.setdefault("site_group", known["site_user"])
         return self.vhost.variables(known), self.deploy.variables(known)
 
@@ -125,7 +129,7 @@ class SiteOverSsh:
         reload failed) when the input or the host is refused; ServerUnreachable when the
         host cannot be reached."""
         started = time.monotonic()
-        vh, dp = self.variables(params)
+        vh, dp = self.variables(params, host_variables(self.inventory, host_name))
         _preflight(vh, dp, step=step, host=host_name)
         log: list[str] = []
         with self._connect(host_name, step, cancel) as host:

@@ -4,8 +4,11 @@ rendered bytes are the role's own is checked on the lab (tests/integration/test_
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from provisioner.adapters.inventory import host_variables
 from provisioner.adapters.site_release import SiteOverSsh, _preflight
 from provisioner.adapters.ssh_options import SshConfig
 from provisioner.config import PROJECT_ROOT
@@ -65,3 +68,29 @@ def test_preflight_refuses_what_would_break_a_path_or_a_line(
     with pytest.raises(StepFailed) as refused:
         _preflight(known, known, step="site_dev", host="web-dev")
     assert said in str(refused.value)
+
+
+def test_inventory_variables_win_over_defaults_and_lose_to_extra_vars() -> None:
+    inventory = {"vhost_fpm_max_children": 12, "vhost_php_version": "8.1", "keep_releases": 9}
+    vh, dp = SITE.variables(params(), inventory)
+    assert vh["vhost_fpm_max_children"] == 12
+    assert vh["vhost_php_fpm_socket"] == f"/run/php/php8.1-fpm-{site_user(FQDN)}.sock"
+    assert dp["keep_releases"] == 3  # the job's extra var
+
+
+def test_host_variables_in_ansibles_order(tmp_path: Path) -> None:
+    (tmp_path / "hosts.yml").write_text(
+        "all:\n  vars: {a: file-all, b: file-all}\n  children:\n    webservers:\n"
+        "      vars: {c: file-group}\n      hosts:\n"
+        "        web1: {ansible_host: 127.0.2.11, d: file-host}\n"
+    )
+    (tmp_path / "group_vars").mkdir()
+    (tmp_path / "group_vars" / "all.yml").write_text("b: dir-all\nd: dir-all\n")
+    (tmp_path / "group_vars" / "webservers.yaml").write_text("c: dir-group\n")
+    (tmp_path / "host_vars").mkdir()
+    (tmp_path / "host_vars" / "web1.yml").write_text("e: dir-host\n")
+    found = host_variables(tmp_path / "hosts.yml", "web1")
+    assert {k: found[k] for k in "abcde"} == {
+        "a": "file-all", "b": "dir-all", "c": "dir-group", "d": "file-host", "e": "dir-host",
+    }  # fmt: skip
+    assert host_variables(tmp_path / "hosts.yml", "nope") == {}
