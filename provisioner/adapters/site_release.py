@@ -253,7 +253,8 @@ class SiteOverSsh:
         name = datetime.now(UTC).strftime("%Y%m%d%H%M%S") + "-" + commit[:12]
         release, tmp = f"{root}/releases/{name}", f"{root}/releases/.tmp-{commit[:12]}"
         manifest = self._clone(host, dp, tmp)
-        hooks = manifest.get("hooks") if isinstance(manifest.get("hooks"), dict) else {}
+        raw_hooks = manifest.get("hooks")
+        hooks: dict[str, Any] = raw_hooks if isinstance(raw_hooks, dict) else {}
         for hook in [h for h in dp["deploy_hook_names"] if h in hooks]:
             self._hook(host, dp, hook, str(hooks[hook]), tmp, release, probe)
             log.append(f"hook {hook}: ok")
