@@ -88,10 +88,14 @@ class RoleTemplates:
         self.role_dir = role_dir
         self._env = role_environment(role_dir)
 
-    def variables(self, known: Mapping[str, Any]) -> dict[str, Any]:
-        """defaults/main.yml resolved against `known` (extra vars: they win over defaults,
-        as in Ansible)."""
-        values = {k: v for k, v in role_defaults(self.role_dir).items() if k not in known}
+    def variables(
+        self, known: Mapping[str, Any], inventory: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """defaults/main.yml, under the host's `inventory` variables, resolved against
+        `known` (extra vars: they win over both, as in Ansible). An inventory value may be
+        a template too ("{{ site_fqdn }}-pool"): Ansible renders it on use, and so do we."""
+        layered = {**role_defaults(self.role_dir), **(inventory or {})}
+        values = {k: v for k, v in layered.items() if k not in known}
         for _ in range(self._PASSES):
             values = {k: self._resolve(v, {**values, **known}) for k, v in values.items()}
         return {**values, **known}

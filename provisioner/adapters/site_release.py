@@ -114,9 +114,9 @@ class SiteOverSsh:
         vhost_php_version or deploy_git_key_file there), under the extra vars site.yml is
         given. `site_user` is the role default's derivation (domain.site_names)."""
         fqdn = str(params["site_fqdn"])
-        known = {"site_user": site_user(fqdn), **(inventory or {}), **params}
-        known.setdefault("site_group", known["site_user"])
-        return self.vhost.variables(known), self.deploy.variables(known)
+        layered = {"site_user": site_user(fqdn), "site_group": "{{ site_user }}",
+                   **(inventory or {})}  # fmt: skip
+        return self.vhost.variables(params, layered), self.deploy.variables(params, layered)
 
     # --- the run -----------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import secrets
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,9 +92,16 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def fqdns(lab: Settings, ansible: AnsibleAdapter, runs: Path) -> Iterator[list[str]]:
+def new_site(lab: Settings, ansible: AnsibleAdapter, runs: Path) -> Iterator[Callable[[str], str]]:
+    """A fresh dev-site name per call (its prefix tells the tests apart in the logs); every
+    site made under it is removed afterwards."""
     made: list[str] = []
-    yield made
+
+    def name(prefix: str) -> str:
+        made.append(f"{prefix}{secrets.token_hex(3)}.dev.{ZONE}")
+        return made[-1]
+
+    yield name
     for fqdn in made:
         ansible.run("site_remove.yml", extravars={"site_fqdn": fqdn}, limit=WEB_DEV[0],
                     run_dir=runs / f"undo-{fqdn}", step="undo")  # fmt: skip
@@ -140,10 +147,9 @@ def tree(lab: Settings, fqdn: str) -> str:
 
 def test_direct_run_leaves_what_the_roles_leave(
     lab: Settings, app: App, ansible: AnsibleAdapter, direct: SiteOverSsh, runs: Path,
-    fqdns: list[str],
+    new_site: Callable[[str], str],
 ) -> None:  # fmt: skip
-    fqdn = f"ss{secrets.token_hex(3)}.dev.{ZONE}"
-    fqdns.append(fqdn)
+    fqdn = new_site("ss")
     wanted = params(fqdn, app, app.good)
 
     first = direct.apply(WEB_DEV[0], wanted, step="site_dev")
@@ -177,10 +183,9 @@ def test_direct_run_leaves_what_the_roles_leave(
 
 def test_direct_run_changes_nothing_on_a_site_the_role_made(
     lab: Settings, app: App, ansible: AnsibleAdapter, direct: SiteOverSsh, runs: Path,
-    fqdns: list[str],
+    new_site: Callable[[str], str],
 ) -> None:  # fmt: skip
-    fqdn = f"sr{secrets.token_hex(3)}.dev.{ZONE}"
-    fqdns.append(fqdn)
+    fqdn = new_site("sr")
     wanted = params(fqdn, app, app.good, php_settings={}, htaccess=[], cron_entries=[])
     ansible.run("site.yml", extravars=wanted, limit=WEB_DEV[0], run_dir=runs / fqdn,
                 step="site")  # fmt: skip
@@ -191,10 +196,9 @@ def test_direct_run_changes_nothing_on_a_site_the_role_made(
 
 
 def test_refusals_leave_the_host_as_it_was(
-    lab: Settings, app: App, direct: SiteOverSsh, fqdns: list[str]
+    lab: Settings, app: App, direct: SiteOverSsh, new_site: Callable[[str], str]
 ) -> None:
-    fqdn = f"sx{secrets.token_hex(3)}.dev.{ZONE}"
-    fqdns.append(fqdn)
+    fqdn = new_site("sx")
     wanted = params(fqdn, app, app.good)
     direct.apply(WEB_DEV[0], wanted, step="site_dev")
     before = tree(lab, fqdn)

@@ -78,6 +78,15 @@ def test_inventory_variables_win_over_defaults_and_lose_to_extra_vars() -> None:
     assert dp["keep_releases"] == 3  # the job's extra var
 
 
+def test_inventory_templates_render_as_ansible_renders_them() -> None:
+    inventory = {"vhost_php_version": "{{ php_major }}.{{ php_minor }}", "php_major": 8,
+                 "php_minor": 1, "site_user": "w_{{ db_user }}"}  # fmt: skip
+    vh, dp = SITE.variables(params(), inventory)
+    assert vh["vhost_php_version"] == "8.1"
+    assert vh["site_user"] == dp["site_user"] == vh["site_group"] == "w_u"
+    assert vh["vhost_php_fpm_socket"] == "/run/php/php8.1-fpm-w_u.sock"
+
+
 def test_host_variables_in_ansibles_order(tmp_path: Path) -> None:
     (tmp_path / "hosts.yml").write_text(
         "all:\n  vars: {a: file-all, b: file-all}\n  children:\n    webservers:\n"
