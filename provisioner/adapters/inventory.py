@@ -1,7 +1,8 @@
 """The Ansible inventory (YAML) read the way Ansible reads the few variables provisioner
 needs to reach a host itself: `ansible_host`, `ansible_user`, `ansible_become`; group
-variables are inherited by the groups and hosts below them, a host's own win. For the
-roles run without Ansible, a host's whole set of inventory variables (host_variables)."""
+variables are inherited by the groups and hosts below them, a host's own win, and the
+group_vars/ and host_vars/ beside the file count as in Ansible. For the roles run without
+Ansible, a host's whole set of inventory variables (host_variables)."""
 
 from __future__ import annotations
 
@@ -70,17 +71,10 @@ def _vars_file(directory: Path, name: str) -> dict[str, Any]:
     return {}
 
 
-def host_variables(path: Path, name: str) -> dict[str, Any]:
-    """The variables Ansible gives host `name` from the inventory: the file's group and host
-    vars, then group_vars/<group>.yml (all first) and host_vars/<name>.yml beside it (the
-    host's own win). They override a role's defaults and lose to extra vars. Values are
-    taken as written (a "{{ … }}" in them is not rendered here)."""
-    found = _read(path)
-    if name not in found:
-        return {}
-    from_groups, own, groups = found[name]
-    # Ansible's order: the file's group vars, group_vars/ (all first), the file's host
-    # vars, host_vars/.
+def _layered(path: Path, name: str, entry: _Found) -> dict[str, Any]:
+    """Ansible's order: the file's group vars, group_vars/ (all first), the file's host
+    vars, host_vars/ (the host's own win)."""
+    from_groups, own, groups = entry
     merged = dict(from_groups)
     for group in ["all", *sorted(groups - {"all"})]:
         merged.update(_vars_file(path.parent / "group_vars", group))
@@ -89,17 +83,26 @@ def host_variables(path: Path, name: str) -> dict[str, Any]:
     return merged
 
 
+def host_variables(path: Path, name: str) -> dict[str, Any]:
+    """The variables Ansible gives host `name` from the inventory file and the group_vars/
+    and host_vars/ beside it. They override a role's defaults and lose to extra vars.
+    Values are taken as written (role_templates renders those that are templates)."""
+    found = _read(path)
+    return _layered(path, name, found[name]) if name in found else {}
+
+
 def read_inventory(path: Path) -> list[InventoryHost]:
-    """Every host of the inventory at `path`, in file order (InvalidInput if unreadable)."""
+    """Every host of the inventory at `path`, in file order (InvalidInput if unreadable);
+    how to reach it as Ansible would: group_vars/ and host_vars/ count."""
     found = _read(path)
     hosts = []
-    for name, (from_groups, own, groups) in found.items():
-        variables = {**from_groups, **own}
+    for name, entry in found.items():
+        variables = _layered(path, name, entry)
         hosts.append(InventoryHost(
             name=name,
             address=str(variables.get("ansible_host", name)),
             user=str(variables.get("ansible_user", "root")),
             become=_truthy(variables.get("ansible_become", False)),
-            groups=tuple(sorted(groups - {"all"})),
+            groups=tuple(sorted(entry[2] - {"all"})),
         ))  # fmt: skip
     return hosts

@@ -40,6 +40,19 @@ def test_inventory_group_user_and_become_reach_hosts_and_a_host_overrides(
     assert hosts["db"] == InventoryHost("db", "10.0.0.30", "root", False, ("dbservers",))
 
 
+def test_inventory_group_vars_and_host_vars_dirs_count_as_in_ansible(tmp_path: Path) -> None:
+    path = tmp_path / "hosts.yml"
+    path.write_text(INVENTORY)
+    (tmp_path / "group_vars").mkdir()
+    (tmp_path / "group_vars" / "webservers.yml").write_text("ansible_user: admin\n")
+    (tmp_path / "host_vars").mkdir()
+    (tmp_path / "host_vars" / "db.yaml").write_text("ansible_become: yes\nansible_user: dba\n")
+    hosts = {h.name: h for h in read_inventory(path)}
+    assert hosts["web-a"].user == "admin"  # group_vars/ win over the file's group vars
+    assert hosts["web-b"].user == "other"  # … and lose to the file's host vars
+    assert (hosts["db"].user, hosts["db"].become) == ("dba", True)
+
+
 def test_unreadable_inventory_is_invalid_input_naming_the_file(tmp_path: Path) -> None:
     path = tmp_path / "hosts.yml"
     path.write_text("all: [unclosed")
