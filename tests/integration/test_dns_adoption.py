@@ -154,14 +154,20 @@ def shows(server: str, name: str, expected: list[str], timeout: float = 10.0) ->
     return True
 
 
-def serials() -> list[int]:
-    """The zone's SOA serial on ns1 and on ns2, as `dig` reads it."""
-    found = []
-    for ns in (NS1, NS2):
-        out = subprocess.run(["dig", f"@{ns}", KAB, "SOA", "+short", "+norecurse"],
-                             capture_output=True, text=True, check=True)  # fmt: skip
-        found.append(int(out.stdout.split()[2]))
-    return found
+def serials(timeout: float = 10.0) -> list[int]:
+    """The zone's SOA serial on ns1 and on ns2, as `dig` reads it, once ns2 has caught up
+    with ns1 (a change made by hand just before reaches the secondary a moment later); as
+    found when it does not within `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = []
+        for ns in (NS1, NS2):
+            out = subprocess.run(["dig", f"@{ns}", KAB, "SOA", "+short", "+norecurse"],
+                                 capture_output=True, text=True, check=True)  # fmt: skip
+            found.append(int(out.stdout.split()[2]))
+        if found[0] == found[1] or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
 
 
 def every_name_server(services: Container) -> dict[str, str]:
