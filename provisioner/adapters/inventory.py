@@ -97,12 +97,12 @@ def read_inventory(path: Path) -> list[InventoryHost]:
     found = _read(path)
     hosts = []
     for name, entry in found.items():
-        variables = _layered(path, name, entry)
+        variables, groups = _layered(path, name, entry), entry[2]
         hosts.append(InventoryHost(
             name=name,
             address=str(variables.get("ansible_host", name)),
             user=str(variables.get("ansible_user", "root")),
             become=_truthy(variables.get("ansible_become", False)),
-            groups=tuple(sorted(entry[2] - {"all"})),
+            groups=tuple(sorted(groups - {"all"})),
         ))  # fmt: skip
     return hosts

@@ -33,6 +33,7 @@ import paramiko
 
 from provisioner.adapters.inventory import host_variables, read_inventory
 from provisioner.adapters.role_templates import RoleTemplates, ansible_hash, ansible_quote
+from provisioner.adapters.site_preflight import preflight
 from provisioner.adapters.ssh import Cancelled, SshClient
 from provisioner.adapters.ssh_options import SshConfig
 from provisioner.domain.doctor import InventoryHost
@@ -44,10 +45,6 @@ from provisioner.domain.site_names import site_user
 _RELOAD_FAILED, _LOCK_BUSY = 3, 75
 # clone.sh.j2's: git could not clone or check out the commit; the clone is another.
 _CLONE_FAILED, _WRONG_COMMIT = 90, 91
-_FQDN = re.compile(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-_COMMIT = re.compile(r"^[0-9a-f]{40}$")
-# Values of shared/.env (read by parse_ini_file): no quotes, backslashes or control characters.
-_ENV_UNSAFE = re.compile(r'["\\\x00-\x1f\x7f]')
 
 
 @dataclass(frozen=True)
@@ -114,8 +111,7 @@ class SiteOverSsh:
         vhost_php_version or deploy_git_key_file there), under the extra vars site.yml is
         given. `site_user` is the role default's derivation (domain.site_names)."""
         fqdn = str(params["site_fqdn"])
-        layered = {"site_user": site_user(fqdn), "site_group": "{{ site_user }}",
-                   **(inventory or {})}  # fmt: skip
+        layered = {"site_user": site_user(fqdn), **(inventory or {})}
         return self.vhost.variables(params, layered), self.deploy.variables(params, layered)
 
     # --- the run -----------------------------------------------------------------------
@@ -130,7 +126,7 @@ class SiteOverSsh:
         host cannot be reached."""
         started = time.monotonic()
         vh, dp = self.variables(params, host_variables(self.inventory, host_name))
-        _preflight(vh, dp, step=step, host=host_name)
+        preflight(vh, dp, step=step, host=host_name)
         log: list[str] = []
         with self._connect(host_name, step, cancel) as host:
             vprobe, dprobe = self._probe(host, vh, dp)
@@ -385,29 +381,3 @@ class SiteOverSsh:
             raise ServerUnreachable(step, host.name, f"{reason}: {exc}") from None
         finally:
             client.close()
-
-
-def _preflight(vh: Mapping[str, Any], dp: Mapping[str, Any], *, step: str, host: str) -> None:
-    """The roles' preflight asserts that guard what becomes a path, a user name or a line of
-    .env (the app's layout was checked against its schema when the commit was resolved)."""
-    fqdn = str(vh["site_fqdn"])
-    problems = []
-    if not _FQDN.match(fqdn) or len(fqdn) > 253:
-        problems.append(f"site_fqdn={fqdn}")
-    if not re.match(r"^/var/www/[a-z0-9.-]+$", str(vh["vhost_root"])):
-        problems.append(f"vhost_root={vh['vhost_root']}")
-    if not re.match(r"^[a-z][a-z0-9_]{0,31}$", str(vh["site_user"])):
-        problems.append(f"site_user={vh['site_user']}")
-    if not _COMMIT.match(str(dp["commit"])) or not dp.get("repo_url"):
-        problems.append(f"commit={dp['commit']}")
-    if int(dp["keep_releases"]) < 1:
-        problems.append(f"keep_releases={dp['keep_releases']}")
-    if problems:
-        raise StepFailed(step, host, "Parameter situs tidak sah / invalid site parameters: "
-                         + " ".join(problems))  # fmt: skip
-    env_values = [str(vh[k]) for k in ("db_host", "db_name", "db_user", "db_password")]
-    if any(_ENV_UNSAFE.search(v) for v in [*env_values, *map(str, vh["app_env"].values())]):
-        raise StepFailed(step, host, (
-            "Nilai .env tidak boleh berisi tanda kutip, backslash atau karakter kontrol / "
-            ".env values must not contain quotes, backslashes or control characters"
-        ))  # fmt: skip

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from provisioner.adapters.inventory import host_variables
-from provisioner.adapters.site_release import SiteOverSsh, _preflight
+from provisioner.adapters.site_preflight import preflight
+from provisioner.adapters.site_release import SiteOverSsh
 from provisioner.adapters.ssh_options import SshConfig
 from provisioner.config import PROJECT_ROOT
 from provisioner.domain.errors import StepFailed
@@ -66,7 +67,7 @@ def test_preflight_refuses_what_would_break_a_path_or_a_line(
     known = {**wanted, "site_user": "u_12345678", "site_group": "u_12345678",
              "vhost_root": f"/var/www/{FQDN}"}  # fmt: skip
     with pytest.raises(StepFailed) as refused:
-        _preflight(known, known, step="site_dev", host="web-dev")
+        preflight(known, known, step="site_dev", host="web-dev")
     assert said in str(refused.value)
 
 
