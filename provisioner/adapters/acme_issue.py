@@ -8,11 +8,16 @@ is served changes: certbot writes under /etc/letsencrypt only; the HTTPS vhost c
 (tls.yml, after the site). Same host paths, lock and CA handling as the tls role, so either
 may find and keep what the other made. A CA that cannot be reached or refuses is reported
 (status `unavailable`), not raised.
+
+Names new to the host are asked for side by side, each by a certbot with a directory of its
+own (certbot locks its --config-dir), and moved into /etc/letsencrypt in certbot's own
+layout, so `certbot renew` and the tls role renew them there like any other lineage.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import time
 from collections.abc import Callable
@@ -61,11 +66,14 @@ report() {{
 if [ "$left" -ge {renew} ]; then report valid ""; exit 0; fi
 """
 
-# One certbot at a time per host, the tls role's lock; held to the end, and the certificate
-# looked at again once it is ours (a certbot left running by a killed worker may just have
-# got it).
+# One issuance at a time per *name* (a retry after a killed worker waits for the certbot it
+# left running, and then finds what that one got). certbot locks its --config-dir, so a
+# name the host does not hold yet is asked for in a directory of its own (accounts copied
+# in) and moved into the host's tree under the host-wide lock, which is held only for the
+# account and that move: names on one host are issued side by side. A name the host already
+# holds is renewed in place under the host-wide lock, the tls role's way.
 _LOCK = """\
-exec 8>>{lock}
+exec 8>>{name_lock}
 if ! flock -w {timeout} 8; then report unavailable "certbot lock busy"; exit 0; fi
 """
 
@@ -73,14 +81,50 @@ _ISSUE = """\
 ca_text={ca_text}
 if [ -n "$ca_text" ]; then
   install -d -m 0755 "$(dirname {host_ca})"
-  printf '%s\\n' "$ca_text" > {host_ca}.new && mv {host_ca}.new {host_ca}
+  printf '%s\\n' "$ca_text" > {host_ca}.$$ && mv {host_ca}.$$ {host_ca}
 fi
 install -d -m 0755 {challenge_dir}
+main={config_dir}
+stage={stage}
+why=""
+# certbot's lines that say why, without its boilerplate; JSON-safe.
+said() {{
+  grep -v -e '^Saving debug log' -e '^Ask for help' -e '^See the logfile' -e '^- - -' -e '^$' \\
+    | tail -n 4 | tr '\\n"\\\\' '   ' | cut -c1-500
+}}
+host_lock() {{
+  exec 9>>{lock}
+  flock -w {timeout} 9 || {{ why="certbot lock busy"; return 1; }}
+}}
+accounts_of() {{ (cd "$1/accounts" 2>/dev/null && find . -name regr.json | sort); }}
+# The host's one account for this CA, copied into the stage; $1: an account the CA forgot.
+stage_account() {{
+  host_lock || return 1
+  if [ -n "$1" ] && [ "$(accounts_of "$main")" = "$1" ]; then rm -rf {accounts}; fi
+  if [ -z "$(accounts_of "$main")" ]; then
+    out=$(timeout {timeout} env {ca_env} certbot register --non-interactive --agree-tos \\
+      {email} --server {server} --config-dir "$main" --work-dir "$main/.work" \\
+      --logs-dir /var/log/letsencrypt 2>&1) \\
+      || {{ why="register: $out"; exec 9>&-; return 1; }}
+  fi
+  rm -rf "$stage/accounts" && mkdir -p "$stage/accounts" \\
+    && cp -a "$main/accounts/." "$stage/accounts/"
+  used=$(accounts_of "$main")
+  exec 9>&-
+}}
+if [ -e "$main/renewal/"{fqdn}.conf ]; then
+  conf=$main; logs=/var/log/letsencrypt
+  host_lock || {{ report unavailable "$why"; exit 0; }}
+else
+  conf=$stage; logs=$stage/.logs
+  rm -rf "$stage"; mkdir -p "$stage"; trap 'rm -rf "$stage"' EXIT
+  stage_account "" || {{ report unavailable "$(printf '%s\\n' "$why" | said)"; exit 0; }}
+fi
 request() {{
   timeout {timeout} env {ca_env} \\
   certbot certonly --non-interactive --agree-tos {email} --server {server} \\
   --webroot -w {webroot} -d {fqdn} --cert-name {fqdn} \\
-  --config-dir {config_dir} --work-dir {work_dir} --logs-dir /var/log/letsencrypt \\
+  --config-dir "$conf" --work-dir "$conf/.work" --logs-dir "$logs" \\
   --force-renewal 2>&1
 }}
 out=$(request)
@@ -88,17 +132,34 @@ rc=$?
 # A CA that forgot our account (pebble keeps accounts in memory) answers
 # accountDoesNotExist: drop the stale account and ask once more (as the tls role does).
 if [ $rc -ne 0 ] \\
-    && {{ printf '%s\\n' "$out"; cat /var/log/letsencrypt/letsencrypt.log 2>/dev/null; }} \\
+    && {{ printf '%s\\n' "$out"; cat "$logs/letsencrypt.log" 2>/dev/null; }} \\
     | grep -q accountDoesNotExist; then
-  rm -rf {accounts}
-  out=$(request)
-  rc=$?
+  if [ "$conf" = "$main" ]; then rm -rf {accounts}; again=yes
+  elif stage_account "$used"; then again=yes; else again=no; fi
+  if [ $again = yes ]; then out=$(request); rc=$?; else out=$why; fi
 fi
 if [ $rc -ne 0 ]; then
-  reason=$(printf '%s\\n' "$out" | grep -v -e '^Saving debug log' -e '^Ask for help' \\
-    -e '^See the logfile' -e '^- - -' -e '^$' | tail -n 4 | tr '\\n"\\\\' '   ' | cut -c1-500)
-  report unavailable "rc=$rc: $reason"
+  report unavailable "rc=$rc: $(printf '%s\\n' "$out" | said)"
   exit 0
+fi
+if [ "$conf" = "$stage" ]; then
+  host_lock || {{ report unavailable "$why"; exit 0; }}
+  # The tls role may have got one meanwhile: that one is kept.
+  end=$(openssl x509 -enddate -noout -in "$live/fullchain.pem" 2>/dev/null | cut -d= -f2)
+  if [ -n "$end" ] && [ $(( ($(date -d "$end" +%s) - $(date +%s)) / 86400 )) -ge {renew} ]; then
+    left=$(( ($(date -d "$end" +%s) - $(date +%s)) / 86400 ))
+    report valid ""; exit 0
+  fi
+  # certbot's layout: live/ links are relative (../../archive/<name>/), the renewal file
+  # names absolute paths; the renewal file first, live/ last (what a probe looks at).
+  mkdir -p "$main/live" "$main/archive" "$main/renewal"
+  sed -e 's|^logs_dir = .*|logs_dir = /var/log/letsencrypt|' -e {stage_to_main} \\
+    "$stage/renewal/"{fqdn}.conf > "$main/renewal/"{fqdn}.conf.$$ \\
+    && mv "$main/renewal/"{fqdn}.conf.$$ "$main/renewal/"{fqdn}.conf \\
+    && rm -rf "$main/archive/"{fqdn} "$live" \\
+    && mv "$stage/archive/"{fqdn} "$main/archive/"{fqdn} \\
+    && mv "$stage/live/"{fqdn} "$live" \\
+    || {{ report unavailable "could not move the certificate into $main"; exit 0; }}
 fi
 end=$(openssl x509 -enddate -noout -in "$live/fullchain.pem" 2>/dev/null | cut -d= -f2)
 left=$(( ($(date -d "$end" +%s) - $(date +%s)) / 86400 ))
@@ -112,6 +173,16 @@ if [ -e {ssl_link} ]; then echo in-use; exit 0; fi
 rm -rf "$live" {archive} {renewal}
 echo "$what"
 """
+
+
+def _bre(text: str) -> str:
+    """`text` as a sed basic regular expression that matches it literally."""
+    return re.sub(r"([\\.\[\]*^$/])", r"\\\1", text)
+
+
+def _sed_text(text: str) -> str:
+    """`text` as a sed replacement that inserts it literally."""
+    return re.sub(r"([\\&/])", r"\\\1", text)
 
 
 class CertbotIssuer:
@@ -170,7 +241,10 @@ class CertbotIssuer:
         )
         host = directory_url.split("://", 1)[-1].split("/", 1)[0]
         probe = self._probe_script(fqdn)
-        lock = _LOCK.format(lock=shlex.quote(p.certbot_lock), timeout=int(p.timeout_s))
+        stage = f"{p.config_dir}/.staging/{fqdn}"
+        lock = _LOCK.format(
+            name_lock=shlex.quote(f"{p.certbot_lock}-{fqdn}"), timeout=int(p.timeout_s)
+        )
         return (
             probe
             + lock
@@ -181,13 +255,16 @@ class CertbotIssuer:
                 ca_env=shlex.quote(f"REQUESTS_CA_BUNDLE={p.host_ca_file}") if ca_text else "",
                 challenge_dir=shlex.quote(f"{p.webroot}/.well-known/acme-challenge"),
                 timeout=int(p.timeout_s),
+                lock=shlex.quote(p.certbot_lock),
                 email=email,
                 server=shlex.quote(directory_url),
                 webroot=shlex.quote(p.webroot),
                 fqdn=shlex.quote(fqdn),
                 config_dir=shlex.quote(p.config_dir),
-                work_dir=shlex.quote(f"{p.config_dir}/.work"),
+                stage=shlex.quote(stage),
                 accounts=shlex.quote(f"{p.config_dir}/accounts/{host}"),
+                renew=int(self.tls.renew_days),
+                stage_to_main=shlex.quote(f"s/{_bre(stage)}/{_sed_text(p.config_dir)}/g"),
             )
         )
 

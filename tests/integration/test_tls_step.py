@@ -163,6 +163,18 @@ def test_provisioning_gets_a_certificate_and_checks_https_and_the_database(
     assert again.outputs.get("tls_status") == "valid", again.outputs
     assert ssh(services.settings, f"stat -c %Y.%Z {conf}; sha1sum {conf}").stdout == before
 
+    # cert_prod asked for the name in a directory of its own and moved the lineage into
+    # /etc/letsencrypt: real certbot, run the renewal's way, renews it in place from there.
+    renewed = TlsPlaybook(AnsibleAdapter(ansible_config(services.settings)),
+                          tls_config(services.settings)).run(
+        host="web-prod", fqdn=fqdn, run_dir=tmp_path / "renew", step="renew",
+        force=True)  # fmt: skip
+    assert renewed.outputs.get("tls_status") == "renewed", renewed.outputs
+    lineage = ssh(services.settings, f"readlink /etc/letsencrypt/live/{fqdn}/cert.pem; "
+                                     f"grep -c staging /etc/letsencrypt/renewal/{fqdn}.conf; "
+                                     f"ls /etc/letsencrypt/.staging").stdout.split()
+    assert lineage == [f"../../archive/{fqdn}/cert2.pem", "0"], lineage
+
     # An HTTPS vhost Apache refuses (configtest): the step fails saying so, and the host
     # keeps the configuration it had — same file, HTTPS still served for the name.
     broken = tmp_path / "tls-role"
