@@ -170,7 +170,8 @@ _REMOVE = """\
 live={live}
 if [ -e {ssl_link} ]; then echo in-use; exit 0; fi
 [ -e "$live" ] && what=removed || what=absent
-rm -rf "$live" {archive} {renewal}
+# with what a killed issuance may have left in its stage
+rm -rf "$live" {archive} {renewal} {stage}
 echo "$what"
 """
 
@@ -209,6 +210,10 @@ class CertbotIssuer:
             raise StepFailed(step, address, (result.stderr or result.stdout).strip()[-500:])
         return result.stdout.strip()
 
+    def _stage(self, fqdn: str) -> str:
+        """Where a name new to the host is asked for (inside config_dir: moved by rename)."""
+        return f"{self.paths.config_dir}/.staging/{fqdn}"
+
     def _probe_script(self, fqdn: str) -> str:
         live = f"{self.paths.config_dir}/live/{fqdn}"
         return _PROBE.format(live=shlex.quote(live), renew=int(self.tls.renew_days))
@@ -241,7 +246,7 @@ class CertbotIssuer:
         )
         host = directory_url.split("://", 1)[-1].split("/", 1)[0]
         probe = self._probe_script(fqdn)
-        stage = f"{p.config_dir}/.staging/{fqdn}"
+        stage = self._stage(fqdn)
         lock = _LOCK.format(
             name_lock=shlex.quote(f"{p.certbot_lock}-{fqdn}"), timeout=int(p.timeout_s)
         )
@@ -277,6 +282,7 @@ class CertbotIssuer:
             ssl_link=shlex.quote(f"{p.sites_enabled}/{fqdn}.ssl.conf"),
             archive=shlex.quote(f"{p.config_dir}/archive/{fqdn}"),
             renewal=shlex.quote(f"{p.config_dir}/renewal/{fqdn}.conf"),
+            stage=shlex.quote(self._stage(fqdn)),
         )
 
     def _run(

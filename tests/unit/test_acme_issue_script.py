@@ -197,6 +197,9 @@ def test_the_files_stay_while_an_https_vhost_uses_them(host) -> None:  # type: i
     assert run(issuer.remove_script(FQDN), env).strip() == "in-use"
     assert (tmp / "le/live" / FQDN / "fullchain.pem").exists()
     link.unlink()
+    left_by_a_kill = tmp / "le/.staging" / FQDN / "archive"
+    left_by_a_kill.mkdir(parents=True)
     assert run(issuer.remove_script(FQDN), env).strip() == "removed"
+    assert not left_by_a_kill.parent.exists()
     assert not (tmp / "le/live" / FQDN).exists()
     assert run(issuer.remove_script(FQDN), env).strip() == "absent"
