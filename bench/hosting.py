@@ -131,6 +131,17 @@ def concurrent_sites(
     return elapsed, jobs, poller, problems
 
 
+def steps_took(services: Container, jobs: list[int]) -> dict[str, list[float]]:
+    """Seconds each step of these jobs took, by step name (the letter left out)."""
+    took: dict[str, list[float]] = {}
+    for job_id in jobs:
+        for step in services.queries.job(job_id, NET).steps:
+            if step.started_at and step.finished_at and step.name != "letter":
+                seconds = (step.finished_at - step.started_at).total_seconds()
+                took.setdefault(step.name, []).append(seconds)
+    return took
+
+
 def failed_reloads(services: Container, jobs: list[int]) -> list[str]:
     """Steps whose error names a failed configtest or reload (other failures are counted as
     failed jobs)."""
@@ -157,12 +168,7 @@ def main() -> None:
         services.runner.warm_up().join()  # what a worker does when it starts
         raw = raw_steps(settings, max(args.runs, 3))
         totals, first = approval_to_live(services, args.runs)
-        step_times: dict[str, list[float]] = {}
-        for job_id, _ in first:
-            for step in services.queries.job(job_id, NET).steps:
-                if step.started_at and step.finished_at and step.name != "letter":
-                    took = (step.finished_at - step.started_at).total_seconds()
-                    step_times.setdefault(step.name, []).append(took)
+        step_times = steps_took(services, [job_id for job_id, _ in first])
         step_names = list(step_times)
         first_jobs = [job_id for job_id, _ in first]
         earlier = []
@@ -172,6 +178,7 @@ def main() -> None:
                         (settings.web_dev_address, settings.dev_fqdn(req.label))]
         elapsed, jobs, poller, problems = concurrent_sites(services, args.sites, earlier)
         reloads = failed_reloads(services, jobs)
+        busy_times = steps_took(services, jobs)
         for job_id in first_jobs + jobs:
             services.runner.undo(job_id)
         services.store.dispose()
@@ -200,6 +207,9 @@ def main() -> None:
     print(f"  all done in {elapsed:.1f} s (target ≤ 60 s); failed jobs: {len(problems)}")
     for line in problems:
         print(f"    {line}")
+    # Where the time goes when the jobs share the hosts (waits on a host's locks included).
+    print("  steps of the jobs (median / max s): " + ", ".join(
+        f"{name} {med(times):.2f}/{max(times):.2f}" for name, times in busy_times.items()))
     print(f"  failed reloads / configtests: {len(reloads)}")
     for line in reloads:
         print(f"    {line}")
