@@ -11,6 +11,9 @@ job_id_var: ContextVar[int | None] = ContextVar("job_id", default=None)
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 
+QUIET_LIBRARIES = ("apscheduler.executors", "apscheduler.scheduler", "weasyprint.progress")
+
+
 class ContextFilter(logging.Filter):
     """Copies the current job and request ids onto every record."""
 
@@ -38,3 +41,7 @@ def configure_logging(*, json_logs: bool, level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level)
+    # Libraries that narrate routine work at INFO: the scheduler's every run (the leader
+    # lease each 10 s) and each step of every PDF; their warnings and errors still show.
+    for chatty in QUIET_LIBRARIES:
+        logging.getLogger(chatty).setLevel(max(level, logging.WARNING))
