@@ -119,6 +119,7 @@ def test_letter_text_carries_what_the_letter_must_say(
         "Bukan tanda tangan elektronik tersertifikasi (TTE)",
     ):
         assert expected in text, expected
+    assert "Not a certified" not in text  # an Indonesian letter, in Indonesian only
     assert text.count("✓") == len(letter.checks)
     assert COMMIT not in text  # the short form only
 
