@@ -73,8 +73,23 @@ def refusal(run: SqlRun) -> str:
     return f"MariaDB menolak perubahan / MariaDB refused the change: {run.refused} {after}"
 
 
-def _said(lines: Sequence[Sequence[str]]) -> str:
-    return ", ".join(" ".join(line) for line in lines) or "-"
+# The state read's and the apply's lines that end in a client host of the site's user.
+_OF_THE_USER = {"user", "password", "grant", "stale"}
+
+
+def _said(lines: Sequence[Sequence[str]], user: str) -> str:
+    """The SQL's report lines as words: ("created", "user", "10.0.0.%") → created user
+    u_x@10.0.0.%; "granted grant" reads as "granted"."""
+
+    def one(line: Sequence[str]) -> str:
+        *words, last = line
+        if words and words[-1] in _OF_THE_USER:
+            last = f"{user}@{last}"
+        if words[-2:] == ["granted", "grant"]:
+            words = words[:-1]
+        return " ".join([*words, last])
+
+    return ", ".join(one(line) for line in lines if line) or "-"
 
 
 class DatabaseStep:
@@ -114,7 +129,7 @@ class DatabaseStep:
             raise StepFailed(self.name, self.db_host, "dibatalkan / cancelled") from None
         ctx.log(
             f"database: {spec.name} / {spec.user} on {self.db_host} ({run.host.login}): "
-            f"missing {_said(run.todo)}; made {_said(run.made)}"
+            f"needed {_said(run.todo, spec.user)}; done: {_said(run.made, spec.user)}"
         )
         if run.refused:
             raise StepFailed(self.name, self.db_host, refusal(run))
@@ -136,6 +151,6 @@ class DatabaseStep:
         spec = self._checked(ctx, step, present=False)
         run = self.sql.absent(self.db_host, spec, step=step)
         ctx.log(f"undo database: {spec.name} / {spec.user} on {self.db_host}: "
-                f"dropped {_said(run.todo)}")  # fmt: skip
+                f"dropped {_said(run.todo, spec.user)}")  # fmt: skip
         if run.refused:
             raise StepFailed(step, self.db_host, refusal(run))

@@ -211,6 +211,11 @@ def test_fresh_site_is_one_client_with_the_password_only_on_stdin(
     assert "CREATE DATABASE `site_a`" in apply and "GRANT ALL PRIVILEGES ON `site\\_a`.*" in apply
     assert "CREATE" not in state
     assert PASSWORD not in " ".join(log) and "Pw-" not in " ".join(log)
+    # The job's output says it in words, each host with the user it is for.
+    assert log[-1].endswith(
+        "needed database site_a, user site_a@127.0.2.%, grant site_a@127.0.2.%; "
+        "done: created database site_a, created user site_a@127.0.2.%, granted site_a@127.0.2.%"
+    ), log
 
 
 def test_inventory_says_how_to_log_in_user_and_become(
