@@ -135,7 +135,7 @@ class DnsChanges:
         for change in plan.changes:
             seen[change.name] = self.visible(plan.zone, change, self.verify_timeout)
             servers = ", ".join(sorted(seen[change.name]))
-            log_line(f"dns: {change.name} terlihat di / visible on {servers}")
+            log_line(f"dns: {change.name} visible on {servers}")
         return seen
 
     def visible(self, zone: str, change: RecordChange, timeout: float) -> dict[str, str]:
@@ -216,7 +216,7 @@ class DnsChanges:
             try:
                 self.apply(single, request_id=request_id, log_line=log_line)
             except (Conflict, UnsafeChange) as exc:
-                log_line(f"dns: {change.name} dibiarkan / left as is: {exc.message}")
+                log_line(f"dns: {change.name} left as is: {exc.message}")
                 continue
             removed.append(change.summary())
         return removed

@@ -42,4 +42,4 @@ class DnsRecordsStep:
     def undo(self, ctx: StepContext) -> None:
         """Delete the records this request owns (registry value as prerequisite)."""
         removed = self.changes.remove_request_records(ctx.site.request_id, ctx.log)
-        ctx.log(f"dns: dihapus / removed {len(removed)} record(s)")
+        ctx.log(f"dns: removed {len(removed)} record(s)")
