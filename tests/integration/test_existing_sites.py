@@ -105,7 +105,9 @@ def on_web_prod(settings: Settings) -> Shell:
 
     def run(command: str) -> str:
         out = shell.run(host, command, timeout=120.0)
-        assert out.rc == 0, f"{command[:200]}: rc {out.rc}: {out.stderr[-800:]}"
+        # All of what it said: a failure seen once showed nothing useful in a tail.
+        assert out.rc == 0, (f"{command[:400]}: rc {out.rc}\nstderr: {out.stderr}\n"
+                             f"stdout: {out.stdout[-2000:]}")
         return out.stdout
 
     return run
