@@ -40,6 +40,14 @@ def register(body: RegisterSiteIn, sites: ExistingSitesDep, actor: CurrentActor)
     return sites.register(body.host, body.fqdn, body.agency, actor).to_dict()
 
 
+@router.delete("/{fqdn}", dependencies=DECIDE)
+def unregister(fqdn: str, sites: ExistingSitesDep, actor: CurrentActor) -> dict[str, Any]:
+    """Take back a hand-made site's registration: off the status pages and monitoring, its
+    name free again; the server is not touched (409 for a migrated site: take it back to
+    its hand-made vhost first)."""
+    return sites.unregister(fqdn, actor).to_dict()
+
+
 @router.get("/drift", dependencies=DECIDE)
 def drift(sites: ExistingSitesDep, actor: CurrentActor) -> dict[str, Any]:
     """Each registered site's vhost file against the bytes it was registered (or migrated)

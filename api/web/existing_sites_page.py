@@ -55,6 +55,25 @@ def register(
     return RedirectResponse(done_url(PAGE, "site_registered", name=done.fqdn), status_code=303)
 
 
+@router.post(PAGE + "/{fqdn}/unregister")
+def unregister(
+    request: Request,
+    sites: ExistingSitesDep,
+    actor: SignedIn,
+    fqdn: str,
+    confirmed: Annotated[str, Form(max_length=3)] = "",
+) -> Response:
+    """Take back a hand-made site's registration, once confirmed."""
+    try:
+        ensure_allowed(actor, Action.DECIDE)
+        if not is_confirmed(confirmed):
+            return _confirm(request, actor, "unregister", fqdn, {}, PAGE)
+        sites.unregister(fqdn, actor)
+    except ProvisionerError as exc:
+        return error_page(request, actor, exc)
+    return RedirectResponse(done_url(PAGE, "site_unregistered", name=fqdn), status_code=303)
+
+
 @router.get(PAGE + "/{fqdn}/migration", response_class=HTMLResponse)
 def migration_plan(
     request: Request,

@@ -16,7 +16,7 @@ DONE = frozenset(
         "deploy", "promote", "release", "rollback", "retry", "undo", "repaired", "adopted",
         "letter_approved", "sop_letter_approved", "letter_corrected", "record_uploaded",
         "retire_proposed", "retire_approved", "retire_rejected",
-        "site_registered", "site_migrated", "site_migrated_back",
+        "site_registered", "site_migrated", "site_migrated_back", "site_unregistered",
         "user_disabled", "user_enabled", "password_set", "role_set", "day_set", "sla_set",
     }
 )  # fmt: skip

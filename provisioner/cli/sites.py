@@ -107,6 +107,13 @@ def accept_drift(fqdn: str, user: User = "") -> None:
     console.print(f"[green]{site.fqdn}[/] sha256 {site.config_sha256}")
 
 
+@sites_app.command("unregister")
+def unregister(fqdn: str, user: User = "") -> None:
+    """Take back a hand-made site's registration (the server is not touched)."""
+    site = _services()[0].unregister(fqdn, _network(user))
+    console.print(f"[yellow]{site.fqdn}[/] ({site.agency}): no longer registered")
+
+
 def _show(view: MigrationView) -> None:
     for line in view.summary:
         colour = {"+": "green", "-": "red", "~": "yellow", "!": "magenta"}.get(line[:1], "")

@@ -353,6 +353,28 @@ def test_registered_hand_made_site_is_on_the_status_page_and_in_monitoring(
     assert refused.status_code == 409
     assert "HTTPS" in refused.json()["detail"]
 
+    # The registration is taken back (the wrong agency): off the status page and out of
+    # monitoring, the name free to register again, nothing on the server changed.
+    url = f"/api/v1/sites/existing/{copy.fqdn}"
+    assert api.delete(url, headers=auth(api, "opd")).status_code == 403
+    gone = api.delete(url, headers=auth(api))
+    assert gone.status_code == 200, gone.text
+    assert gone.json()["fqdn"] == copy.fqdn
+    listing = api.get("/api/v1/sites/existing/registered", headers=auth(api)).json()["sites"]
+    assert copy.fqdn not in [x["fqdn"] for x in listing]
+    assert api.get(f"/api/v1/status/{copy.fqdn}").status_code == 404  # no longer anyone's
+    assert copy.fqdn not in liveness_sweep(services.store, services.status)
+    assert api.delete(url, headers=auth(api)).status_code == 404
+    assert sha256_on_host(on_web_prod, copy.available) == made.json()["config_sha256"]
+    with services.store.read() as s:
+        event = s.scalars(select(Event).where(Event.action == "site:unregistered")).one()
+        assert event.detail["agency"] == "Dinas Arsip" and event.actor == "net"
+    right = api.post("/api/v1/sites/existing", headers=auth(api),
+                     json={"host": WEB_PROD, "fqdn": copy.fqdn, "agency": "Dinas Perpustakaan"})
+    assert right.status_code == 201, right.text
+    assert api.get(f"/api/v1/status/{copy.fqdn}").json()["request"]["agency"] == (
+        "Dinas Perpustakaan")
+
 
 # --- migration and the way back -----------------------------------------------------------
 
@@ -549,4 +571,15 @@ def test_the_network_team_registers_migrates_and_takes_back_on_the_page(
                                        "confirmed": "yes"})  # fmt: skip
     assert back.status_code == 303
     assert "is back on its hand-made vhost" in api.get(back.headers["location"]).text
+    assert on_web_prod(f"base64 -w0 < {copy.available}") == original
+
+    # Back on its hand-made vhost, its registration can be taken back too (asked first).
+    listed = api.get("/existing-sites").text
+    unregister = f"/existing-sites/{copy.fqdn}/unregister"
+    asked = api.post(unregister, data=hidden_fields(listed, unregister))
+    assert asked.status_code == 200 and f"Take back the registration of {copy.fqdn}" in asked.text
+    taken = api.post(unregister, data={**hidden_fields(listed, unregister), "confirmed": "yes"})
+    assert taken.status_code == 303, taken.text
+    after = api.get(taken.headers["location"]).text
+    assert "is no longer registered" in after and f'data-site="{copy.fqdn}"' not in after
     assert on_web_prod(f"base64 -w0 < {copy.available}") == original

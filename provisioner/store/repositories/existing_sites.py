@@ -1,11 +1,11 @@
-"""Registered existing sites: added, found by name or host, listed for monitoring."""
+"""Registered existing sites: added, found by name or host, listed for monitoring, ended."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from provisioner.store.models.existing_sites import ExistingSite
@@ -22,6 +22,19 @@ def add_existing_site(session: Session, **values: Any) -> ExistingSite:
         session.add(NameClaim(zone=site.zone, label=site.label, request_id=None))
     session.flush()
     return site
+
+
+def end_registration(session: Session, site: ExistingSite) -> None:
+    """The site is no longer registered: its name's hold is let go (the one registering
+    took; a request's or another's stays)."""
+    site.active = False
+    session.execute(
+        update(NameClaim)
+        .where(NameClaim.zone == site.zone, NameClaim.label == site.label,
+               NameClaim.request_id.is_(None), NameClaim.active)
+        .values(active=False)
+    )  # fmt: skip
+    session.flush()
 
 
 def active_site(session: Session, fqdn: str, *, lock: bool = False) -> ExistingSite | None:

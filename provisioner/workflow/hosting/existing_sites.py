@@ -220,6 +220,28 @@ class ExistingSites:
                                             "sha256": vhost.file_sha256})  # fmt: skip
             return site_view(row)
 
+    def unregister(self, fqdn: str, actor: Actor) -> ExistingSiteView:
+        """Take back a registration (the wrong agency, a site the agency gave up): off the
+        status pages and out of monitoring, its name free to register or request again.
+        Nothing on the server changes; a migrated site goes back to its hand-made vhost
+        first."""
+        ensure_allowed(actor, Action.DECIDE)
+        site = self.site(fqdn)
+        if site.state != HAND_MADE:
+            raise Conflict(
+                f"{site.fqdn} dikelola provisioner; kembalikan dulu ke vhost buatan tangan / "
+                "is managed by provisioner; take it back to its hand-made vhost first"
+            )
+        with self.store.session() as s:
+            row = existing_repo.active_site(s, site.fqdn, lock=True)
+            if row is None or row.state != HAND_MADE:  # changed since it was read
+                raise Conflict(f"{site.fqdn} berubah; muat ulang / changed; reload")
+            existing_repo.end_registration(s, row)
+            audit_repo.record_event(s, actor=actor.username, action="site:unregistered",
+                                    detail={"fqdn": site.fqdn, "agency": site.agency,
+                                            "host": site.host})  # fmt: skip
+            return site_view(row)
+
     def _served(self, host: InventoryHost, fqdn: str) -> FoundVhost:
         """The vhost `host` serves for `fqdn` (its HTTP one first), NotFound if none."""
         matches = [f for f in self.matched(self.vhosts_of(host)) if f.match.fqdn == fqdn]
