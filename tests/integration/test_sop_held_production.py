@@ -90,6 +90,7 @@ def test_production_waits_for_the_sop_then_the_same_commit_is_released(
         "hosting": True, "repo": "sample-app", "branch": "main"})  # fmt: skip
     assert created.status_code == 201, created.text
     request_id = created.json()["id"]
+    api.sites.append(request_id)  # type: ignore[attr-defined]  # taken back afterwards
     view = open_request(api, "application_development", {}, sop_key="uji-dev-dulu",
                         request_id=request_id)  # fmt: skip
     pid = view["id"]
