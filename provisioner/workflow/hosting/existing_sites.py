@@ -222,9 +222,9 @@ class ExistingSites:
 
     def unregister(self, fqdn: str, actor: Actor) -> ExistingSiteView:
         """Take back a registration (the wrong agency, a site the agency gave up): off the
-        status pages and out of monitoring, its name free to register or request again.
-        Nothing on the server changes; a migrated site goes back to its hand-made vhost
-        first."""
+        status pages and out of monitoring, its name no longer held by the registry (it can
+        be registered again; a request still meets the record the zone holds). Nothing on
+        the server changes; a migrated site goes back to its hand-made vhost first."""
         ensure_allowed(actor, Action.DECIDE)
         site = self.site(fqdn)
         if site.state != HAND_MADE:
