@@ -20,6 +20,10 @@ PHASES: tuple[tuple[str, frozenset[str]], ...] = (
     ("tl.prod", frozenset({"source_prod", "site_prod", "tls_prod", "checks_prod"})),
     ("tl.letter", frozenset({"letter"})),
 )
+# Steps that run beside a phase without being what the agency follows in it: the production
+# certificate is asked for while the dev server is set up, and may still be running once
+# the dev checks passed and production began. Only their failure shows.
+BESIDE = frozenset({"cert_prod"})
 STORY_JOBS = frozenset({"provision", "provision_dev", "provision_prod", "retarget"})
 ENDINGS = {"retired": "tl.retired", "undone": "tl.undone", "completed": "tl.completed"}
 
@@ -38,11 +42,13 @@ def _story_job(req: RequestView) -> JobView | None:
 
 
 def _phase(key: str, steps: list[StepView], job: JobView) -> Moment:
+    finished = [s.finished_at for s in steps if s.finished_at is not None]
+    if any(s.status == "failed" for s in steps):
+        return Moment(key, "failed", max(finished, default=None), "tl.failed_note", True)
+    steps = [s for s in steps if s.name not in BESIDE] or steps
     statuses = {s.status for s in steps}
     finished = [s.finished_at for s in steps if s.finished_at is not None]
     started = [s.started_at for s in steps if s.started_at is not None]
-    if "failed" in statuses:
-        return Moment(key, "failed", max(finished, default=None), "tl.failed_note", True)
     if statuses <= {"undone", "undoing"}:
         return Moment(key, "undone", max(finished, default=None))
     if statuses <= {"done", "skipped"}:

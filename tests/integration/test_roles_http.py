@@ -108,6 +108,7 @@ ROUTES = [
           ok=js({"host": "tidak-ada", "fqdn": FQDN, "agency": "Dinas Uji"}),
           bad=js({"host": 5, "fqdn": FQDN, "agency": "Dinas Uji"})),
     Route("GET", "/api/v1/sites/existing/drift", A.DECIDE),
+    Route("DELETE", "/api/v1/sites/existing/{fqdn}", A.DECIDE, EXISTING),
     Route("POST", "/api/v1/sites/existing/{fqdn}/drift/accept", A.DECIDE,
           f"{EXISTING}/drift/accept"),
     Route("GET", "/api/v1/sites/existing/{fqdn}/migration", A.DECIDE, f"{EXISTING}/migration"),

@@ -72,6 +72,20 @@ def test_a_database_failure_is_the_database_servers_not_the_dev_servers() -> Non
     assert moments["tl.db"] == "failed" and moments["tl.dev"] != "failed"
 
 
+def test_the_certificate_beside_the_dev_branch_does_not_hold_the_dev_phase_open() -> None:
+    """Production has begun while the certificate is still being asked for: one phase is
+    where the request stands; a certificate that fails still shows, in its phase."""
+    steps = {"dns": "done", "cert_prod": "running", "database": "done", "site_dev": "done",
+             "checks_dev": "done", "site_prod": "running", "tls_prod": "planned"}
+    moments = {m.key: m.status for m in timeline(
+        request("provisioning", live_at=None, jobs=(job("provision", "running", steps),)))}
+    assert (moments["tl.dev"], moments["tl.prod"]) == ("done", "current")
+    assert list(moments.values()).count("current") == 1
+    failed = job("provision", "failed", {**steps, "cert_prod": "failed", "site_prod": "done"})
+    moments = {m.key: m.status for m in timeline(request("failed", live_at=None, jobs=(failed,)))}
+    assert moments["tl.dev"] == "failed"
+
+
 def test_a_site_held_at_dev_shows_it_waits_then_its_release() -> None:
     dev = job("provision_dev", "done", {"dns": "done", "database": "done", "site_dev": "done",
                                          "checks_dev": "done"})
