@@ -42,9 +42,9 @@ def _story_job(req: RequestView) -> JobView | None:
 
 
 def _phase(key: str, steps: list[StepView], job: JobView) -> Moment:
-    finished = [s.finished_at for s in steps if s.finished_at is not None]
     if any(s.status == "failed" for s in steps):
-        return Moment(key, "failed", max(finished, default=None), "tl.failed_note", True)
+        failed_at = max((s.finished_at for s in steps if s.finished_at), default=None)
+        return Moment(key, "failed", failed_at, "tl.failed_note", True)
     steps = [s for s in steps if s.name not in BESIDE] or steps
     statuses = {s.status for s in steps}
     finished = [s.finished_at for s in steps if s.finished_at is not None]

@@ -144,12 +144,8 @@ if [ $rc -ne 0 ]; then
 fi
 if [ "$conf" = "$stage" ]; then
   host_lock || {{ report unavailable "$why"; exit 0; }}
-  # The tls role may have got one meanwhile: that one is kept.
-  end=$(openssl x509 -enddate -noout -in "$live/fullchain.pem" 2>/dev/null | cut -d= -f2)
-  if [ -n "$end" ] && [ $(( ($(date -d "$end" +%s) - $(date +%s)) / 86400 )) -ge {renew} ]; then
-    left=$(( ($(date -d "$end" +%s) - $(date +%s)) / 86400 ))
-    report valid ""; exit 0
-  fi
+  # The tls role may have got one meanwhile: that one is kept (the probe, once more).
+{probe}
   # certbot's layout: live/ links are relative (../../archive/<name>/), the renewal file
   # names absolute paths; the renewal file first, live/ last (what a probe looks at).
   mkdir -p "$main/live" "$main/archive" "$main/renewal"
@@ -268,7 +264,7 @@ class CertbotIssuer:
                 config_dir=shlex.quote(p.config_dir),
                 stage=shlex.quote(stage),
                 accounts=shlex.quote(f"{p.config_dir}/accounts/{host}"),
-                renew=int(self.tls.renew_days),
+                probe=probe,
                 stage_to_main=shlex.quote(f"s/{_bre(stage)}/{_sed_text(p.config_dir)}/g"),
             )
         )

@@ -226,20 +226,19 @@ class ExistingSites:
         be registered again; a request still meets the record the zone holds). Nothing on
         the server changes; a migrated site goes back to its hand-made vhost first."""
         ensure_allowed(actor, Action.DECIDE)
-        site = self.site(fqdn)
-        if site.state != HAND_MADE:
-            raise Conflict(
-                f"{site.fqdn} dikelola provisioner; kembalikan dulu ke vhost buatan tangan / "
-                "is managed by provisioner; take it back to its hand-made vhost first"
-            )
         with self.store.session() as s:
-            row = existing_repo.active_site(s, site.fqdn, lock=True)
-            if row is None or row.state != HAND_MADE:  # changed since it was read
-                raise Conflict(f"{site.fqdn} berubah; muat ulang / changed; reload")
+            row = existing_repo.active_site(s, fqdn.strip().lower(), lock=True)
+            if row is None:
+                raise _not_registered(fqdn)
+            if row.state != HAND_MADE:
+                raise Conflict(
+                    f"{row.fqdn} dikelola provisioner; kembalikan dulu ke vhost buatan tangan / "
+                    "is managed by provisioner; take it back to its hand-made vhost first"
+                )
             existing_repo.end_registration(s, row)
             audit_repo.record_event(s, actor=actor.username, action="site:unregistered",
-                                    detail={"fqdn": site.fqdn, "agency": site.agency,
-                                            "host": site.host})  # fmt: skip
+                                    detail={"fqdn": row.fqdn, "agency": row.agency,
+                                            "host": row.host})  # fmt: skip
             return site_view(row)
 
     def _served(self, host: InventoryHost, fqdn: str) -> FoundVhost:
@@ -264,8 +263,7 @@ class ExistingSites:
         with self.store.read() as s:
             row = existing_repo.active_site(s, fqdn.strip().lower())
             if row is None:
-                raise NotFound(f"{fqdn} bukan situs yang sudah ada / is no registered "
-                               "existing site")  # fmt: skip
+                raise _not_registered(fqdn)
             return site_view(row)
 
     # --- drift -----------------------------------------------------------------------
@@ -325,6 +323,10 @@ class ExistingSites:
                                     detail={"fqdn": site.fqdn, "before": before,
                                             "after": row.config_sha256})  # fmt: skip
             return site_view(row)
+
+
+def _not_registered(fqdn: str) -> NotFound:
+    return NotFound(f"{fqdn} bukan situs yang sudah ada / is no registered existing site")
 
 
 def _why_not(found: FoundVhost) -> str:
